@@ -1,0 +1,32 @@
+"""Where the shared data lives: one place decides, so every command agrees."""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+ENV_VAR = "VGBENCH_DATA"
+
+
+class DataRootError(FileNotFoundError):
+    """The data root could not be found; the message says how to point at it."""
+
+
+def _candidates() -> list[Path]:
+    repo = Path(__file__).resolve().parent.parent
+    return [Path.cwd() / ".." / "shared" / "data", repo / ".." / "shared" / "data"]
+
+
+def data_root(explicit: str | os.PathLike | None = None) -> Path:
+    """Return the data root: the explicit path, else $VGBENCH_DATA, else ../shared/data if it exists."""
+    if explicit:
+        root = Path(explicit)
+    elif os.environ.get(ENV_VAR):
+        root = Path(os.environ[ENV_VAR])
+    else:
+        root = next((c for c in _candidates() if c.is_dir()), None)
+        if root is None:
+            raise DataRootError(
+                f"no data root: pass --data-root DIR or set ${ENV_VAR} (looked for ../shared/data)")
+    if not root.is_dir():
+        raise DataRootError(f"data root {root} is not a directory (from --data-root or ${ENV_VAR})")
+    return root.resolve()
