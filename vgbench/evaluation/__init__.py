@@ -1,0 +1,1 @@
+"""Evaluation: word similarity, SimLex sections, STS (SentEval-faithful) and statistics."""
