@@ -1,0 +1,116 @@
+"""Readers for non-text embedding files: word2vec binary, .npy matrix + vocabulary, gensim KeyedVectors."""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Callable
+
+import numpy as np
+
+from vgbench.embeddings.core import Embeddings
+from vgbench.embeddings.sniff import open_binary
+from vgbench.embeddings.text_reader import LoadStats, _Accumulator, _decode_words
+
+VOCAB_SUFFIXES = (".vocab", ".words.txt", ".vocab.txt", ".txt")
+
+
+def read_word2vec_binary(path: str | os.PathLike, keep: Callable[[str], bool] | None = None,
+                         name: str | None = None) -> Embeddings:
+    """word2vec's binary format: 'count dim' line, then per row 'word ' + dim float32 (+ optional newline)."""
+    path = Path(path)
+    stats = LoadStats()
+    acc = _Accumulator(keep, stats)
+    with open_binary(path) as fh:
+        header = fh.readline()
+        fields = header.split()
+        if len(fields) != 2 or not all(f.isdigit() for f in fields):
+            raise ValueError(f"{path}: line 1: expected a word2vec header 'count dim', found "
+                             f"{header[:60].decode('utf-8', 'replace').strip()!r}")
+        count, dim = int(fields[0]), int(fields[1])
+        row_bytes = 4 * dim
+        batch_words: list[bytes] = []
+        batch_vecs: list[bytes] = []
+        buf, pos = b"", 0
+        for row in range(count):
+            while True:  # the word runs to the first space; some writers put a newline before it
+                sp = buf.find(b" ", pos)
+                if sp >= 0 and sp + 1 + row_bytes <= len(buf):
+                    break
+                more = fh.read(1 << 22)
+                if not more:
+                    raise ValueError(f"{path}: row {row + 1}: file ends early; the header declares "
+                                     f"{count} rows of a word and {dim} float32 values")
+                buf, pos = buf[pos:] + more, 0
+            batch_words.append(buf[pos:sp].lstrip(b"\n"))
+            batch_vecs.append(buf[sp + 1:sp + 1 + row_bytes])
+            pos = sp + 1 + row_bytes
+            if len(batch_words) >= 65536 or row == count - 1:
+                words = _decode_words(batch_words, stats)
+                stats.rows_read += len(words)
+                acc.add(words, np.frombuffer(b"".join(batch_vecs), dtype="<f4").reshape(-1, dim))
+                batch_words, batch_vecs = [], []
+    return Embeddings(acc.words, acc.matrix(dim), name or path.name,
+                      {"source": str(path), "format": "word2vec-binary", "dim": dim, **stats.as_dict()})
+
+
+def find_vocab_file(npy_path: Path) -> Path:
+    stem = npy_path.with_suffix("")
+    for suffix in VOCAB_SUFFIXES:
+        candidate = Path(str(stem) + suffix)
+        if candidate.is_file():
+            return candidate
+    raise ValueError(f"{npy_path}: no vocabulary file beside it; expected one word per line in "
+                     f"{stem.name}{VOCAB_SUFFIXES[0]} (or {', '.join(VOCAB_SUFFIXES[1:])}), or pass --vocab")
+
+
+def read_npy(path: str | os.PathLike, vocab: str | os.PathLike | None = None,
+             keep: Callable[[str], bool] | None = None, name: str | None = None) -> Embeddings:
+    """A (rows, dim) .npy matrix with a vocabulary file of one word per line, same order."""
+    path = Path(path)
+    vocab_path = Path(vocab) if vocab else find_vocab_file(path)
+    matrix = np.load(path, mmap_mode="r")
+    if matrix.ndim != 2:
+        raise ValueError(f"{path}: expected a 2-D matrix (rows x dim), found shape {matrix.shape}")
+    stats = LoadStats()
+    raw = vocab_path.read_bytes().split(b"\n")
+    if raw and raw[-1] == b"":
+        raw.pop()
+    words = _decode_words((w.rstrip(b"\r") for w in raw), stats)
+    if len(words) != matrix.shape[0]:
+        raise ValueError(f"{vocab_path}: line {len(words)}: {len(words)} words for {matrix.shape[0]} "
+                         f"rows of {path.name}; expected one word per row")
+    stats.rows_read = len(words)
+    acc = _Accumulator(keep, stats)
+    if keep is None:
+        acc.add(words, np.asarray(matrix))
+    else:
+        wanted = [i for i, w in enumerate(words) if keep(w)]
+        acc.add([words[i] for i in wanted], np.asarray(matrix[wanted]))
+    return Embeddings(acc.words, acc.matrix(matrix.shape[1]), name or path.name,
+                      {"source": str(path), "vocab": str(vocab_path), "format": "npy",
+                       "dim": int(matrix.shape[1]), **stats.as_dict()})
+
+
+def read_gensim(path: str | os.PathLike, keep: Callable[[str], bool] | None = None,
+                name: str | None = None) -> Embeddings:
+    """A gensim `KeyedVectors.save()` file (gensim is imported only for this format)."""
+    path = Path(path)
+    try:
+        from gensim.models import KeyedVectors
+    except ImportError as exc:  # pragma: no cover - gensim is in requirements
+        raise ValueError(f"{path}: reading gensim KeyedVectors files needs gensim (pip install gensim)") from exc
+    try:
+        kv = KeyedVectors.load(str(path), mmap="r")
+    except Exception as exc:  # noqa: BLE001 - gensim raises many types for a bad pickle
+        raise ValueError(f"{path}: not a gensim KeyedVectors file ({type(exc).__name__}: {exc})") from None
+    kv = getattr(kv, "wv", kv)  # a full Word2Vec/FastText model: take its vectors
+    words = list(kv.index_to_key)
+    stats = LoadStats(rows_read=len(words))
+    acc = _Accumulator(keep, stats)
+    if keep is None:
+        acc.add(words, np.asarray(kv.vectors))
+    else:
+        wanted = [i for i, w in enumerate(words) if keep(w)]
+        acc.add([words[i] for i in wanted], np.asarray(kv.vectors[wanted]))
+    return Embeddings(acc.words, acc.matrix(kv.vector_size), name or path.name,
+                      {"source": str(path), "format": "gensim", "dim": int(kv.vector_size), **stats.as_dict()})

@@ -1,0 +1,83 @@
+"""One entry point for every embedding source: files in any format, registry names, checkpoints."""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Callable, Iterable
+
+import numpy as np
+
+from vgbench.embeddings.core import CASE_POLICIES, Embeddings
+from vgbench.embeddings.registry import is_registry_name, registry_files
+from vgbench.embeddings.sniff import FORMATS, sniff_format
+
+FORMAT_ALIASES = {"fasttext": "word2vec", "vec": "word2vec", "text": "glove", "bin": "word2vec-binary"}
+
+
+def word_filter(words: Iterable[str] | None, case: str = "exact") -> Callable[[str], bool] | None:
+    """A row filter keeping every key that `words` can resolve to under the case policy."""
+    if words is None:
+        return None
+    if case not in CASE_POLICIES:
+        raise ValueError(f"unknown case policy {case!r}; expected one of {', '.join(CASE_POLICIES)}")
+    exact = frozenset(words)
+    if case == "exact":
+        return exact.__contains__
+    lower = frozenset(w.lower() for w in exact)
+    return lambda w: w in exact or w.lower() in lower
+
+
+def load_embeddings(source: str | os.PathLike, words: Iterable[str] | None = None,
+                    case: str = "exact", fmt: str | None = None, vocab: str | os.PathLike | None = None,
+                    progress: bool = False, download: bool = False, name: str | None = None) -> Embeddings:
+    """Load vectors from a path (format sniffed unless `fmt`), a registry name, or a checkpoint.
+
+    words: only rows these words can resolve to (under `case`) are kept — one streaming pass.
+    """
+    keep = word_filter(words, case)
+    src = str(source)
+    if is_registry_name(src) and not Path(src).exists():
+        npy, word_list = registry_files(src, download=download)
+        return _from_matrix(np.load(npy, mmap_mode="r"), word_list(), keep, name or src,
+                            {"source": src, "format": "registry"})
+    path = Path(src)
+    if not path.exists():
+        raise ValueError(f"{path}: no such file, and not a known embedding name")
+    fmt = FORMAT_ALIASES.get(fmt, fmt) if fmt else sniff_format(path)
+    if fmt not in FORMATS:
+        raise ValueError(f"unknown embedding format {fmt!r}; expected one of {', '.join(FORMATS)}")
+    label = name or path.name
+    if fmt in ("glove", "word2vec"):
+        from vgbench.embeddings.text_reader import read_text
+        return read_text(path, header=(fmt == "word2vec"), keep=keep, progress=progress, name=label)
+    if fmt == "word2vec-binary":
+        from vgbench.embeddings.binary_readers import read_word2vec_binary
+        return read_word2vec_binary(path, keep=keep, name=label)
+    if fmt == "npy":
+        from vgbench.embeddings.binary_readers import read_npy
+        return read_npy(path, vocab=vocab, keep=keep, name=label)
+    if fmt == "gensim":
+        from vgbench.embeddings.binary_readers import read_gensim
+        return read_gensim(path, keep=keep, name=label)
+    try:
+        from vgbench.grounding.grounder import load_grounded_source
+    except ImportError:
+        raise ValueError(f"{path}: looks like a trained checkpoint, but the grounding module "
+                         f"is not available") from None
+    emb = load_grounded_source(path, words=None if words is None else set(words) | {
+        w.lower() for w in words} if case != "exact" else set(words))
+    emb.name = label
+    return emb
+
+
+def _from_matrix(matrix: np.ndarray, words: list[str], keep, name: str, meta: dict) -> Embeddings:
+    if len(words) != matrix.shape[0]:
+        raise ValueError(f"{name}: {len(words)} words for {matrix.shape[0]} rows")
+    rows = range(len(words)) if keep is None else [i for i, w in enumerate(words) if keep(w)]
+    seen: dict[str, int] = {}
+    for i in rows:
+        seen.setdefault(words[i], i)
+    idx = list(seen.values())
+    return Embeddings(list(seen), np.asarray(matrix[idx], dtype=np.float32), name,
+                      {**meta, "dim": int(matrix.shape[1]), "rows_read": len(words),
+                       "duplicates": len(rows) - len(idx)})

