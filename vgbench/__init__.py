@@ -1,3 +1,24 @@
-"""vgbench: evaluate word embeddings faithfully, and learn visually grounded ones."""
+"""vgbench: evaluate word embeddings faithfully, and learn visually grounded ones.
+
+    >>> import vgbench
+    >>> results = vgbench.evaluate(["glove-6b-50d"])          # doctest: +SKIP
+    >>> vgbench.write_reports(results, "out/")               # doctest: +SKIP
+"""
 
 __version__ = "0.1.0"
+
+
+def __getattr__(name):  # lazy: `import vgbench` stays cheap for the CLI
+    if name == "evaluate":
+        from vgbench.evaluation.api import evaluate
+        return evaluate
+    if name in ("load_embeddings", "save_embeddings", "Embeddings"):
+        import vgbench.embeddings as emb
+        return getattr(emb, name)
+    if name == "Results":
+        from vgbench.evaluation.results import Results
+        return Results
+    if name == "write_reports":
+        from vgbench.reporting import write_reports
+        return write_reports
+    raise AttributeError(f"module 'vgbench' has no attribute {name!r}")

@@ -1,0 +1,100 @@
+"""Word-pair similarity files: word1, word2, gold score (+ optional section columns).
+
+One reader serves the built-in sets and users' own files: delimiter sniffed (tab, comma or
+whitespace), a header line detected, fields stripped (MTurk-771 line 579 ends with a stray tab,
+which makes gensim skip that pair silently).
+"""
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Sequence
+
+import numpy as np
+
+
+@dataclass
+class WordPairs:
+    """A word-similarity set. `sections` maps a section name to a boolean mask over the pairs."""
+    name: str
+    word1: list[str]
+    word2: list[str]
+    gold: np.ndarray
+    sections: dict[str, np.ndarray] = field(default_factory=dict)
+    source: str = ""
+    citation: str = ""
+
+    def __len__(self) -> int:
+        return len(self.word1)
+
+    def vocabulary(self) -> set[str]:
+        return set(self.word1) | set(self.word2)
+
+
+def sniff_delimiter(line: str) -> str | None:
+    """Tab if the line has one, else comma, else None (any whitespace)."""
+    if "\t" in line:
+        return "\t"
+    if "," in line:
+        return ","
+    return None
+
+
+def _is_number(text: str) -> bool:
+    try:
+        float(text)
+        return True
+    except ValueError:
+        return False
+
+
+def read_rows(path: str | os.PathLike, delimiter: str | None = None, header: bool | None = None,
+              min_fields: int = 3, score_column: int = 2) -> tuple[list[str] | None, list[tuple[int, list[str]]]]:
+    """Split a delimited file into stripped fields. Returns (header fields or None, [(line_no, fields)]).
+
+    Raises ValueError naming the file and line for a row with too few fields or a non-numeric score.
+    """
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError as exc:
+        line = path.read_bytes()[:exc.start].count(b"\n") + 1
+        raise ValueError(f"{path}: line {line}: not valid UTF-8 text") from None
+    lines = text.splitlines()
+    first = next((i for i, l in enumerate(lines) if l.strip()), None)
+    if first is None:
+        raise ValueError(f"{path}: line 1: empty file, expected rows 'word1 word2 score'")
+    if delimiter is None:
+        delimiter = sniff_delimiter(lines[first])
+    split = (lambda s: s.split(delimiter)) if delimiter else str.split
+    head_fields = [f.strip() for f in split(lines[first])]
+    if header is None:
+        header = len(head_fields) <= score_column or not _is_number(head_fields[score_column])
+    rows = []
+    for i in range(first + (1 if header else 0), len(lines)):
+        if not lines[i].strip():
+            continue
+        fields = [f.strip() for f in split(lines[i])]
+        while fields and fields[-1] == "" and len(fields) > min_fields:
+            fields.pop()
+        if len(fields) < min_fields or any(f == "" for f in fields[:min_fields]):
+            raise ValueError(f"{path}: line {i + 1}: expected at least {min_fields} fields "
+                             f"(word1, word2, score), found {len([f for f in fields if f])}")
+        if not _is_number(fields[score_column]):
+            raise ValueError(f"{path}: line {i + 1}: score {fields[score_column]!r} is not a number")
+        rows.append((i + 1, fields))
+    if not rows:
+        raise ValueError(f"{path}: line {len(lines)}: no word pairs found")
+    return (head_fields if header else None), rows
+
+
+def read_word_pairs(path: str | os.PathLike, name: str | None = None, delimiter: str | None = None,
+                    header: bool | None = None, columns: Sequence[int] = (0, 1, 2),
+                    citation: str = "") -> WordPairs:
+    """Read a word-pair file: the word1, word2 and score columns given by `columns`."""
+    c1, c2, cs = columns
+    _, rows = read_rows(path, delimiter, header, min_fields=max(columns) + 1, score_column=cs)
+    return WordPairs(name or Path(path).stem, [r[c1] for _, r in rows], [r[c2] for _, r in rows],
+                     np.array([float(r[cs]) for _, r in rows], dtype=np.float64),
+                     source=str(path), citation=citation)

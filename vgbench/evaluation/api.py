@@ -1,0 +1,245 @@
+"""`vgbench.evaluate`: the Python API behind `vgbench eval`.
+
+Loads each source once, streaming only the words the chosen benchmarks need, scores every
+dataset, adds bootstrap CIs and paired tests against a baseline, and returns a Results.
+"""
+from __future__ import annotations
+
+import logging
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Iterable, Sequence
+
+import numpy as np
+
+from vgbench.datasets.registry import (SIMILARITY_SETS, STS_YEARS, canonical_name, load_similarity,
+                                       load_sts)
+from vgbench.datasets.sts import STSSet, read_sts_dir
+from vgbench.datasets.word_pairs import WordPairs, read_word_pairs
+from vgbench.embeddings.core import Embeddings
+from vgbench.embeddings.sources import load_embeddings
+from vgbench.evaluation import statistics
+from vgbench.evaluation.results import PairedTest, Results, Score
+from vgbench.evaluation.similarity import evaluate_pairs, predict_pairs, scored_values
+from vgbench.evaluation.sts import evaluate_sts, predict_sts
+
+log = logging.getLogger(__name__)
+
+DEFAULT_DATASETS = list(SIMILARITY_SETS) + list(STS_YEARS)
+PAIRED_TESTS = ("bootstrap", "steiger", "none")
+
+
+@dataclass
+class Policy:
+    """How words are looked up and scored; stored with every result."""
+    case: str = "lower"
+    sts_case: str = "exact"
+    oov: str = "skip"
+    common_pairs: bool = False
+    n_boot: int = 1000
+    seed: int = 0
+    level: float = 0.95
+    paired_test: str = "bootstrap"
+
+    def as_dict(self) -> dict:
+        return dict(self.__dict__)
+
+
+@dataclass
+class Benchmarks:
+    similarity: list[WordPairs] = field(default_factory=list)
+    sts: list[STSSet] = field(default_factory=list)
+
+    def vocabulary(self) -> set[str]:
+        vocab: set[str] = set()
+        for d in self.similarity:
+            vocab |= d.vocabulary()
+        for s in self.sts:
+            vocab |= s.vocabulary()
+        return vocab
+
+
+def resolve_datasets(datasets: Iterable[str] | None = None, pair_files: Sequence[str | os.PathLike] = (),
+                     sts_dirs: Sequence[str | os.PathLike] = (), data_root=None) -> Benchmarks:
+    """Built-in names (case/dash-insensitive; 'similarity', 'sts' and 'all' expand) plus user files."""
+    names: list[str] = []
+    for item in (DEFAULT_DATASETS if datasets is None else datasets):
+        key = item.lower()
+        if key == "all":
+            names += DEFAULT_DATASETS
+        elif key in ("similarity", "word-similarity"):
+            names += list(SIMILARITY_SETS)
+        elif key == "sts":
+            names += list(STS_YEARS)
+        elif Path(item).is_file():
+            pair_files = [*pair_files, item]
+        elif Path(item).is_dir():
+            sts_dirs = [*sts_dirs, item]
+        else:
+            canon = canonical_name(item)
+            if canon is None:
+                raise ValueError(f"unknown dataset {item!r}; built-in: {', '.join(DEFAULT_DATASETS)} "
+                                 f"(or a word-pair file / STS folder)")
+            names.append(canon)
+    names = list(dict.fromkeys(names))
+    bench = Benchmarks()
+    for name in names:
+        if name in SIMILARITY_SETS:
+            bench.similarity.append(load_similarity(name, data_root))
+        else:
+            bench.sts.append(load_sts(name, data_root))
+    bench.similarity += [read_word_pairs(p) for p in pair_files]
+    bench.sts += [read_sts_dir(p) for p in sts_dirs]
+    return bench
+
+
+def _source_label(source, taken: set[str]) -> str:
+    label = source.name if isinstance(source, Embeddings) else Path(str(source)).name
+    base, i = label, 2
+    while label in taken:
+        label, i = f"{base}#{i}", i + 1
+    return label
+
+
+def load_sources(sources: Sequence, words: set[str] | None, policy: Policy, names: Sequence[str] | None = None,
+                 fmt: str | None = None, download: bool = False, progress: bool = False) -> list[Embeddings]:
+    loaded, taken = [], set()
+    for i, source in enumerate(sources):
+        label = names[i] if names and i < len(names) else _source_label(source, taken)
+        taken.add(label)
+        if isinstance(source, Embeddings):
+            emb = source
+        else:
+            # keep every row a benchmark word can resolve to under any case policy
+            emb = load_embeddings(source, words=words, case="exact-then-lower", fmt=fmt, download=download,
+                                  progress=progress)
+        emb.name = label
+        loaded.append(emb)
+    return loaded
+
+
+def evaluate(sources: Sequence, datasets: Iterable[str] | None = None, *,
+             pair_files: Sequence[str | os.PathLike] = (), sts_dirs: Sequence[str | os.PathLike] = (),
+             case: str = "lower", sts_case: str = "exact", oov: str = "skip", common_pairs: bool = False,
+             n_boot: int = 1000, seed: int = 0, level: float = 0.95, paired_test: str = "bootstrap",
+             baseline: str | int = 0, names: Sequence[str] | None = None, fmt: str | None = None,
+             download: bool = False, data_root=None, progress: bool = False) -> Results:
+    """Evaluate embeddings (paths, registry names or Embeddings) on the chosen benchmarks.
+
+    Defaults follow the paper: all six word-similarity sets and STS12-16; lower-case lookup and
+    OOV pairs skipped for words; SentEval's exact lookup for STS. `common_pairs` scores every
+    embedding on the pairs all of them cover. With two or more embeddings, each is tested
+    against `baseline` (index or name) with `paired_test`.
+    """
+    if isinstance(sources, (str, os.PathLike, Embeddings)):
+        sources = [sources]
+    if paired_test not in PAIRED_TESTS:
+        raise ValueError(f"unknown paired test {paired_test!r}; expected one of {', '.join(PAIRED_TESTS)}")
+    policy = Policy(case, sts_case, oov, common_pairs, n_boot, seed, level, paired_test)
+    bench = resolve_datasets(datasets, pair_files, sts_dirs, data_root)
+    embs = load_sources(sources, bench.vocabulary(), policy, names, fmt, download, progress)
+    results = Results(settings={"policy": policy.as_dict(),
+                                "datasets": [d.name for d in bench.similarity] + [s.name for s in bench.sts],
+                                "citations": {d.name: d.citation for d in bench.similarity + bench.sts
+                                              if d.citation}})
+    for emb in embs:
+        results.embeddings[emb.name] = {"dim": emb.dim, "words_loaded": len(emb),
+                                        "policy": policy.as_dict(), **_plain_meta(emb.meta)}
+    bar = _progress(progress, len(embs) * (len(bench.similarity) + len(bench.sts)))
+    sim_preds = {d.name: [predict_pairs(e, d, case) for e in embs] for d in bench.similarity}
+    for d in bench.similarity:
+        restrict = (np.logical_and.reduce([p.covered for p in sim_preds[d.name]])
+                    if common_pairs else None)
+        for emb, pred in zip(embs, sim_preds[d.name]):
+            results.scores += evaluate_pairs(emb.name, d, pred, oov, restrict, n_boot, seed, level)
+            bar.update(1)
+    sts_preds = {s.name: [predict_sts(e, s, sts_case) for e in embs] for s in bench.sts}
+    for s in bench.sts:
+        for emb, pred in zip(embs, sts_preds[s.name]):
+            results.scores += evaluate_sts(emb.name, s, pred, n_boot, seed, level)
+            results.embeddings[emb.name].setdefault("sts_token_coverage", {})[s.name] = (
+                pred.tokens_found / max(pred.tokens, 1))
+            bar.update(1)
+    bar.close()
+    if len(embs) > 1 and paired_test != "none":
+        base = _baseline_index(baseline, embs)
+        results.tests = paired_tests(embs, base, bench, sim_preds, sts_preds, policy)
+    return results
+
+
+def _baseline_index(baseline: str | int, embs: list[Embeddings]) -> int:
+    if isinstance(baseline, int):
+        if not 0 <= baseline < len(embs):
+            raise ValueError(f"baseline index {baseline} out of range for {len(embs)} embeddings")
+        return baseline
+    names = [e.name for e in embs]
+    if baseline not in names:
+        raise ValueError(f"baseline {baseline!r} is not one of the evaluated embeddings: {', '.join(names)}")
+    return names.index(baseline)
+
+
+def paired_tests(embs, base: int, bench: Benchmarks, sim_preds, sts_preds, policy: Policy) -> list[PairedTest]:
+    """Each embedding against the baseline, on the pairs both cover (the same pairs for both)."""
+    tests = []
+    for j, emb in enumerate(embs):
+        if j == base:
+            continue
+        a_name = embs[base].name
+        for d in bench.similarity:
+            pa, pb = sim_preds[d.name][base], sim_preds[d.name][j]
+            va, ua = scored_values(pa, policy.oov)
+            vb, ub = scored_values(pb, policy.oov)
+            sections = d.sections or {"All": np.ones(len(d), bool)}
+            for section, members in sections.items():
+                use = ua & ub & members
+                if use.sum() < 3:
+                    continue
+                tests.append(_test(d.name, section, "spearman", a_name, emb.name, d.gold[use],
+                                   va[use], vb[use], None, policy))
+        for s in bench.sts:
+            pa, pb = sts_preds[s.name][base], sts_preds[s.name][j]
+            tests.append(_test(s.name, "mean", "pearson", a_name, emb.name, pa.gold, pa.cosine,
+                               pb.cosine, pa.groups, policy))
+    return tests
+
+
+def _test(dataset, section, metric, a, b, gold, pred_a, pred_b, groups, policy: Policy) -> PairedTest:
+    if groups is not None:
+        value_a = float(np.mean([statistics.correlation(gold[groups == g], pred_a[groups == g], metric)
+                                 for g in np.unique(groups)]))
+        value_b = float(np.mean([statistics.correlation(gold[groups == g], pred_b[groups == g], metric)
+                                 for g in np.unique(groups)]))
+    else:
+        value_a = statistics.correlation(gold, pred_a, metric)
+        value_b = statistics.correlation(gold, pred_b, metric)
+    if policy.paired_test == "steiger" and groups is None:
+        st = statistics.steiger_test(gold, pred_a, pred_b, metric)
+        return PairedTest(dataset, section, metric, a, b, value_a, value_b, value_b - value_a,
+                          None, None, float(st["p_value"]), "steiger", len(gold))
+    n_boot = policy.n_boot or 1000
+    bt = statistics.paired_bootstrap(gold, pred_a, pred_b, metric, n_boot=n_boot, seed=policy.seed,
+                                     level=policy.level, groups=groups, aggregate="mean")
+    return PairedTest(dataset, section, metric, a, b, value_a, value_b, float(bt["delta"]),
+                      float(bt["ci_low"]), float(bt["ci_high"]), float(bt["p_value"]),
+                      "paired bootstrap" + (" (stratified by subset)" if groups is not None else ""),
+                      len(gold))
+
+
+def _plain_meta(meta: dict) -> dict:
+    return {k: v for k, v in meta.items() if isinstance(v, (str, int, float, bool, list, type(None)))}
+
+
+class _NoBar:
+    def update(self, n: int) -> None:
+        pass
+
+    def close(self) -> None:
+        pass
+
+
+def _progress(enabled: bool, total: int):
+    if not enabled:
+        return _NoBar()
+    from tqdm import tqdm
+    return tqdm(total=total, desc="evaluating", unit="set", leave=False)

@@ -1,0 +1,97 @@
+"""STS the way SentEval scores its bag-of-words baseline.
+
+Sentence = mean of its in-vocabulary token vectors (an empty sentence becomes "."; a sentence
+with no known token becomes the zero vector), cosine in float64, Pearson and Spearman per
+subset, then per year: the plain mean over subsets (SentEval's `all.pearson.mean`, the paper's
+headline), the size-weighted mean (`wmean`), and one correlation over all pairs concatenated
+(`all`, what newer papers report).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from vgbench.datasets.sts import STSSet
+from vgbench.embeddings.core import Embeddings
+from vgbench.evaluation import statistics
+from vgbench.evaluation.results import Score
+
+AGGREGATES = ("mean", "wmean", "all")
+METRICS = ("pearson", "spearman")
+
+
+@dataclass
+class STSPredictions:
+    """Per pair of the whole set: cosine, gold, subset label; plus token coverage."""
+    cosine: np.ndarray
+    gold: np.ndarray
+    groups: np.ndarray
+    tokens: int
+    tokens_found: int
+
+
+def sentence_matrix(emb: Embeddings, sentences: list[list[str]], case: str) -> tuple[np.ndarray, int, int]:
+    """Mean vector per sentence (float64), and (tokens, tokens found)."""
+    lookup: dict[str, int] = {}
+    rows, starts, total = [], [], 0
+    for sent in sentences:
+        sent = sent or ["."]
+        starts.append(len(rows))
+        total += len(sent)
+        for tok in sent:
+            r = lookup.get(tok)
+            if r is None:
+                r = lookup[tok] = emb.row(tok, case)
+            if r >= 0:
+                rows.append(r)
+    found = len(rows)
+    counts = np.diff(np.append(starts, len(rows)))
+    out = np.zeros((len(sentences), emb.dim), dtype=np.float64)
+    if rows:
+        vecs = emb.vectors[np.array(rows)].astype(np.float64)
+        nonempty = counts > 0
+        sums = np.add.reduceat(vecs, np.array(starts)[nonempty], axis=0)
+        out[nonempty] = sums / counts[nonempty, None]
+    return out, total, found
+
+
+def predict_sts(emb: Embeddings, sts: STSSet, case: str = "exact") -> STSPredictions:
+    cos, gold, groups, tokens, found = [], [], [], 0, 0
+    for g, sub in enumerate(sts.subsets):
+        a, ta, fa = sentence_matrix(emb, sub.sent1, case)
+        b, tb, fb = sentence_matrix(emb, sub.sent2, case)
+        norms = np.linalg.norm(a, axis=1) * np.linalg.norm(b, axis=1)
+        cos.append(np.einsum("ij,ij->i", a, b) / np.where(norms == 0, 1.0, norms))
+        gold.append(sub.gold)
+        groups.append(np.full(len(sub), g))
+        tokens += ta + tb
+        found += fa + fb
+    return STSPredictions(np.concatenate(cos), np.concatenate(gold), np.concatenate(groups), tokens, found)
+
+
+def evaluate_sts(emb_name: str, sts: STSSet, pred: STSPredictions, n_boot: int = 1000, seed: int = 0,
+                 level: float = 0.95) -> list[Score]:
+    """Scores per subset and per aggregate, for Pearson and Spearman."""
+    scores = []
+    n = len(pred.gold)
+    for metric in METRICS:
+        per_subset = []
+        for g, sub in enumerate(sts.subsets):
+            m = pred.groups == g
+            value = statistics.correlation(pred.gold[m], pred.cosine[m], metric)
+            per_subset.append(value)
+            lo, hi = (statistics.bootstrap_ci(pred.gold[m], pred.cosine[m], metric, n_boot=n_boot,
+                                              seed=seed, level=level) if n_boot else (None, None))
+            scores.append(Score(emb_name, "sts", sts.name, sub.name, metric, value, lo, hi,
+                                int(m.sum()), int(m.sum())))
+        sizes = np.array([len(s) for s in sts.subsets], dtype=np.float64)
+        aggregates = {"mean": float(np.mean(per_subset)),
+                      "wmean": float(np.average(per_subset, weights=sizes)),
+                      "all": statistics.correlation(pred.gold, pred.cosine, metric)}
+        for agg in AGGREGATES:
+            lo, hi = (statistics.bootstrap_ci(pred.gold, pred.cosine, metric, n_boot=n_boot, seed=seed,
+                                              level=level, groups=pred.groups, aggregate=agg)
+                      if n_boot else (None, None))
+            scores.append(Score(emb_name, "sts", sts.name, agg, metric, aggregates[agg], lo, hi, n, n))
+    return scores
