@@ -1,0 +1,17 @@
+"""Shared fixtures: the data root and the default embedding, loaded once per session."""
+from __future__ import annotations
+
+import pytest
+
+from vgbench.paths import data_root
+
+
+@pytest.fixture(scope="session")
+def root():
+    return data_root()
+
+
+@pytest.fixture(scope="session")
+def glove50():
+    from vgbench.embeddings import load_embeddings
+    return load_embeddings("glove-6b-50d")

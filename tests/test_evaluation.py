@@ -1,0 +1,104 @@
+"""The evaluator reproduces DESIGN.md's reference figures for GloVe 6B 50d and agrees with a
+second implementation (gensim's evaluate_word_pairs) under the same policy."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from gensim.models import KeyedVectors
+
+from vgbench.datasets import SIMILARITY_SETS, load_similarity
+from vgbench.embeddings import Embeddings
+from vgbench.evaluation.api import evaluate
+
+REFERENCE_SIMILARITY = {"RW": (34.0, 1782, 2034), "MEN": (65.7, 3000, 3000), "WS353": (50.3, 353, 353),
+                        "MTurk-771": (55.4, 771, 771), "SimVerb-3500": (15.3, 3498, 3500),
+                        "SimLex-999": (26.5, 999, 999)}
+REFERENCE_SIMLEX = {"Adjs": 41.4, "Nouns": 31.4, "Verbs": 1.2, "Conc-q1": 29.1, "Conc-q2": 23.9,
+                    "Conc-q3": 29.8, "Conc-q4": 25.5, "Hard": 9.6}
+REFERENCE_STS = {"STS12": 44.30, "STS13": 42.18, "STS14": 47.06, "STS15": 47.25, "STS16": 42.42}
+
+
+@pytest.fixture(scope="module")
+def results(glove50):
+    return evaluate([glove50], n_boot=200)
+
+
+def test_reference_word_similarity(results):
+    for name, (value, used, total) in REFERENCE_SIMILARITY.items():
+        s = results.get("glove-6b-50d", name)
+        assert round(s.value, 1) == pytest.approx(value, abs=0.05), name
+        assert (s.n_used, s.n_total) == (used, total), name
+        assert s.ci_low < s.value < s.ci_high
+    mean6 = np.mean([results.get("glove-6b-50d", n).value for n in REFERENCE_SIMILARITY])
+    assert round(mean6, 1) == 41.2
+
+
+def test_reference_simlex_sections(results):
+    for section, value in REFERENCE_SIMLEX.items():
+        assert round(results.get("glove-6b-50d", "SimLex-999", section).value, 1) == pytest.approx(
+            value, abs=0.05), section
+
+
+def test_reference_sts_senteval_pearson_mean(results):
+    for year, value in REFERENCE_STS.items():
+        s = results.get("glove-6b-50d", year, "mean", "pearson")
+        assert s.value == pytest.approx(value, abs=0.006), year
+    assert np.mean([results.get("glove-6b-50d", y, "mean", "pearson").value for y in REFERENCE_STS]) \
+        == pytest.approx(44.64, abs=0.01)
+
+
+def test_sts_aggregates_are_consistent(results):
+    f = results.frame()
+    sts12 = f[(f.dataset == "STS12") & (f.metric == "pearson")].set_index("section")
+    subsets = sts12.drop(["mean", "wmean", "all"])
+    assert sts12.loc["mean", "value"] == pytest.approx(subsets.value.mean())
+    assert sts12.loc["wmean", "value"] == pytest.approx(np.average(subsets.value, weights=subsets.n_used))
+
+
+@pytest.mark.parametrize("name", list(SIMILARITY_SETS))
+def test_agrees_with_gensim_evaluate_word_pairs(glove50, root, tmp_path, name):
+    """gensim with the same policy: case-insensitive lookup, whole vocabulary, OOV pairs skipped."""
+    pairs = load_similarity(name, root)
+    tsv = tmp_path / "pairs.tsv"
+    tsv.write_text("".join(f"{a}\t{b}\t{g}\n" for a, b, g in zip(pairs.word1, pairs.word2, pairs.gold)))
+    kv = KeyedVectors(glove50.dim)
+    kv.add_vectors(glove50.words, glove50.vectors)
+    _, spearman, oov_ratio = kv.evaluate_word_pairs(str(tsv), restrict_vocab=len(glove50),
+                                                   case_insensitive=True)
+    ours = evaluate([glove50], [name], n_boot=0).get("glove-6b-50d", name)
+    assert ours.value == pytest.approx(100 * spearman.statistic, abs=0.05)
+    assert 100 * (1 - ours.n_used / ours.n_total) == pytest.approx(oov_ratio, abs=1e-6)
+
+
+def test_oov_policy_and_common_pairs(glove50):
+    words = [w for w in glove50.words[:50000] if w != "ferocious"]
+    small = glove50.subset(words)
+    small.name = "small"
+    r = evaluate([glove50, small], ["SimLex-999"], n_boot=0, paired_test="none")
+    full, part = r.get("glove-6b-50d", "SimLex-999"), r.get("small", "SimLex-999")
+    assert part.n_used < full.n_used == 999
+    common = evaluate([glove50, small], ["SimLex-999"], n_boot=0, common_pairs=True, paired_test="none")
+    a, b = common.get("glove-6b-50d", "SimLex-999"), common.get("small", "SimLex-999")
+    assert a.n_total == b.n_total == part.n_used and a.value == pytest.approx(b.value)
+    zero = evaluate([small], ["SimLex-999"], n_boot=0, oov="zero").get("small", "SimLex-999")
+    assert zero.n_used == part.n_used and zero.value != pytest.approx(part.value)
+
+
+def test_paired_test_finds_a_real_difference(glove50):
+    rng = np.random.default_rng(0)
+    noisy = Embeddings(glove50.words, glove50.vectors + rng.normal(0, 0.6, glove50.vectors.shape).astype(
+        np.float32), "noisy")
+    r = evaluate([glove50, noisy], ["MEN", "STS12"], n_boot=300)
+    men = next(t for t in r.tests if t.dataset == "MEN")
+    assert men.embedding_a == "glove-6b-50d" and men.embedding_b == "noisy"
+    assert men.delta < 0 and men.p_value < 0.05 and men.ci_high < 0
+    same = evaluate([glove50, Embeddings(glove50.words, glove50.vectors, "copy")], ["MEN"], n_boot=100)
+    assert same.tests[0].delta == 0 and same.tests[0].p_value > 0.5
+
+
+def test_results_json_round_trip(results, tmp_path):
+    from vgbench.evaluation.results import Results
+    path = results.save_json(tmp_path / "r.json")
+    back = Results.load_json(path)
+    assert back.frame().equals(results.frame())
+    assert back.settings["policy"]["case"] == "lower"

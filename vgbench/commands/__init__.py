@@ -1,0 +1,1 @@
+"""Sub-commands of the `vgbench` CLI, one module each (see vgbench/cli.py)."""

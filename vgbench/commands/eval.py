@@ -1,0 +1,77 @@
+"""`vgbench eval SOURCE...`: evaluate embeddings and print/write the comparison."""
+from __future__ import annotations
+
+import argparse
+import sys
+
+from vgbench.embeddings.core import CASE_POLICIES
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("eval", help="evaluate word vectors on word similarity and STS",
+                       description="Evaluate one or more embeddings (files in any format, registry "
+                                   "names such as glove-6b-50d, trained checkpoints) side by side.")
+    p.add_argument("sources", nargs="+", metavar="SOURCE", help="embedding file, registry name or checkpoint")
+    p.add_argument("--name", action="append", default=None, metavar="LABEL",
+                   help="label for the n-th source in tables (repeat per source)")
+    p.add_argument("--datasets", default=None, metavar="LIST",
+                   help="comma-separated: all, similarity, sts, or names (MEN, SimLex-999, STS12, ...); "
+                        "default: all, or none when --dataset/--sts-dir are given")
+    p.add_argument("--dataset", action="append", default=[], metavar="FILE",
+                   help="your own word-pair file (word1 word2 score; delimiter sniffed); repeatable")
+    p.add_argument("--sts-dir", action="append", default=[], metavar="DIR",
+                   help="your own STS folder (STS.input.X.txt + STS.gs.X.txt); repeatable")
+    p.add_argument("--case", choices=CASE_POLICIES, default="lower",
+                   help="word lookup for word similarity (default: lower)")
+    p.add_argument("--sts-case", choices=CASE_POLICIES, default="exact",
+                   help="token lookup for STS (default: exact, as SentEval)")
+    p.add_argument("--oov", choices=("skip", "zero"), default="skip",
+                   help="pairs with an unknown word: skip them, or score them 0 (default: skip)")
+    p.add_argument("--common-pairs", action="store_true",
+                   help="score every embedding only on the pairs all of them cover")
+    p.add_argument("--bootstrap", type=int, default=1000, metavar="N",
+                   help="bootstrap resamples for 95%% CIs (0: no CIs; default 1000)")
+    p.add_argument("--paired-test", choices=("bootstrap", "steiger", "none"), default="bootstrap",
+                   help="test of each embedding against the baseline (default: paired bootstrap)")
+    p.add_argument("--baseline", default="0", metavar="NAME|INDEX",
+                   help="embedding the others are tested against (default: the first)")
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--format", dest="fmt", default=None,
+                   help="input format for all sources (default: sniffed): glove, word2vec, fasttext, "
+                        "word2vec-binary, npy, gensim, checkpoint")
+    p.add_argument("--download", action="store_true",
+                   help="allow fetching registry embeddings that are not installed (e.g. glove-6b-100d)")
+    p.add_argument("--data-root", default=None, metavar="DIR",
+                   help="benchmark data folder (default: $VGBENCH_DATA or ../shared/data)")
+    p.add_argument("--out", default=None, metavar="DIR",
+                   help="write results.json, CSV, Markdown, LaTeX and charts here")
+    p.add_argument("--no-charts", action="store_true", help="with --out: skip the charts")
+    p.add_argument("--metric", choices=("pearson", "spearman"), default="pearson",
+                   help="STS headline metric in tables (default: pearson, as the paper)")
+    p.add_argument("--aggregate", choices=("mean", "wmean", "all"), default="mean",
+                   help="STS headline aggregate per year (default: mean over subsets, as SentEval)")
+    p.add_argument("--quiet", action="store_true", help="no progress bar")
+    p.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from vgbench.evaluation.api import evaluate
+    from vgbench.reporting import console_table, write_reports
+
+    if args.datasets is None:
+        datasets = [] if (args.dataset or args.sts_dir) else ["all"]
+    else:
+        datasets = [d.strip() for d in args.datasets.split(",") if d.strip()]
+    baseline = int(args.baseline) if args.baseline.isdigit() else args.baseline
+    results = evaluate(args.sources, datasets, pair_files=args.dataset, sts_dirs=args.sts_dir,
+                       case=args.case, sts_case=args.sts_case, oov=args.oov,
+                       common_pairs=args.common_pairs, n_boot=args.bootstrap, seed=args.seed,
+                       paired_test=args.paired_test, baseline=baseline, names=args.name,
+                       fmt=args.fmt, download=args.download, data_root=args.data_root,
+                       progress=not args.quiet and sys.stderr.isatty())
+    print(console_table(results, sts_metric=args.metric, sts_aggregate=args.aggregate))
+    if args.out:
+        written = write_reports(results, args.out, charts=not args.no_charts,
+                                sts_metric=args.metric, sts_aggregate=args.aggregate)
+        print(f"wrote {len(written)} files to {args.out}")
+    return 0
