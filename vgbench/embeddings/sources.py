@@ -27,14 +27,32 @@ def word_filter(words: Iterable[str] | None, case: str = "exact") -> Callable[[s
     return lambda w: w in exact or w.lower() in lower
 
 
+class _KeepHead:
+    """Keep the first `n` rows whatever the filter says (readers call it once per row, in order):
+    post-processing estimates its statistics on the most frequent words."""
+
+    def __init__(self, keep: Callable[[str], bool], n: int):
+        self.keep, self.left = keep, n
+
+    def __call__(self, word: str) -> bool:
+        if self.left > 0:
+            self.left -= 1
+            return True
+        return self.keep(word)
+
+
 def load_embeddings(source: str | os.PathLike, words: Iterable[str] | None = None,
                     case: str = "exact", fmt: str | None = None, vocab: str | os.PathLike | None = None,
-                    progress: bool = False, download: bool = False, name: str | None = None) -> Embeddings:
+                    progress: bool = False, download: bool = False, name: str | None = None,
+                    head_rows: int = 0) -> Embeddings:
     """Load vectors from a path (format sniffed unless `fmt`), a registry name, or a checkpoint.
 
     words: only rows these words can resolve to (under `case`) are kept — one streaming pass.
+    head_rows: with `words`, also keep the file's first `head_rows` rows (for post-processing).
     """
     keep = word_filter(words, case)
+    if keep is not None and head_rows > 0:
+        keep = _KeepHead(keep, head_rows)
     src = str(source)
     if is_registry_name(src) and not Path(src).exists():
         npy, word_list = registry_files(src, download=download)

@@ -18,7 +18,9 @@ from vgbench.datasets.registry import (SIMILARITY_SETS, STS_YEARS, canonical_nam
 from vgbench.datasets.sts import STSSet, read_sts_dir
 from vgbench.datasets.word_pairs import WordPairs, read_word_pairs
 from vgbench.embeddings.core import Embeddings
-from vgbench.embeddings.sources import load_embeddings
+from vgbench.embeddings.postprocess import DEFAULT_FIT_ROWS, parse_steps
+from vgbench.embeddings.postprocess import apply as apply_steps
+from vgbench.embeddings.spec import resolve as resolve_spec
 from vgbench.evaluation import statistics
 from vgbench.evaluation.results import PairedTest, Results, Score
 from vgbench.evaluation.similarity import evaluate_pairs, predict_pairs, scored_values
@@ -94,8 +96,8 @@ def resolve_datasets(datasets: Iterable[str] | None = None, pair_files: Sequence
     return bench
 
 
-def _source_label(source, taken: set[str]) -> str:
-    label = source.name if isinstance(source, Embeddings) else Path(str(source)).name
+def _source_label(label: str, taken: set[str]) -> str:
+    """The source's own name, made unique within one comparison (a second copy gets '#2')."""
     base, i = label, 2
     while label in taken:
         label, i = f"{base}#{i}", i + 1
@@ -103,17 +105,27 @@ def _source_label(source, taken: set[str]) -> str:
 
 
 def load_sources(sources: Sequence, words: set[str] | None, policy: Policy, names: Sequence[str] | None = None,
-                 fmt: str | None = None, download: bool = False, progress: bool = False) -> list[Embeddings]:
+                 fmt: str | None = None, download: bool = False, progress: bool = False,
+                 postprocess: str | None = None, postprocess_rows: int = DEFAULT_FIT_ROWS) -> list[Embeddings]:
+    """Resolve each source (spec string or Embeddings), post-process it, and give it a unique label.
+
+    Only rows a benchmark word can resolve to under any case policy are loaded (plus the first
+    `postprocess_rows` rows when post-processing needs statistics).
+    """
     loaded, taken = [], set()
     for i, source in enumerate(sources):
-        label = names[i] if names and i < len(names) else _source_label(source, taken)
-        taken.add(label)
         if isinstance(source, Embeddings):
             emb = source
+            if postprocess and postprocess != "none":
+                emb = apply_steps(emb, parse_steps(postprocess, postprocess_rows))
         else:
-            # keep every row a benchmark word can resolve to under any case policy
-            emb = load_embeddings(source, words=words, case="exact-then-lower", fmt=fmt, download=download,
-                                  progress=progress)
+            text = str(source)
+            if postprocess and postprocess != "none" and "|" not in text:
+                text = f"{text}|{postprocess}"
+            emb = resolve_spec(text, words, fit_rows=postprocess_rows, case="exact-then-lower",
+                               fmt=fmt, download=download, progress=progress)
+        label = names[i] if names and i < len(names) else _source_label(emb.name, taken)
+        taken.add(label)
         emb.name = label
         loaded.append(emb)
     return loaded
@@ -124,13 +136,15 @@ def evaluate(sources: Sequence, datasets: Iterable[str] | None = None, *,
              case: str = "lower", sts_case: str = "exact", oov: str = "skip", common_pairs: bool = False,
              n_boot: int = 1000, seed: int = 0, level: float = 0.95, paired_test: str = "bootstrap",
              baseline: str | int = 0, names: Sequence[str] | None = None, fmt: str | None = None,
-             download: bool = False, data_root=None, progress: bool = False) -> Results:
+             download: bool = False, data_root=None, progress: bool = False,
+             postprocess: str | None = None, postprocess_rows: int = DEFAULT_FIT_ROWS) -> Results:
     """Evaluate embeddings (paths, registry names or Embeddings) on the chosen benchmarks.
 
     Defaults follow the paper: all six word-similarity sets and STS12-16; lower-case lookup and
     OOV pairs skipped for words; SentEval's exact lookup for STS. `common_pairs` scores every
     embedding on the pairs all of them cover. With two or more embeddings, each is tested
-    against `baseline` (index or name) with `paired_test`.
+    against `baseline` (index or name) with `paired_test`. `postprocess` ("center,abtt:3,...")
+    applies to every source that has no "|STEPS" of its own; see vgbench.embeddings.spec.
     """
     if isinstance(sources, (str, os.PathLike, Embeddings)):
         sources = [sources]
@@ -138,7 +152,8 @@ def evaluate(sources: Sequence, datasets: Iterable[str] | None = None, *,
         raise ValueError(f"unknown paired test {paired_test!r}; expected one of {', '.join(PAIRED_TESTS)}")
     policy = Policy(case, sts_case, oov, common_pairs, n_boot, seed, level, paired_test)
     bench = resolve_datasets(datasets, pair_files, sts_dirs, data_root)
-    embs = load_sources(sources, bench.vocabulary(), policy, names, fmt, download, progress)
+    embs = load_sources(sources, bench.vocabulary(), policy, names, fmt, download, progress,
+                        postprocess, postprocess_rows)
     results = Results(settings={"policy": policy.as_dict(),
                                 "datasets": [d.name for d in bench.similarity] + [s.name for s in bench.sts],
                                 "citations": {d.name: d.citation for d in bench.similarity + bench.sts
@@ -146,6 +161,9 @@ def evaluate(sources: Sequence, datasets: Iterable[str] | None = None, *,
     for emb in embs:
         results.embeddings[emb.name] = {"dim": emb.dim, "words_loaded": len(emb),
                                         "policy": policy.as_dict(), **_plain_meta(emb.meta)}
+        for key in ("postprocess", "control", "grounding"):
+            if key in emb.meta:
+                results.embeddings[emb.name][key] = emb.meta[key]
     bar = _progress(progress, len(embs) * (len(bench.similarity) + len(bench.sts)))
     sim_preds = {d.name: [predict_pairs(e, d, case) for e in embs] for d in bench.similarity}
     for d in bench.similarity:
