@@ -141,3 +141,22 @@ def test_registry_default_embedding(glove50):
 def test_unknown_source_is_a_one_line_error():
     with pytest.raises(ValueError, match="no such file, and not a known embedding name"):
         load_embeddings("no-such-embedding")
+
+
+def test_parallel_parse_matches_sequential(tmp_path, monkeypatch):
+    """Worker processes parse blocks; rows, order, duplicates and error lines are unchanged."""
+    import vgbench.embeddings.text_reader as tr
+    monkeypatch.setattr(tr, "BLOCK_BYTES", 4096)
+    monkeypatch.setattr(tr, "PARALLEL_MIN_BYTES", 0)
+    rng = np.random.default_rng(0)
+    lines = [f"w{i % 900} " + " ".join(f"{v:.4f}" for v in rng.normal(size=5)) for i in range(1000)]
+    path = tmp_path / "p.txt"
+    path.write_text("\n".join(lines) + "\n")
+    seq = tr.read_text(path, workers=1)
+    par = tr.read_text(path, workers=2)
+    assert par.words == seq.words and len(par) == 900 and par.meta["duplicates"] == 100
+    np.testing.assert_array_equal(par.vectors, seq.vectors)
+    lines[777] += " 1.0"
+    path.write_text("\n".join(lines) + "\n")
+    with pytest.raises(ValueError, match="line 778: expected a word and 5 values, found 6"):
+        tr.read_text(path, workers=2)

@@ -6,11 +6,23 @@ import sys
 
 from vgbench.embeddings.core import CASE_POLICIES
 
+SPEC_HELP = """source forms:
+  glove-6b-50d | glove-6b-100d            registry names (the second needs --download once)
+  vectors.txt[.gz|.bz2] | .vec | .bin      GloVe / word2vec / fastText text or word2vec binary
+  matrix.npy (+ matrix.vocab) | model.kv   numpy matrix + word list, gensim KeyedVectors
+  runs/vge/best.pt                         a trained vgbench checkpoint, grounded on the fly
+  'SOURCE|abtt:3'                          SOURCE post-processed (center, abtt:D, normalize, whiten:K)
+  'random-m[c=256,seed=0]:SOURCE'          control: SOURCE through an untrained mapping
+  'concat[alpha=0.5]:TEXTUAL,GROUNDED'     control: [(1-a) textual ; a grounded] (paper Table 6)
+"""
+
 
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("eval", help="evaluate word vectors on word similarity and STS",
+                       formatter_class=argparse.RawDescriptionHelpFormatter,
                        description="Evaluate one or more embeddings (files in any format, registry "
-                                   "names such as glove-6b-50d, trained checkpoints) side by side.")
+                                   "names such as glove-6b-50d, trained checkpoints) side by side.",
+                       epilog=SPEC_HELP)
     p.add_argument("sources", nargs="+", metavar="SOURCE", help="embedding file, registry name or checkpoint")
     p.add_argument("--name", action="append", default=None, metavar="LABEL",
                    help="label for the n-th source in tables (repeat per source)")
@@ -50,6 +62,11 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help="STS headline metric in tables (default: pearson, as the paper)")
     p.add_argument("--aggregate", choices=("mean", "wmean", "all"), default="mean",
                    help="STS headline aggregate per year (default: mean over subsets, as SentEval)")
+    p.add_argument("--postprocess", default=None, metavar="STEPS",
+                   help="post-process every source, steps in order: center, abtt:D, normalize, whiten:K "
+                        "(e.g. abtt:3); per source: 'SOURCE|STEPS'")
+    p.add_argument("--postprocess-rows", type=int, default=100_000, metavar="N",
+                   help="estimate post-processing statistics on the first N rows (default 100000)")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     p.set_defaults(func=run)
 
@@ -68,7 +85,8 @@ def run(args: argparse.Namespace) -> int:
                        common_pairs=args.common_pairs, n_boot=args.bootstrap, seed=args.seed,
                        paired_test=args.paired_test, baseline=baseline, names=args.name,
                        fmt=args.fmt, download=args.download, data_root=args.data_root,
-                       progress=not args.quiet and sys.stderr.isatty())
+                       progress=not args.quiet and sys.stderr.isatty(),
+                       postprocess=args.postprocess, postprocess_rows=args.postprocess_rows)
     print(console_table(results, sts_metric=args.metric, sts_aggregate=args.aggregate))
     if args.out:
         written = write_reports(results, args.out, charts=not args.no_charts,

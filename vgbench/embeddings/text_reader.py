@@ -13,7 +13,7 @@ import logging
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Iterable
+from typing import Callable, Iterable, Iterator
 
 import numpy as np
 import pandas as pd
@@ -23,6 +23,7 @@ from vgbench.embeddings.sniff import open_binary
 log = logging.getLogger(__name__)
 
 BLOCK_BYTES = 32 << 20
+PARALLEL_MIN_BYTES = 256 << 20
 
 
 @dataclass
@@ -137,12 +138,56 @@ def _fast_block(block: bytes, dim: int) -> tuple[list[str], np.ndarray] | None:
     return frame.iloc[:, 0].tolist(), values
 
 
+def _whole_line_blocks(fh, pending: bytes, bar) -> Iterator[bytes]:
+    """Blocks of about BLOCK_BYTES that end on a line boundary."""
+    while True:
+        chunk = fh.read(BLOCK_BYTES)
+        if bar is not None:
+            bar.update(len(chunk))
+        data = pending + chunk
+        if not chunk:
+            if data:
+                yield data
+            return
+        cut = data.rfind(b"\n") + 1
+        block, pending = data[:cut], data[cut:]
+        if block:
+            yield block
+
+
+def _parse_blocks(blocks: Iterator[bytes], dim: int, workers: int):
+    """Yield (block, fast-parse result or None) in file order; big files use worker processes,
+    with at most 2 blocks per worker in flight so memory stays flat."""
+    if workers <= 1:
+        for block in blocks:
+            yield block, _fast_block(block, dim)
+        return
+    import multiprocessing
+    from collections import deque
+    from concurrent.futures import ProcessPoolExecutor
+    with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn")) as pool:
+        queue: deque = deque()
+        for block in blocks:
+            queue.append((block, pool.submit(_fast_block, block, dim)))
+            if len(queue) >= 2 * workers:
+                head, fut = queue.popleft()
+                yield head, fut.result()
+        while queue:
+            head, fut = queue.popleft()
+            yield head, fut.result()
+
+
+def default_workers() -> int:
+    return max(1, min(4, os.cpu_count() or 1))
+
+
 def read_text(path: str | os.PathLike, header: bool | None = None,
               keep: Callable[[str], bool] | None = None, progress: bool = False,
-              name: str | None = None):
+              name: str | None = None, workers: int | None = None):
     """Read a text embedding file. `header`: None sniffs the word2vec "count dim" line.
 
-    `keep(word) -> bool` selects rows (None keeps all). Returns (words, matrix, meta dict).
+    `keep(word) -> bool` selects rows (None keeps all). Files over PARALLEL_MIN_BYTES are parsed
+    by `workers` processes (default: up to 4 CPUs); rows are still taken in file order.
     """
     from vgbench.embeddings.core import Embeddings
 
@@ -150,6 +195,7 @@ def read_text(path: str | os.PathLike, header: bool | None = None,
     stats = LoadStats()
     acc = _Accumulator(keep, stats)
     size = path.stat().st_size
+    workers = default_workers() if workers is None else workers
     bar = None
     if progress:
         from tqdm import tqdm
@@ -172,22 +218,9 @@ def read_text(path: str | os.PathLike, header: bool | None = None,
         else:
             dim = _infer_dim(first, path)
             pending, line_no = first, 1
-        while True:
-            chunk = fh.read(BLOCK_BYTES)
-            if bar is not None:
-                bar.update(len(chunk))
-            data = pending + chunk
-            if not chunk:
-                block, pending = data, b""
-            else:
-                cut = data.rfind(b"\n") + 1
-                block, pending = data[:cut], data[cut:]
-            if block.strip():
-                line_no = _read_block(block, dim, line_no, path, acc, stats)
-            elif block:
-                line_no += block.count(b"\n")
-            if not chunk:
-                break
+        blocks = _whole_line_blocks(fh, pending, bar)
+        for block, fast in _parse_blocks(blocks, dim, workers if size >= PARALLEL_MIN_BYTES else 1):
+            line_no = _read_block(block, fast, dim, line_no, path, acc, stats)
     if bar is not None:
         bar.close()
     if declared_rows is not None and declared_rows != stats.rows_read:
@@ -212,11 +245,11 @@ def _infer_dim(first: bytes, path: Path) -> int:
     return dim
 
 
-def _read_block(block: bytes, dim: int, line_no: int, path: Path, acc: _Accumulator,
+def _read_block(block: bytes, fast, dim: int, line_no: int, path: Path, acc: _Accumulator,
                 stats: LoadStats) -> int:
-    """Parse one block of whole lines starting at `line_no`; return the next line number."""
+    """Take one block of whole lines starting at `line_no` (its fast parse, or parse it carefully
+    when that failed); return the next line number."""
     n_lines = block.count(b"\n") + (0 if block.endswith(b"\n") else 1)
-    fast = _fast_block(block, dim)
     if fast is not None and len(fast[0]) == n_lines:
         words = _decode_words((w.encode("latin-1") for w in fast[0]), stats)
         stats.rows_read += len(words)

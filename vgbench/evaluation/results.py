@@ -97,16 +97,33 @@ class Results:
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> "Results":
-        return cls([Score(**s) for s in data.get("scores", [])],
+        scores = [{**s, "value": float("nan") if s.get("value") is None else s["value"]}
+                  for s in data.get("scores", [])]
+        return cls([Score(**s) for s in scores],
                    [PairedTest(**t) for t in data.get("tests", [])],
                    dict(data.get("embeddings", {})), dict(data.get("settings", {})))
 
+    def to_json(self) -> str:
+        """The JSON text that save_json writes (reports render it before writing anything)."""
+        return json.dumps(_nan_to_none(self.to_dict()), indent=1, default=_jsonable, allow_nan=False)
+
     def save_json(self, path: str | os.PathLike) -> Path:
-        return write_text_atomic(path, json.dumps(self.to_dict(), indent=1, default=_jsonable))
+        return write_text_atomic(path, self.to_json())
 
     @classmethod
     def load_json(cls, path: str | os.PathLike) -> "Results":
         return cls.from_dict(json.loads(Path(path).read_text()))
+
+
+def _nan_to_none(obj: Any) -> Any:
+    """Strict JSON has no NaN: an undefined correlation (fewer than 3 pairs) is written as null."""
+    if isinstance(obj, float) and obj != obj:
+        return None
+    if isinstance(obj, dict):
+        return {k: _nan_to_none(v) for k, v in obj.items()}
+    if isinstance(obj, (list, tuple)):
+        return [_nan_to_none(v) for v in obj]
+    return obj
 
 
 def _jsonable(obj: Any) -> Any:

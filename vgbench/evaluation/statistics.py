@@ -67,12 +67,14 @@ def _check_level(level: float, n_boot: int) -> None:
 def _group_members(groups, n: int, aggregate: str) -> list[np.ndarray]:
     """Indices of the pairs of each group, in order of first label; one group when None."""
     if aggregate not in AGGREGATES:
-        raise ValueError(f"unknown aggregate {aggregate!r}: expected one of {', '.join(AGGREGATES)}")
+        raise ValueError(f"unknown aggregate {aggregate!r}: expected one of "
+                         f"{', '.join(AGGREGATES)}")
     if groups is None:
         return [np.arange(n)]
     labels = np.asarray(groups)
     if labels.shape != (n,):
-        raise ValueError(f"groups must give one label per pair: {n} pairs, got shape {labels.shape}")
+        raise ValueError(f"groups must give one label per pair: {n} pairs, got shape "
+                         f"{labels.shape}")
     uniq, first, inv = np.unique(labels, return_index=True, return_inverse=True)
     members = [np.flatnonzero(inv == k) for k in np.argsort(first, kind="stable")]
     small = [str(uniq[inv[m[0]]]) for m in members if len(m) < 3]
@@ -171,8 +173,18 @@ class _Scorer:
 
 
 def _draw(members: list[np.ndarray], rows: int, rng: np.random.Generator) -> list[np.ndarray]:
-    """Positions drawn with replacement within each group: one (rows, len(group)) array each."""
-    return [rng.integers(0, len(m), size=(rows, len(m))) for m in members]
+    """Positions drawn with replacement within each group: one (rows, len(group)) array each.
+
+    One uniform matrix per call, consumed row by row, so drawing 1,000 rows at once or in
+    chunks gives the same resamples for a given seed.
+    """
+    u = rng.random((rows, sum(len(m) for m in members)))
+    out, start = [], 0
+    for m in members:
+        k = len(m)
+        out.append(np.minimum((u[:, start:start + k] * k).astype(np.int64), k - 1))
+        start += k
+    return out
 
 
 def _count_chunks(members: list[np.ndarray], n: int, n_boot: int, seed):

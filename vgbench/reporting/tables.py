@@ -1,0 +1,390 @@
+"""Score tables laid out like the paper's Tables 1, 3 and 4, plus paired tests, in three formats.
+
+Why one model for every format: which numbers appear, which one is best in its column, and the
+coverage and policy notes are decided once (`ScoreTable` / `TestsTable` -> cells); the console,
+Markdown and LaTeX renderers (render.py) only decorate those cells, so they never disagree.
+"""
+from __future__ import annotations
+
+import math
+import textwrap
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from vgbench.evaluation.results import Results, Score
+from vgbench.reporting.policy import policy_notes, setting
+from vgbench.reporting.render import (MISSING, Cell, Grid, Renderable, coverage_text, plain,
+                                      fmt_number, tex_escape)
+
+SIMILARITY_SETS = ["RW", "MEN", "WS353", "MTurk-771", "SimVerb-3500", "SimLex-999"]
+SIMLEX = "SimLex-999"
+SIMLEX_SECTIONS = ["All", "Adjs", "Nouns", "Verbs", "Conc-q1", "Conc-q2", "Conc-q3", "Conc-q4",
+                   "Hard"]
+STS_YEARS = ["STS12", "STS13", "STS14", "STS15", "STS16"]
+STS_AGGREGATES = ["mean", "wmean", "all"]
+_AGGREGATE_WORDS = {"mean": "plain mean over subsets", "wmean": "size-weighted mean over subsets",
+                    "all": "one correlation over all subsets' pairs"}
+_METRIC_WORDS = {"spearman": "Spearman's ρ", "pearson": "Pearson's r"}
+
+
+# ---------------------------------------------------------------- score tables
+
+@dataclass
+class Column:
+    """One table column: a label and where its scores come from (or a derived mean)."""
+    label: str
+    dataset: str | None
+    section: str = "All"
+    metric: str = "spearman"
+    mean_of: list[int] | None = None  # indices of columns averaged; NaN unless all present
+
+
+@dataclass
+class ScoreTable(Renderable):
+    """Rows x columns of scores (x100) with CIs and coverage; NaN where a score is missing."""
+    key: str
+    title: str
+    corner: str
+    rows: list[str]
+    columns: list[str]
+    values: np.ndarray
+    ci: np.ndarray
+    used: np.ndarray
+    total: np.ndarray
+    decimals: int = 1
+    best: str | None = "column"  # "column", "row" or None
+    notes: list[str] = field(default_factory=list)
+    policy: list[str] = field(default_factory=list)
+
+    def _bold_means(self) -> str:
+        return "best in each row" if self.best == "row" else "best in each column"
+
+    def _latex_notes(self, coverage: bool) -> list[str]:
+        cov = self.coverage_notes()
+        if not (coverage and cov):
+            return []
+        return ["$^\\dagger$ " + tex_escape("Coverage below 100% (pairs used/pairs): "
+                                             + "; ".join(cov) + ".")]
+
+    def best_mask(self) -> np.ndarray:
+        """True where a value is the best of its column (or row); ties on the shown digits all
+        count. Nothing is marked in a column with fewer than two values to compare."""
+        shown = np.array([[float(fmt_number(v, self.decimals)) if math.isfinite(v) else -np.inf
+                           for v in row] for row in self.values]).reshape(self.values.shape)
+        mask = np.zeros(self.values.shape, bool)
+        if self.best is None or not self.values.size:
+            return mask
+        data = shown if self.best == "column" else shown.T
+        out = mask if self.best == "column" else mask.T
+        for j in range(data.shape[1]):
+            col = data[:, j]
+            if np.isfinite(col).sum() >= 2:
+                out[:, j] = col == col.max()
+        return mask
+
+    def _grid(self) -> Grid:
+        best = self.best_mask()
+        rows = []
+        for i, name in enumerate(self.rows):
+            cells = [Cell(name, numeric=False)]
+            for j in range(len(self.columns)):
+                v = self.values[i, j]
+                lo, hi = self.ci[i, j]
+                cells.append(Cell(
+                    fmt_number(v, self.decimals), bool(best[i, j]),
+                    (fmt_number(lo, self.decimals), fmt_number(hi, self.decimals))
+                    if math.isfinite(lo) and math.isfinite(hi) else None,
+                    coverage_text(int(self.used[i, j]), int(self.total[i, j]))))
+            rows.append(cells)
+        return Grid([self.corner] + self.columns, rows)
+
+    def coverage_notes(self) -> list[str]:
+        """'name: dataset used/total (pct)' for every cell below full coverage."""
+        out = []
+        for i, name in enumerate(self.rows):
+            parts = [f"{self.columns[j]} {int(self.used[i, j])}/{int(self.total[i, j])} "
+                     f"({coverage_text(int(self.used[i, j]), int(self.total[i, j]))})"
+                     for j in range(len(self.columns))
+                     if coverage_text(int(self.used[i, j]), int(self.total[i, j]))]
+            if parts:
+                out.append(f"{name}: " + ", ".join(parts))
+        return out
+
+
+def embedding_order(results: Results) -> list[str]:
+    """Embeddings in the order they were given, plus any that only appear in scores."""
+    names = results.embedding_names()
+    return names + [e for e in dict.fromkeys(s.embedding for s in results.scores)
+                    if e not in names]
+
+
+def _index(results: Results) -> dict[tuple[str, str, str, str], Score]:
+    return {(s.embedding, s.dataset, s.section, s.metric): s for s in results.scores}
+
+
+def _build(results: Results, key: str, title: str, corner: str, columns: list[Column],
+           decimals: int, notes: list[str]) -> ScoreTable | None:
+    """Fill a table from the results; drop columns nobody has and embeddings with no score."""
+    idx = _index(results)
+    names = embedding_order(results)
+    n, k = len(names), len(columns)
+    values = np.full((n, k), np.nan)
+    ci = np.full((n, k, 2), np.nan)
+    used = np.full((n, k), -1)
+    total = np.full((n, k), -1)
+    for i, name in enumerate(names):
+        for j, col in enumerate(columns):
+            s = idx.get((name, col.dataset, col.section, col.metric))
+            if col.mean_of is None and s is not None:
+                values[i, j] = s.value
+                ci[i, j] = [_num(s.ci_low), _num(s.ci_high)]
+                used[i, j], total[i, j] = s.n_used, s.n_total
+        for j, col in enumerate(columns):
+            if col.mean_of is not None:
+                parts = values[i, col.mean_of]
+                values[i, j] = float(np.mean(parts)) if np.isfinite(parts).all() else np.nan
+    keep_cols = [j for j in range(k) if np.isfinite(values[:, j]).any()]
+    keep_rows = [i for i in range(n) if np.isfinite(values[i, keep_cols]).any()]
+    if not keep_cols or not keep_rows:
+        return None
+    sub = np.ix_(keep_rows, keep_cols)
+    return ScoreTable(key, title, corner, [names[i] for i in keep_rows],
+                      [columns[j].label for j in keep_cols], values[sub],
+                      ci[keep_rows][:, keep_cols], used[sub], total[sub], decimals,
+                      notes=notes, policy=policy_notes(results))
+
+
+def _num(x: Any) -> float:
+    return float(x) if x is not None else math.nan
+
+
+def _datasets(results: Results, task: str, known: list[str],
+              section: str | None = None) -> list[str]:
+    """Known datasets in paper order, then the user's own in order of first appearance."""
+    seen = list(dict.fromkeys(s.dataset for s in results.scores if s.task == task
+                              and (section is None or s.section == section)))
+    return [d for d in known if d in seen] + [d for d in seen if d not in known]
+
+
+def intrinsic_table(results: Results, metric: str = "spearman") -> ScoreTable | None:
+    """Paper's Table 1: word-similarity sets (section "All") and the mean of the six sets.
+
+    The mean is computed here from the six scores and shown only for an embedding that has all
+    six; user word-pair sets follow as extra columns, not included in the mean.
+    """
+    sets = _datasets(results, "similarity", SIMILARITY_SETS, "All")
+    standard = [d for d in sets if d in SIMILARITY_SETS]
+    columns = [Column(d, d, "All", metric) for d in standard]
+    if len(standard) == len(SIMILARITY_SETS):
+        columns.append(Column("Mean", None, mean_of=list(range(len(standard)))))
+    columns += [Column(d, d, "All", metric) for d in sets if d not in SIMILARITY_SETS]
+    notes = ["Mean: average of the six standard sets (shown when all six were evaluated)."] \
+        if len(standard) == len(SIMILARITY_SETS) else []
+    return _build(results, "table1_intrinsic",
+                  f"Intrinsic evaluation: word similarity ({_METRIC_WORDS[metric]} × 100 between "
+                  "cosine and gold scores)", "Model", columns, 1, notes)
+
+
+def six_set_mean(results: Results, embedding: str, metric: str = "spearman") -> float:
+    """Mean of the six standard word-similarity scores, NaN unless all six are present."""
+    idx = _index(results)
+    vals = [idx.get((embedding, d, "All", metric)) for d in SIMILARITY_SETS]
+    if any(s is None or not math.isfinite(s.value) for s in vals):
+        return math.nan
+    return float(np.mean([s.value for s in vals]))
+
+
+def simlex_table(results: Results, metric: str = "spearman") -> ScoreTable | None:
+    """Paper's Table 3: SimLex-999 by part of speech, concreteness quartile and the hard subset."""
+    present = list(dict.fromkeys(s.section for s in results.scores if s.dataset == SIMLEX))
+    sections = [s for s in SIMLEX_SECTIONS if s in present] + [
+        s for s in present if s not in SIMLEX_SECTIONS]
+    return _build(results, "table3_simlex",
+                  f"SimLex-999 sections ({_METRIC_WORDS[metric]} × 100); Conc-q1 holds the most "
+                  "abstract pairs, Conc-q4 the most concrete, Hard = SimLex's SimAssoc333 subset",
+                  "Model", [Column(s, SIMLEX, s, metric) for s in sections], 1, [])
+
+
+def sts_table(results: Results, metric: str = "pearson",
+              aggregate: str = "mean") -> ScoreTable | None:
+    """Paper's Table 4: STS12-16 and their mean, one score per year aggregated over subsets.
+
+    The default (Pearson, plain mean over a year's subsets) is SentEval's and the paper's.
+    """
+    if aggregate not in STS_AGGREGATES:
+        raise ValueError(f"unknown STS aggregate {aggregate!r}: expected one of "
+                         f"{', '.join(STS_AGGREGATES)}")
+    sets = _datasets(results, "sts", STS_YEARS, aggregate)
+    years = [d for d in sets if d in STS_YEARS]
+    columns = [Column(d, d, aggregate, metric) for d in years]
+    if len(years) == len(STS_YEARS):
+        columns.append(Column("Mean", None, mean_of=list(range(len(years)))))
+    columns += [Column(d, d, aggregate, metric) for d in sets if d not in STS_YEARS]
+    headline = (metric, aggregate) == ("pearson", "mean")
+    notes = ["Mean: average of STS12-STS16 (shown when all five were evaluated)."] \
+        if len(years) == len(STS_YEARS) else []
+    table = _build(results, "table4_sts" if headline else f"sts_{metric}_{aggregate}",
+                   f"STS benchmarks ({_METRIC_WORDS[metric]} × 100 between the cosine of mean "
+                   f"word vectors and gold; per year: {_AGGREGATE_WORDS[aggregate]})",
+                   "Model", columns, 2, notes)
+    if table is not None:
+        table.notes += _token_coverage_note(results, table.rows)
+    return table
+
+
+def _token_coverage_note(results: Results, names: list[str]) -> list[str]:
+    """STS has no OOV pairs, only unknown tokens: state how many were found, per embedding."""
+    parts = []
+    for name in names:
+        meta = results.embeddings.get(name)
+        cov = meta.get("sts_token_coverage") if isinstance(meta, dict) else None
+        if isinstance(cov, dict) and cov:
+            vals = [math.floor(1000.0 * float(v) + 1e-6) / 10 for v in cov.values()]
+            lo, hi = min(vals), max(vals)
+            parts.append(f"{name} {lo:.1f}%" if lo == hi else f"{name} {lo:.1f}-{hi:.1f}%")
+    return [f"STS tokens found in the vocabulary: {', '.join(parts)}."] if parts else []
+
+
+def sts_subsets_table(results: Results, metric: str = "pearson") -> ScoreTable | None:
+    """Every STS subset (rows) for every embedding (columns); best per row."""
+    subsets = list(dict.fromkeys((s.dataset, s.section) for s in results.scores
+                                 if s.task == "sts" and s.section not in STS_AGGREGATES))
+    if not subsets:
+        return None
+    names = embedding_order(results)
+    idx = _index(results)
+    shape = (len(subsets), len(names))
+    values, used, total = np.full(shape, np.nan), np.full(shape, -1), np.full(shape, -1)
+    ci = np.full(shape + (2,), np.nan)
+    for i, (ds, sec) in enumerate(subsets):
+        for j, name in enumerate(names):
+            s = idx.get((name, ds, sec, metric))
+            if s is not None:
+                values[i, j], used[i, j], total[i, j] = s.value, s.n_used, s.n_total
+                ci[i, j] = [_num(s.ci_low), _num(s.ci_high)]
+    keep = [j for j in range(len(names)) if np.isfinite(values[:, j]).any()]
+    if not keep:
+        return None
+    return ScoreTable(f"sts_subsets_{metric}", f"STS per subset ({_METRIC_WORDS[metric]} × 100)",
+                      "Subset", [f"{d} {s}" for d, s in subsets], [names[j] for j in keep],
+                      values[:, keep], ci[:, keep], used[:, keep], total[:, keep], 2, "row",
+                      [], policy_notes(results))
+
+
+# ---------------------------------------------------------------- paired tests
+
+@dataclass
+class TestsTable(Renderable):
+    """One row per paired comparison: does B beat A on the same pairs?"""
+    key: str
+    title: str
+    results: Results
+    notes: list[str] = field(default_factory=list)
+    policy: list[str] = field(default_factory=list)
+
+    def _bold_means(self) -> str:
+        return "p < 0.05"
+
+    def _grid(self) -> Grid:
+        # Most telling columns first: a console too narrow for all of them splits after p.
+        header = ["Dataset", "Metric", "A", "B", "B − A", _ci_label(self.results), "p",
+                  "A score", "B score", "Test", "n"]
+        rows = []
+        for t in self.results.tests:
+            d = 2 if t.dataset in STS_YEARS or _is_sts(self.results, t.dataset) else 1
+            where = t.dataset if t.section in ("All", "", None) else f"{t.dataset}/{t.section}"
+            ci = None if t.ci_low is None or t.ci_high is None else (
+                f"[{fmt_number(_num(t.ci_low), d)}, {fmt_number(_num(t.ci_high), d)}]")
+            rows.append([Cell(where, numeric=False), Cell(t.metric, numeric=False),
+                         Cell(t.embedding_a, numeric=False), Cell(t.embedding_b, numeric=False),
+                         Cell(fmt_number(t.delta, d)), Cell(ci or MISSING, numeric=False),
+                         Cell(_fmt_p(t.p_value), bold=_num(t.p_value) < 0.05, numeric=False),
+                         Cell(fmt_number(t.value_a, d)), Cell(fmt_number(t.value_b, d)),
+                         Cell(t.method, numeric=False), Cell(str(t.n))])
+        return Grid(header, rows)
+
+
+def _is_sts(results: Results, dataset: str) -> bool:
+    return any(s.task == "sts" and s.dataset == dataset for s in results.scores)
+
+
+def _fmt_p(p: Any) -> str:
+    p = _num(p)
+    if not math.isfinite(p):
+        return MISSING
+    return "<0.001" if p < 0.001 else f"{p:.3f}"
+
+
+def _ci_label(results: Results) -> str:
+    level = setting(results, "ci_level") or setting(results, "level")
+    try:
+        return f"{100 * float(level):g}% CI"
+    except (TypeError, ValueError):
+        return "CI"
+
+
+def tests_table(results: Results) -> TestsTable | None:
+    """Paired comparisons, significant ones (p < 0.05) with the p-value in bold."""
+    if not results.tests:
+        return None
+    return TestsTable("paired_tests", "Paired comparisons: does B beat A on the same pairs? "
+                      "(Δ = B − A, × 100)", results,
+                      ["Bootstrap tests: two-sided p from the bootstrap distribution recentred "
+                       "at zero; CI: percentile bootstrap of Δ. Steiger: Steiger's (1980) Z for "
+                       "dependent correlations sharing the gold scores."])
+
+
+def all_tables(results: Results, sts_metric: str = "pearson",
+               sts_aggregate: str = "mean") -> list[ScoreTable | TestsTable]:
+    """The headline tables in report order (missing ones left out)."""
+    tables = [intrinsic_table(results), simlex_table(results),
+              sts_table(results, sts_metric, sts_aggregate), tests_table(results)]
+    return [t for t in tables if t is not None]
+
+
+def console_table(results: Results, width: int = 100, sts_metric: str = "pearson",
+                   sts_aggregate: str = "mean") -> str:
+    """The console report: headline tables side by side per embedding, best marked '*'.
+
+    The policy footer is printed once at the end rather than under every table.
+    """
+    parts = [t.to_console(width, policy=False)
+             for t in all_tables(results, sts_metric, sts_aggregate)]
+    if not parts:
+        return "No scores.\n"
+    footer = [line for note in policy_notes(results)
+              for line in textwrap.wrap(plain(note), width, subsequent_indent="  ")]
+    return "\n".join(parts) + "\n" + "\n".join(footer) + "\n"
+
+
+def markdown_report(results: Results, ci: bool = True) -> str:
+    """Every table in one Markdown document, including the other STS aggregates and subsets."""
+    tables: list[Any] = [intrinsic_table(results), simlex_table(results)]
+    metrics = [m for m in ("pearson", "spearman")
+               if any(s.task == "sts" and s.metric == m for s in results.scores)]
+    for metric in metrics:
+        for agg in STS_AGGREGATES:
+            tables.append(sts_table(results, metric, agg))
+    for metric in metrics:
+        tables.append(sts_subsets_table(results, metric))
+    tables.append(tests_table(results))
+    body = [t.to_markdown(ci) for t in tables if t is not None]
+    if ci and body and any(s.ci_low is not None for s in results.scores):
+        body.insert(0, _ci_note(results) + "\n")
+    return "# vgbench results\n\n" + "\n".join(body)
+
+
+def _ci_note(results: Results) -> str:
+    n_boot = setting(results, "n_boot")
+    extra = f", {n_boot} resamples" if n_boot else ""
+    return (f"Brackets: {_ci_label(results)} (percentile bootstrap over pairs{extra}; STS years "
+            "resampled within each subset).")
+
+
+def latex_tables(results: Results, sts_metric: str = "pearson", sts_aggregate: str = "mean",
+                 ci: bool = False, coverage: bool = True) -> dict[str, str]:
+    """{file stem: LaTeX source} for Tables 1, 3, 4 and the paired tests, where data exist."""
+    return {t.key: t.to_latex(ci=ci, coverage=coverage)
+            for t in all_tables(results, sts_metric, sts_aggregate)}

@@ -1,0 +1,74 @@
+"""`write_reports`: every report file of a run, written into one folder.
+
+Why render first, write second: every table and chart is built in memory before the first file
+is touched, so a failure while rendering leaves the folder as it was; each file is then written
+atomically (temp file + rename), so no reader ever sees half a file.
+"""
+from __future__ import annotations
+
+import logging
+import os
+from pathlib import Path
+from typing import Iterable
+
+from vgbench.atomic import write_bytes_atomic
+from vgbench.evaluation.results import Results
+from vgbench.reporting import charts as charts_mod
+from vgbench.reporting import tables
+
+log = logging.getLogger(__name__)
+
+FORMATS = ("md", "tex", "csv", "json")
+
+
+def render_reports(results: Results, formats: Iterable[str] = FORMATS, charts: bool = True,
+                   sts_metric: str = "pearson", sts_aggregate: str = "mean",
+                   latex_ci: bool = False) -> dict[str, bytes]:
+    """{file name: contents} of every report file, nothing written yet."""
+    formats = tuple(formats)
+    unknown = [f for f in formats if f not in FORMATS]
+    if unknown:
+        raise ValueError(f"unknown report format(s) {', '.join(map(repr, unknown))}: expected "
+                         f"some of {', '.join(FORMATS)}")
+    files: dict[str, bytes] = {}
+    if "json" in formats:  # same content as Results.save_json, rendered up front
+        files["results.json"] = results.to_json().encode()
+    if "csv" in formats:
+        files["scores.csv"] = results.frame().to_csv(index=False).encode()
+        if results.tests:
+            files["tests.csv"] = results.tests_frame().to_csv(index=False).encode()
+    if "md" in formats:
+        files["tables.md"] = tables.markdown_report(results).encode()
+    if "tex" in formats:
+        for stem, text in tables.latex_tables(results, sts_metric, sts_aggregate,
+                                              ci=latex_ci).items():
+            files[f"{stem}.tex"] = text.encode()
+    if charts:
+        for stem, fig in charts_mod.all_charts(results, sts_metric, sts_aggregate).items():
+            for fmt, data in charts_mod.render(fig).items():
+                files[f"{stem}.{fmt}"] = data
+    return files
+
+
+def write_reports(results: Results, out_dir: str | os.PathLike,
+                  formats: Iterable[str] = FORMATS, charts: bool = True, *,
+                  sts_metric: str = "pearson", sts_aggregate: str = "mean",
+                  latex_ci: bool = False) -> list[Path]:
+    """Write the report files into `out_dir` (created if needed); return their paths.
+
+    formats: any of "md" (tables.md, all tables), "tex" (table1_intrinsic.tex,
+    table3_simlex.tex, table4_sts.tex or sts_<metric>_<aggregate>.tex, paired_tests.tex),
+    "csv" (scores.csv, tests.csv), "json" (results.json, loadable with Results.load_json).
+    charts: simlex_concreteness, simlex_sections and datasets as PNG and PDF.
+    sts_metric / sts_aggregate choose the STS headline (default: the paper's Pearson, plain
+    mean over subsets). latex_ci puts bootstrap CIs into the LaTeX cells.
+    """
+    files = render_reports(results, formats, charts, sts_metric, sts_aggregate, latex_ci)
+    out = Path(out_dir)
+    if out.exists() and not out.is_dir():
+        raise OSError(f"{out}: exists and is not a folder; --out needs a folder for the reports")
+    written = []
+    for name, data in files.items():
+        written.append(write_bytes_atomic(out / name, data))
+        log.info("wrote %s", out / name)
+    return written
