@@ -1,0 +1,31 @@
+"""`vgbench spectrum SOURCE... --out DIR`: explained variance of the top principal directions."""
+from __future__ import annotations
+
+import argparse
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("spectrum", help="chart the explained variance of the top principal directions",
+                       description="Compare how much variance the top principal directions of each "
+                                   "embedding explain (e.g. textual vs grounded vs ABTT).")
+    p.add_argument("sources", nargs="+", metavar="SOURCE", help="any source `vgbench eval` accepts")
+    p.add_argument("--out", required=True, metavar="DIR")
+    p.add_argument("--rows", type=int, default=100_000, metavar="N",
+                   help="use the first N rows (the most frequent words; default 100000)")
+    p.add_argument("--top", type=int, default=20, help="directions to show (default 20)")
+    p.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from vgbench.embeddings.spec import resolve
+    from vgbench.reporting.spectrum import spectra, write_spectrum
+
+    embs = []
+    for src in args.sources:
+        emb = resolve(src)
+        embs.append(emb.subset(emb.words[:args.rows]) if len(emb) > args.rows else emb)
+    written = write_spectrum(embs, args.out, args.rows, args.top)
+    for name, ratio in spectra(embs, args.rows, min(args.top, 5)).items():
+        print(f"{name}: top-5 explained variance " + " ".join(f"{100 * r:.1f}%" for r in ratio[:5]))
+    print(f"wrote {len(written)} files to {args.out}")
+    return 0

@@ -1,0 +1,56 @@
+"""How grounding reshapes the space: explained variance of the top principal directions.
+
+A few dominant directions (GloVe's common direction among them) inflate every cosine; ABTT
+removes them, and a learned mapping M can stretch or flatten them. This chart puts the spectra
+of several embeddings side by side, on their N most frequent words.
+"""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Sequence
+
+import numpy as np
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.figure import Figure
+
+from vgbench.atomic import write_bytes_atomic, write_text_atomic
+from vgbench.embeddings.core import Embeddings
+from vgbench.embeddings.postprocess import DEFAULT_FIT_ROWS, explained_variance
+from vgbench.reporting.charts import render
+
+
+def spectra(embeddings: Sequence[Embeddings], fit_rows: int = DEFAULT_FIT_ROWS,
+            top: int = 20) -> dict[str, np.ndarray]:
+    """{embedding name: explained-variance ratio of its top `top` directions}."""
+    return {e.name: explained_variance(e, fit_rows, min(top, e.dim)) for e in embeddings}
+
+
+def spectrum_chart(ratios: dict[str, np.ndarray], fit_rows: int = DEFAULT_FIT_ROWS) -> Figure:
+    fig = Figure(figsize=(6.4, 3.8))
+    FigureCanvasAgg(fig)
+    ax = fig.add_subplot(1, 1, 1)
+    for name, ratio in ratios.items():
+        ax.plot(np.arange(1, len(ratio) + 1), 100 * ratio, marker="o", markersize=3, label=name)
+    ax.set_xlabel("principal direction (rank)")
+    ax.set_ylabel("explained variance (%)")
+    ax.set_title(f"Top principal directions of the {fit_rows:,} most frequent words")
+    ax.grid(axis="y", alpha=0.3)
+    ax.legend(fontsize=8)
+    fig.tight_layout()
+    return fig
+
+
+def write_spectrum(embeddings: Sequence[Embeddings], out_dir: str | os.PathLike,
+                   fit_rows: int = DEFAULT_FIT_ROWS, top: int = 20) -> list[Path]:
+    """Write spectrum.png, spectrum.pdf and spectrum.csv (one column per embedding) to out_dir."""
+    out = Path(out_dir)
+    ratios = spectra(embeddings, fit_rows, top)
+    files = render(spectrum_chart(ratios, fit_rows))
+    written = [write_bytes_atomic(out / f"spectrum.{fmt}", data) for fmt, data in files.items()]
+    rows = max(len(r) for r in ratios.values())
+    lines = ["rank," + ",".join(f'"{n}"' for n in ratios)]
+    for i in range(rows):
+        lines.append(f"{i + 1}," + ",".join(f"{r[i]:.6f}" if i < len(r) else "" for r in ratios.values()))
+    written.append(write_text_atomic(out / "spectrum.csv", "\n".join(lines) + "\n"))
+    return written
