@@ -1,0 +1,34 @@
+"""`vgbench neighbors A B [--words ...]`: the paper's Table 5 for any two embeddings."""
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("neighbors", help="nearest neighbours that differ between two embeddings")
+    p.add_argument("a", metavar="SOURCE_A", help="e.g. the textual vectors")
+    p.add_argument("b", metavar="SOURCE_B", help="e.g. a checkpoint or grounded file")
+    p.add_argument("--words", default=",".join(
+        ("happy", "sad", "big", "bird", "horse", "together", "smart")), help="comma-separated probes")
+    p.add_argument("-k", type=int, default=10, help="neighbours per word (default 10)")
+    p.add_argument("--restrict", type=int, default=100_000, metavar="N",
+                   help="search among the first N words of each embedding (default 100000; 0: all)")
+    p.add_argument("--out", default=None, metavar="DIR", help="also write neighbors.md and neighbors.tex")
+    p.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from vgbench.atomic import write_text_atomic
+    from vgbench.embeddings.spec import resolve
+    from vgbench.reporting.neighbors import differing_neighbors, neighbors_latex, neighbors_markdown
+
+    a, b = resolve(args.a), resolve(args.b)
+    words = [w.strip() for w in args.words.split(",") if w.strip()]
+    rows = differing_neighbors(a, b, words, args.k, args.restrict or None)
+    md = neighbors_markdown(rows, args.a, args.b, args.k)
+    print(md)
+    if args.out:
+        write_text_atomic(Path(args.out) / "neighbors.md", md)
+        write_text_atomic(Path(args.out) / "neighbors.tex", neighbors_latex(rows, args.a, args.b, args.k))
+    return 0

@@ -1,0 +1,65 @@
+"""The paper's Table 5: nearest neighbours that differ between two embeddings.
+
+For each probe word, the top-k cosine neighbours under embedding A and under B; only the
+neighbours that are not shared are shown, which is where grounding changes meaning.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from vgbench.embeddings.core import Embeddings
+
+TABLE5_WORDS = ("happy", "sad", "big", "bird", "horse", "together", "smart")
+
+
+@dataclass
+class NeighborRow:
+    word: str
+    only_a: list[str]
+    only_b: list[str]
+    shared: list[str]
+
+
+def differing_neighbors(a: Embeddings, b: Embeddings, words=TABLE5_WORDS, k: int = 10,
+                        restrict: int | None = 100_000) -> list[NeighborRow]:
+    """Top-k neighbours of each word in a and b, among the first `restrict` rows of each (the
+    most frequent words, as in gensim's restrict_vocab), split into A-only, B-only and shared."""
+    a_r = a.subset(a.words[:restrict]) if restrict and len(a) > restrict else a
+    b_r = b.subset(b.words[:restrict]) if restrict and len(b) > restrict else b
+    rows = []
+    for w in words:
+        if w not in a.index or w not in b.index:
+            continue
+        na = [x for x, _ in _neighbors(a_r, a, w, k)]
+        nb = [x for x, _ in _neighbors(b_r, b, w, k)]
+        rows.append(NeighborRow(w, [x for x in na if x not in nb], [x for x in nb if x not in na],
+                                [x for x in na if x in nb]))
+    return rows
+
+
+def _neighbors(pool: Embeddings, full: Embeddings, word: str, k: int):
+    if word in pool.index:
+        return pool.most_similar(word, k)
+    extended = Embeddings(pool.words + [word], list(pool.vectors) + [full[word]], pool.name)
+    return extended.most_similar(word, k)
+
+
+def neighbors_markdown(rows: list[NeighborRow], name_a: str, name_b: str, k: int = 10) -> str:
+    name_a, name_b = name_a.replace("|", "\\|"), name_b.replace("|", "\\|")
+    lines = [f"Top-{k} nearest neighbours; only the neighbours that differ are listed.", "",
+             f"| word | only in {name_a} | only in {name_b} | shared |", "|---|---|---|---|"]
+    for r in rows:
+        lines.append(f"| {r.word} | {', '.join(r.only_a)} | {', '.join(r.only_b)} | {len(r.shared)} |")
+    return "\n".join(lines) + "\n"
+
+
+def neighbors_latex(rows: list[NeighborRow], name_a: str, name_b: str, k: int = 10) -> str:
+    def esc(t: str) -> str:
+        return "".join("\\" + c if c in "&%$#_{}" else c for c in t)
+    body = [f"{esc(r.word)} & {esc(', '.join(r.only_a))} & {esc(', '.join(r.only_b))} \\\\" for r in rows]
+    return "\n".join([
+        "\\begin{table}[t]", "\\centering\\small",
+        "\\begin{tabular}{lp{0.4\\linewidth}p{0.4\\linewidth}}", "\\toprule",
+        f"Word & only {esc(name_a)} & only {esc(name_b)} \\\\", "\\midrule", *body, "\\bottomrule",
+        "\\end{tabular}",
+        f"\\caption{{Differing neighbours among the {k} nearest (cosine).}}", "\\end{table}", ""])
