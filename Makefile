@@ -13,8 +13,9 @@ $(STAMP): requirements.txt pyproject.toml
 	$(PY) -m pip install -q --no-deps --no-build-isolation -e .
 	touch $(STAMP)
 
+# `make demo` runs the whole study (about 25 minutes on 2 cores); `make demo QUICK=1` a few-minute smoke run.
 demo: $(STAMP)
-	$(VENV)/bin/vgbench eval glove-6b-50d --out reports/demo
+	$(VENV)/bin/vgbench demo $(if $(QUICK),--quick,)
 
 test: $(STAMP)
 	$(PY) -m pytest -q

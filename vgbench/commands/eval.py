@@ -45,8 +45,8 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help="bootstrap resamples for 95%% CIs (0: no CIs; default 1000)")
     p.add_argument("--paired-test", choices=("bootstrap", "steiger", "none"), default="bootstrap",
                    help="test of each embedding against the baseline (default: paired bootstrap)")
-    p.add_argument("--baseline", default="0", metavar="NAME|INDEX",
-                   help="embedding the others are tested against (default: the first)")
+    p.add_argument("--baseline", action="append", default=None, metavar="NAME|INDEX",
+                   help="embedding the others are tested against (default: the first); repeatable")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--format", dest="fmt", default=None,
                    help="input format for all sources (default: sniffed): glove, word2vec, fasttext, "
@@ -79,7 +79,7 @@ def run(args: argparse.Namespace) -> int:
         datasets = [] if (args.dataset or args.sts_dir) else ["all"]
     else:
         datasets = [d.strip() for d in args.datasets.split(",") if d.strip()]
-    baseline = int(args.baseline) if args.baseline.isdigit() else args.baseline
+    baseline = [int(b) if b.isdigit() else b for b in (args.baseline or ["0"])]
     results = evaluate(args.sources, datasets, pair_files=args.dataset, sts_dirs=args.sts_dir,
                        case=args.case, sts_case=args.sts_case, oov=args.oov,
                        common_pairs=args.common_pairs, n_boot=args.bootstrap, seed=args.seed,

@@ -77,15 +77,27 @@ def load_embeddings(source: str | os.PathLike, words: Iterable[str] | None = Non
     if fmt == "gensim":
         from vgbench.embeddings.binary_readers import read_gensim
         return read_gensim(path, keep=keep, name=label)
+    return _load_checkpoint(path, words, case, head_rows, progress, label)
+
+
+def _load_checkpoint(path: Path, words, case: str, head_rows: int, progress: bool, label: str) -> Embeddings:
+    """A trained checkpoint or grounder file: its textual source, streamed like any other source
+    (same word filter and head rows), then grounded through its M."""
     try:
-        from vgbench.grounding.grounder import load_grounded_source
-    except ImportError:
-        raise ValueError(f"{path}: looks like a trained checkpoint, but the grounding module "
-                         f"is not available") from None
-    emb = load_grounded_source(path, words=None if words is None else set(words) | {
-        w.lower() for w in words} if case != "exact" else set(words))
-    emb.name = label
-    return emb
+        from vgbench.grounding.grounder import Grounder
+    except ImportError:  # pragma: no cover - torch is a dependency
+        raise ValueError(f"{path}: looks like a trained checkpoint, but torch is not installed") from None
+    grounder = Grounder.load(path)
+    if not grounder.textual:
+        raise ValueError(f"{path}: records no textual source to ground")
+    textual = load_embeddings(grounder.textual, words=words, case=case, head_rows=head_rows,
+                              progress=progress)
+    if textual.dim != grounder.in_dim:
+        raise ValueError(f"{grounder.textual}: vectors have dimension {textual.dim}, but {path} "
+                         f"grounds {grounder.in_dim}-dimensional vectors")
+    out = grounder.ground_embeddings(textual, name=label)
+    out.meta.update({"source": str(path), "format": "checkpoint", "textual": grounder.textual})
+    return out
 
 
 def _from_matrix(matrix: np.ndarray, words: list[str], keep, name: str, meta: dict) -> Embeddings:

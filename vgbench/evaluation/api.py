@@ -135,7 +135,7 @@ def evaluate(sources: Sequence, datasets: Iterable[str] | None = None, *,
              pair_files: Sequence[str | os.PathLike] = (), sts_dirs: Sequence[str | os.PathLike] = (),
              case: str = "lower", sts_case: str = "exact", oov: str = "skip", common_pairs: bool = False,
              n_boot: int = 1000, seed: int = 0, level: float = 0.95, paired_test: str = "bootstrap",
-             baseline: str | int = 0, names: Sequence[str] | None = None, fmt: str | None = None,
+             baseline: str | int | Sequence[str | int] = 0, names: Sequence[str] | None = None, fmt: str | None = None,
              download: bool = False, data_root=None, progress: bool = False,
              postprocess: str | None = None, postprocess_rows: int = DEFAULT_FIT_ROWS) -> Results:
     """Evaluate embeddings (paths, registry names or Embeddings) on the chosen benchmarks.
@@ -143,7 +143,7 @@ def evaluate(sources: Sequence, datasets: Iterable[str] | None = None, *,
     Defaults follow the paper: all six word-similarity sets and STS12-16; lower-case lookup and
     OOV pairs skipped for words; SentEval's exact lookup for STS. `common_pairs` scores every
     embedding on the pairs all of them cover. With two or more embeddings, each is tested
-    against `baseline` (index or name) with `paired_test`. `postprocess` ("center,abtt:3,...")
+    against `baseline` (index or name, or a list of them) with `paired_test`. `postprocess` ("center,abtt:3,...")
     applies to every source that has no "|STEPS" of its own; see vgbench.embeddings.spec.
     """
     if isinstance(sources, (str, os.PathLike, Embeddings)):
@@ -181,8 +181,10 @@ def evaluate(sources: Sequence, datasets: Iterable[str] | None = None, *,
             bar.update(1)
     bar.close()
     if len(embs) > 1 and paired_test != "none":
-        base = _baseline_index(baseline, embs)
-        results.tests = paired_tests(embs, base, bench, sim_preds, sts_preds, policy)
+        bases = [baseline] if isinstance(baseline, (str, int)) else list(baseline)
+        for b in bases:
+            results.tests += paired_tests(embs, _baseline_index(b, embs), bench, sim_preds,
+                                          sts_preds, policy)
     return results
 
 

@@ -47,6 +47,10 @@ class ModelConfig:
     batchnorm: bool = True            # BatchNorm1d on every GRU output (before M^T / the classifier)
     boundary_tokens: bool = True      # <s> ... </s> around captions for the LMs (see model.py)
     m_init: str = "xavier"
+    # Not in the paper: a learned per-word bias in the softmax. Without it the only way to give
+    # frequent words high probability is through back·Te, which pulls M towards GloVe's common
+    # (frequency) direction and distorts the grounded space; the bias takes that job off M.
+    output_bias: bool = False
 
 
 @dataclass
@@ -65,6 +69,11 @@ class TrainConfig:
     amp: bool = True                  # bf16 autocast, only on CUDA
     checkpoint_every_steps: int = 0   # also checkpoint mid-epoch (0 = only after each epoch)
     keep_epoch_checkpoints: bool = False
+    # Save the small grounder (M + fine-tuned rows) of every epoch, and of the untrained model as
+    # epoch 0, under grounders/: learning curves of the full evaluation without full checkpoints.
+    keep_epoch_grounders: bool = True
+    # Stop before an epoch that would end past this many seconds of training (0 = no limit).
+    time_limit_s: float = 0.0
     threads: int = 0                  # torch.set_num_threads (0 = leave as is)
 
 

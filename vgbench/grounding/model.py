@@ -35,7 +35,6 @@ import numpy as np
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
-from torch.nn.utils.rnn import pack_padded_sequence
 
 from vgbench.grounding.config import ModelConfig
 
@@ -96,6 +95,7 @@ class VGEModel(nn.Module):
             std = np.ones(feat_dim, np.float32) if feat_std is None else feat_std
             self.register_buffer("feat_mean", torch.as_tensor(np.asarray(mean, np.float32)))
             self.register_buffer("feat_std", torch.as_tensor(np.maximum(np.asarray(std, np.float32), 1e-6)))
+        self.out_bias = nn.Parameter(torch.zeros(n_vocab)) if cfg.output_bias else None
         norm = (lambda: nn.BatchNorm1d(c)) if cfg.batchnorm else (lambda: nn.Identity())
         if self.use_fw:
             self.gru_f, self.bn_f = nn.GRU(gru_in, c, batch_first=True), norm()
@@ -128,13 +128,14 @@ class VGEModel(nn.Module):
 
     def _lm_loss(self, gru: nn.GRU, bn: nn.Module, te: torch.Tensor, inp: torch.Tensor,
                  tgt: torch.Tensor, lengths: torch.Tensor, h0) -> tuple[torch.Tensor, int]:
-        packed = pack_padded_sequence(self._inputs(te, inp), lengths.cpu(), batch_first=True,
-                                      enforce_sorted=False)
-        out, _ = gru(packed, h0)
-        targets = pack_padded_sequence(tgt, lengths.cpu(), batch_first=True, enforce_sorted=False).data
-        h = bn(out.data)
+        out = run_gru(gru, self._inputs(te, inp), h0)
+        valid = positions(lengths, inp.shape[1])
+        h = bn(out[valid])                                      # real tokens only (N x c)
+        targets = tgt[valid]
         back = h @ self.M.t() if self.vge else self.fc(h)      # to the textual space (N x d)
         logits = back @ te.t()                                  # scored against every word (N x |V|)
+        if self.out_bias is not None:
+            logits = logits + self.out_bias
         n = int((targets != self.pad_id).sum())
         loss = F.cross_entropy(logits.float(), targets, ignore_index=self.pad_id)
         return loss, n
@@ -188,10 +189,9 @@ class VGEModel(nn.Module):
             out["bw"], _ = self._lm_loss(self.gru_b, self.bn_b, te, inp, tgt, lens, h0)
             total = total + out["bw"]
         if self.use_match and match_tokens is not None:
-            packed = pack_padded_sequence(self._inputs(te, match_tokens), match_lengths.cpu(),
-                                          batch_first=True, enforce_sorted=False)
-            _, hn = self.gru_m(packed, h0)
-            logit = self.classifier(self.bn_m(hn[0])).squeeze(1).float()
+            out_m = run_gru(self.gru_m, self._inputs(te, match_tokens), h0)
+            last = out_m[torch.arange(b, device=out_m.device), (match_lengths - 1).clamp(min=0)]
+            logit = self.classifier(self.bn_m(last)).squeeze(1).float()
             labels = match_labels.float()
             out["match"] = F.binary_cross_entropy_with_logits(logit, labels)
             out["match_acc"] = ((logit > 0).float() == labels).float().mean().detach()
@@ -211,7 +211,20 @@ class VGEModel(nn.Module):
                 "te_original": self.te_orig.detach().float().cpu().numpy()}
 
 
-def flops_per_caption(cfg: ModelConfig, d: int, vocab: int, tokens: float) -> float:
+def run_gru(gru: nn.GRU, x: torch.Tensor, h0: torch.Tensor | None) -> torch.Tensor:
+    """Outputs of `gru` over right-padded inputs (B x L x in). Padding sits after every real token,
+    so the outputs at real positions equal those of a packed sequence; running padded is faster on
+    CPU (the packed backward zero-fills a gradient buffer at every time step)."""
+    out, _ = gru(x, h0)
+    return out
+
+
+def positions(lengths: torch.Tensor, width: int) -> torch.Tensor:
+    """Mask (B x width) of the real tokens of right-padded sequences."""
+    return torch.arange(width, device=lengths.device).unsqueeze(0) < lengths.unsqueeze(1)
+
+
+def flops_per_caption(cfg: ModelConfig, d: int, vocab: int, tokens: float, feat_dim: int = 1280) -> float:
     """Dense matmul FLOPs to train on one caption of `tokens` words (forward + backward = 3x forward).
 
     Counts GRU input/recurrent matmuls, M / M^T / FC projections, the full-vocabulary scoring and
@@ -229,7 +242,7 @@ def flops_per_caption(cfg: ModelConfig, d: int, vocab: int, tokens: float) -> fl
         fwd += tokens * (gru + 2 * d * c) + 2 * c
     if vge and cfg.use_image:
         h = cfg.image_hidden or c
-        fwd += 2 * (1280 * h + h * c)
+        fwd += 2 * (feat_dim * h + h * c)
     return 3.0 * fwd
 
 

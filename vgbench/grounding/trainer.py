@@ -148,7 +148,7 @@ class Trainer:
     """`Trainer(cfg).run()` trains, checkpoints, logs and returns a summary dict.
 
     `dataset` / `textual` may be given in memory (tests, notebooks); otherwise they are read as the
-    config says. `evaluator(grounder) -> {name: score}` runs after each epoch when
+    config says. `evaluator(grounder) -> {name: score}` (higher is better) runs after each epoch when
     train.eval_each_epoch is set (default: the evaluation suite's quick dev sets).
     """
 
@@ -253,7 +253,7 @@ class Trainer:
         from vgbench.grounding.grounder import Grounder
         evaluator = self.evaluator or quick_evaluator(self.cfg.train.eval_sets, self.cfg.data.data_root)
         grounder = Grounder.from_model(self.model, self.vocab_words, self.known, self.cfg)
-        return {f"eval_{k}": float(v) for k, v in evaluator(grounder, self.textual).items()}
+        return {f"eval_{k}": float(v) for k, v in evaluator(grounder).items()}
 
     def _autocast(self):
         if self.amp:
@@ -283,11 +283,20 @@ class Trainer:
             write_text_atomic(run_dir / "config.toml", dumps_toml(cfg))
 
         t = cfg.train
-        mean_len = float(np.mean(self.train_split.lengths))
+        if t.keep_epoch_grounders and start_epoch == 0 and start_step == 0:
+            self._save_grounder(run_dir / "grounders" / "epoch_000.pt")
         self.model.train()
+        self.stopped = "epochs"
+        began = time.perf_counter()
         for epoch in range(start_epoch, t.epochs):
             if self.bad_epochs >= t.patience:
+                self.stopped = "early stopping"
                 break
+            if t.time_limit_s and self.history:
+                spent = time.perf_counter() - began
+                if spent + self.history[-1]["seconds_total"] > t.time_limit_s:
+                    self.stopped = "time limit"
+                    break
             batches = epoch_batches(self.train_split.image_index, t.batch_size, t.seed, epoch)
             first = start_step if epoch == start_epoch else 0
             if first == 0:
@@ -306,12 +315,12 @@ class Trainer:
                 self.opt.step()
                 for k, v in out.items():
                     if k != "n_tokens":
-                        accum[k] = accum.get(k, 0.0) + float(v) * len(rows)
+                        accum[k] = accum.get(k, 0.0) + float(v.detach()) * len(rows)
                 accum["n"] = accum.get("n", 0.0) + len(rows)
                 seen += len(rows)
                 rate = seen / max(time.perf_counter() - tic, 1e-9)
                 bar.update(1)
-                bar.set_postfix(loss=f"{float(out['loss']):.3f}", cap_s=f"{rate:.0f}")
+                bar.set_postfix(loss=f"{float(out['loss'].detach()):.3f}", cap_s=f"{rate:.0f}")
                 every = t.checkpoint_every_steps
                 if every and (step + 1) % every == 0 and step + 1 < len(batches):
                     self._save(last, self._state(epoch, step + 1, accum))
@@ -322,12 +331,16 @@ class Trainer:
                         raise _Stop()
             bar.close()
             seconds = time.perf_counter() - tic
+            if self.world > 1:  # BatchNorm statistics drift per rank: rank 0's become everyone's
+                for buf in self.model.buffers():
+                    torch.distributed.broadcast(buf, src=0)
             row: dict[str, Any] = {"epoch": epoch + 1}
             row.update({f"train_{k}": v / accum["n"] for k, v in accum.items() if k != "n"})
             row.update(self.dev_loss(epoch))
             row.update(self._intrinsic() if self.rank == 0 else {})
             row["captions_per_s"] = seen / max(seconds, 1e-9)
             row["seconds"] = seconds
+            row["seconds_total"] = time.perf_counter() - tic
             row["m_singular_values"] = [float(x) for x in singular_values(
                 self.model.grounding_matrix().detach().cpu().numpy())[:8]]
             if self.world > 1:  # rank 0's intrinsic scores decide for everyone
@@ -347,10 +360,9 @@ class Trainer:
             state = self._state(epoch + 1, 0, {})
             if improved:
                 self._save(run_dir / "best.pt", state)
-                if self.rank == 0:
-                    from vgbench.grounding.grounder import Grounder
-                    Grounder.from_model(self.model, self.vocab_words, self.known, cfg).save(
-                        run_dir / "grounder.pt")
+                self._save_grounder(run_dir / "grounder.pt")
+            if t.keep_epoch_grounders:
+                self._save_grounder(run_dir / "grounders" / f"epoch_{epoch + 1:03d}.pt")
             if t.keep_epoch_checkpoints:
                 self._save(run_dir / f"epoch_{epoch + 1:03d}.pt", state)
             self._save(last, state)  # last: written after best, so a resume never loses a best
@@ -359,10 +371,16 @@ class Trainer:
             log.info("epoch %d: %s", epoch + 1, {k: v for k, v in row.items() if isinstance(v, float)})
         summary = {"run_dir": str(run_dir), "best_epoch": self.best["epoch"],
                    "best_score": self.best["score"], "epochs_run": len(self.history),
+                   "stopped": self.stopped,
                    "history": self.history}
         if self.rank == 0:
             write_text_atomic(run_dir / "summary.json", json.dumps(summary, indent=1) + "\n")
         return summary
+
+    def _save_grounder(self, path: Path) -> None:
+        if self.rank == 0:
+            from vgbench.grounding.grounder import Grounder
+            Grounder.from_model(self.model, self.vocab_words, self.known, self.cfg).save(path)
 
     def _score(self, row: dict[str, Any]) -> float:
         """Lower is better: the dev loss, or minus the mean quick intrinsic score."""
@@ -444,12 +462,9 @@ def plot_losses(history: list[dict[str, Any]], path: Path) -> None:
 
 
 def quick_evaluator(sets: list[str], data_root: str | None):
-    """Scores on the dev word-pair sets through the evaluation suite (vgbench.evaluate)."""
-    import vgbench
-    if not hasattr(vgbench, "evaluate"):
-        raise ValueError("train.eval_each_epoch needs vgbench.evaluate (the evaluation suite)")
+    """Scores on the dev word-pair sets (MEN dev, SimVerb dev) through the evaluation suite."""
     from vgbench.grounding.grounder import quick_scores
-    return lambda grounder, textual: quick_scores(grounder, textual, sets, data_root)
+    return lambda grounder: quick_scores(grounder, sets, data_root)
 
 
 def _limit(split, n: int):

@@ -1,0 +1,32 @@
+#!/usr/bin/env bash
+# The measured grid of reports/grid/README.md: one CPU run after another (each capped at
+# TIME_LIMIT seconds of training, 1 thread), c = 256, GloVe 6B 50d, Flickr8k standard split.
+# Usage: reports/grid/run_grid.sh [NAME...]   (default: every run below, in order)
+set -u
+cd "$(dirname "$0")/../.."
+OUT=${OUT:-runs/grid}
+TIME_LIMIT=${TIME_LIMIT:-660}
+COMMON=(--no-progress --set "out_dir=\"$OUT\"" --set model.grounded_dim=256 --set train.threads=1
+        --set "train.time_limit_s=$TIME_LIMIT" --set data.limit_dev=1000 --set train.eval_each_epoch=true)
+declare -A RUNS=(
+  [fw_bw_b_frozen]="baselines/ablation_fw_bw_b.toml"
+  [all_r]="baselines/ablation_all_r.toml"
+  [c_glove]="baselines/c_glove.toml"
+  [no_image]="baselines/vge_no_image.toml"
+  [fw_frozen]="baselines/ablation_fw.toml"
+  [fw_bw_frozen]="baselines/ablation_fw_bw.toml"
+  [all_r_bias]="baselines/ablation_all_r.toml --set model.output_bias=true"
+  [all_r_alpha1]="baselines/ablation_all_r.toml --set model.reg_alpha=1.0"
+)
+ORDER=(fw_bw_b_frozen all_r c_glove no_image fw_frozen fw_bw_frozen all_r_bias all_r_alpha1)
+[ $# -gt 0 ] && ORDER=("$@")
+mkdir -p "$OUT"
+for name in "${ORDER[@]}"; do
+  [ -f "$OUT/$name/summary.json" ] && { echo "skip $name (done)"; continue; }
+  resume=(); [ -f "$OUT/$name/last.pt" ] && resume=(--resume)
+  echo "=== $name $(date -u +%H:%M:%S)"
+  # shellcheck disable=SC2086
+  .venv/bin/vgbench -v train ${RUNS[$name]} --set "name=\"$name\"" "${COMMON[@]}" "${resume[@]}" \
+      > "$OUT/$name.log" 2>&1
+  echo "=== $name done rc=$? $(date -u +%H:%M:%S)"
+done

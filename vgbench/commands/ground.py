@@ -1,0 +1,40 @@
+"""`vgbench ground CHECKPOINT --vectors FILE --out FILE`: zero-shot grounding of a whole embedding."""
+from __future__ import annotations
+
+import argparse
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("ground", help="apply a trained M to every word of a textual embedding",
+                       description="Ground every word of a textual embedding with a trained mapping "
+                                   "M (Ge(w) = Te(w)·M), chunk by chunk, and write it in any format "
+                                   "the evaluator reads (word2vec binary loads in gensim unchanged).")
+    p.add_argument("checkpoint", help="training checkpoint (runs/NAME/best.pt) or grounder file (grounder.pt)")
+    p.add_argument("--vectors", default=None,
+                   help="textual vectors to ground (file or registry name; default: the ones it was trained from)")
+    p.add_argument("--out", required=True, help="output file")
+    p.add_argument("--format", default=None, choices=("glove", "word2vec", "word2vec-binary", "npy"),
+                   help="output format (default: from the suffix: .bin binary, .vec word2vec, .npy, else GloVe text)")
+    p.add_argument("--te", default=None, choices=("original", "finetuned"),
+                   help="for training words: ground the original or the fine-tuned textual vector "
+                        "(default: the checkpoint's export.te)")
+    p.add_argument("--chunk-size", type=int, default=65536, help="words grounded per chunk (memory bound)")
+    p.add_argument("--no-progress", action="store_true", help="hide the progress bar")
+    p.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from vgbench.embeddings import load_embeddings
+    from vgbench.grounding.grounder import Grounder
+    g = Grounder.load(args.checkpoint, te=args.te)
+    source = args.vectors or g.textual
+    if not source:
+        raise ValueError(f"{args.checkpoint}: records no textual vectors; pass --vectors")
+    emb = load_embeddings(source, progress=not args.no_progress)
+    if emb.dim != g.in_dim:
+        raise ValueError(f"{source}: vectors have dimension {emb.dim}, but {args.checkpoint} grounds "
+                         f"{g.in_dim}-dimensional vectors")
+    out = g.export(emb, args.out, args.format, chunk=args.chunk_size, progress=not args.no_progress)
+    print(f"grounded {len(emb)} words ({g.in_dim} -> {g.out_dim} dims, training words from the "
+          f"{g.te} vectors) into {out}")
+    return 0

@@ -1,0 +1,39 @@
+"""`vgbench train CONFIG [--set k=v ...] [--resume]`: train the VGE model or a caption-only baseline."""
+from __future__ import annotations
+
+import argparse
+import json
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("train", help="train visually grounded embeddings (VGE) from image captions",
+                       description="Train the multi-task grounding model (or a caption-only baseline) "
+                                   "described by a TOML config (see baselines/). Writes checkpoints, "
+                                   "logs and a loss chart under OUT_DIR/NAME. Under torchrun it trains "
+                                   "with DDP (gloo on CPU, nccl on CUDA).")
+    p.add_argument("config", nargs="?", default=None,
+                   help="TOML config file (default: the built-in defaults, i.e. the paper's setting)")
+    p.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE",
+                   help="override a setting, e.g. --set train.epochs=3 --set model.grounded_dim=256")
+    p.add_argument("--resume", action="store_true", help="continue the run from OUT_DIR/NAME/last.pt")
+    p.add_argument("--data-root", default=None, help="shared data folder (default: $VGBENCH_DATA or ../shared/data)")
+    p.add_argument("--no-progress", action="store_true", help="hide the progress bar")
+    p.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from vgbench.grounding.config import load_config
+    from vgbench.grounding.trainer import train
+    overrides = list(args.overrides)
+    if args.data_root:
+        overrides.append(f"data.data_root={json.dumps(args.data_root)}")
+    cfg = load_config(args.config, overrides)
+    summary = train(cfg, resume=args.resume, progress=not args.no_progress)
+    last = summary["history"][-1] if summary["history"] else {}
+    print(f"run {summary['run_dir']}: {summary['epochs_run']} epochs ({summary['stopped']}), "
+          f"best epoch {summary['best_epoch']} (selection score {summary['best_score']})")
+    if last:
+        print(f"last epoch: train loss {last.get('train_loss', float('nan')):.4f}, "
+              f"dev loss {last.get('dev_loss', float('nan')):.4f}, "
+              f"{last.get('captions_per_s', 0):.0f} captions/s")
+    return 0

@@ -1,0 +1,339 @@
+"""The grounding trainer's data: tokenized captions (per split) paired with rows of an image-feature matrix.
+
+Built once from caption files + a feature store, saved as plain `.npy` arrays and opened
+memory-mapped (the nanoGPT way), with the vocabulary beside them so training and export agree.
+Every caption that does not make it in is counted in `report`, with examples.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import os
+import shutil
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Mapping, Sequence
+
+import numpy as np
+
+from vgbench.atomic import write_text_atomic
+from vgbench.grounding.captions import MAX_EXAMPLES, CaptionFile, read_captions
+from vgbench.grounding.features import FeatureStore
+from vgbench.grounding.splits import SPLITS, random_split, resolve_split, parse_random_spec
+from vgbench.grounding.vocab import Vocabulary, tokenize
+
+log = logging.getLogger(__name__)
+DATASET_VERSION = 1
+
+
+@dataclass
+class CaptionSplit:
+    """Captions of one split: word ids WITHOUT <s>/</s>, right-padded with 0 (<pad>)."""
+    tokens: np.ndarray       # int32 (n_captions, max_len)
+    lengths: np.ndarray      # int32 (n_captions,)
+    image_index: np.ndarray  # int32 (n_captions,): row of the caption's image in the dataset's features
+
+    def __len__(self) -> int:
+        return int(self.lengths.shape[0])
+
+    @property
+    def n_images(self) -> int:
+        return int(np.unique(self.image_index).size)
+
+
+@dataclass
+class CaptionDataset:
+    vocab: Vocabulary
+    features: np.ndarray            # (n_images, dim) float16/float32, possibly a read-only memmap
+    image_names: list[str]          # row order of `features`
+    splits: dict[str, CaptionSplit]
+    report: dict[str, Any] = field(default_factory=dict)
+    meta: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def feature_dim(self) -> int:
+        return int(self.features.shape[1])
+
+    def captions(self, split: str, i: int) -> list[str]:
+        """Caption i of `split` as words (for inspection)."""
+        s = self.splits[split]
+        return self.vocab.decode(s.tokens[i, :s.lengths[i]])
+
+    def save(self, directory: str | os.PathLike) -> Path:
+        """Write the dataset into `directory` as a whole: built in a temporary sibling, then renamed."""
+        directory = Path(directory)
+        directory.parent.mkdir(parents=True, exist_ok=True)
+        tmp = Path(tempfile.mkdtemp(dir=directory.parent, prefix=f".{directory.name}."))
+        try:
+            self.vocab.save(tmp / "vocab.json")
+            np.save(tmp / "features.npy", np.asarray(self.features))
+            (tmp / "images.txt").write_text("".join(f"{n}\n" for n in self.image_names), encoding="utf-8")
+            for name, s in self.splits.items():
+                np.save(tmp / f"{name}.tokens.npy", np.asarray(s.tokens, dtype=np.int32))
+                np.save(tmp / f"{name}.lengths.npy", np.asarray(s.lengths, dtype=np.int32))
+                np.save(tmp / f"{name}.image_index.npy", np.asarray(s.image_index, dtype=np.int32))
+            doc = {"format": "vgbench-caption-dataset", "version": DATASET_VERSION,
+                   "splits": list(self.splits), "meta": self.meta, "report": self.report}
+            (tmp / "dataset.json").write_text(json.dumps(doc, indent=1, ensure_ascii=False), encoding="utf-8")
+            old = None
+            if directory.exists():
+                if not (directory / "dataset.json").is_file():
+                    raise ValueError(f"{directory}: exists and is not a saved caption dataset; not replacing it")
+                old = Path(tempfile.mkdtemp(dir=directory.parent, prefix=f".{directory.name}.old."))
+                os.replace(directory, old / "d")
+            os.replace(tmp, directory)
+            if old is not None:
+                shutil.rmtree(old, ignore_errors=True)
+        finally:
+            if tmp.exists():
+                shutil.rmtree(tmp, ignore_errors=True)
+        return directory
+
+    @classmethod
+    def load(cls, directory: str | os.PathLike, mmap: bool = True) -> "CaptionDataset":
+        directory = Path(directory)
+        doc_path = directory / "dataset.json"
+        if not doc_path.is_file():
+            raise FileNotFoundError(f"{directory}: not a saved caption dataset (no dataset.json)")
+        doc = json.loads(doc_path.read_text(encoding="utf-8"))
+        if doc.get("format") != "vgbench-caption-dataset" or doc.get("version") != DATASET_VERSION:
+            raise ValueError(f"{doc_path}: expected a vgbench caption dataset, version {DATASET_VERSION}")
+        mode = "r" if mmap else None
+        names = [n for n in (directory / "images.txt").read_text(encoding="utf-8").split("\n") if n]
+        splits = {name: CaptionSplit(np.load(directory / f"{name}.tokens.npy", mmap_mode=mode),
+                                     np.load(directory / f"{name}.lengths.npy", mmap_mode=mode),
+                                     np.load(directory / f"{name}.image_index.npy", mmap_mode=mode))
+                  for name in doc["splits"]}
+        return cls(Vocabulary.load(directory / "vocab.json"),
+                   np.load(directory / "features.npy", mmap_mode=mode), names, splits,
+                   doc.get("report", {}), doc.get("meta", {}))
+
+    def __repr__(self) -> str:
+        parts = ", ".join(f"{k}={len(v)} captions" for k, v in self.splits.items())
+        return (f"CaptionDataset({len(self.image_names)} images x {self.feature_dim}, "
+                f"{len(self.vocab)} vocab, {parts})")
+
+
+def _examples(items: Sequence) -> list:
+    return list(items[:MAX_EXAMPLES])
+
+
+def _as_paths(captions) -> list[Path]:
+    if isinstance(captions, (str, os.PathLike)):
+        return [Path(captions)]
+    return [Path(c) for c in captions]
+
+
+def build_dataset(captions: str | os.PathLike | Sequence | Mapping[str, Any],
+                  features_dir: str | os.PathLike, split: str | Mapping[str, Any] | None = None,
+                  vocab_size: int = 10000, data_root: str | os.PathLike | None = None, *,
+                  fmt: str | None = None, min_count: int = 1, max_len: int | None = None,
+                  features_name: str | None = None) -> CaptionDataset:
+    """Tokenize captions, pair them with image vectors, split by image, build the vocabulary on train.
+
+    captions: a caption file, a list of them, or {split: file(s)} (e.g. COCO's train and val JSON;
+      then each file's captions form that split, and `split` must be None or "by-file").
+    split: "flickr8k-standard" (default for a single file; the lists beside the caption file, else
+      in DATA_ROOT/flickr8k), "random:SEED[:train,dev,test fractions]", or {split: names or list file}.
+    max_len: truncate longer captions to this many words (counted in the report); None keeps all.
+    """
+    store = FeatureStore.open(features_dir, features_name)
+    by_file = isinstance(captions, Mapping)
+    files: list[tuple[str | None, CaptionFile]] = []
+    if by_file:
+        if split not in (None, "by-file"):
+            raise ValueError("captions given per split ({split: file}): leave split unset or 'by-file'")
+        unknown = set(captions) - set(SPLITS)
+        if unknown:
+            raise ValueError(f"unknown split names {sorted(unknown)}; expected {SPLITS}")
+        for name, paths in captions.items():
+            files += [(name, read_captions(p, fmt)) for p in _as_paths(paths)]
+    else:
+        files = [(None, read_captions(p, fmt)) for p in _as_paths(captions)]
+    split_desc = "by-file" if by_file else (split if isinstance(split, str) else
+                                             ("custom" if split is not None else "flickr8k-standard"))
+
+    # Image name -> feature-store row: exact name, else a unique file-name match (COCO folders).
+    idx = store.index
+    by_base: dict[str, int | None] = {}
+    for n, i in idx.items():
+        b = n.rsplit("/", 1)[-1]
+        by_base[b] = None if b in by_base else i
+    matched_by_base = 0
+
+    def row_of(image: str) -> int | None:
+        nonlocal matched_by_base
+        r = idx.get(image)
+        if r is None:
+            r = by_base.get(image.rsplit("/", 1)[-1])
+            matched_by_base += r is not None
+        return r
+
+    all_images = list(dict.fromkeys(c.image for _, f in files for c in f.captions))
+    rows = {img: row_of(img) for img in all_images}
+
+    # Which split each image belongs to.
+    if by_file:
+        image_split: dict[str, str] = {}
+        for name, f in files:
+            for img in f.images:
+                if image_split.setdefault(img, name) != name:
+                    raise ValueError(f"image {img!r} has captions in both the {image_split[img]} and "
+                                     f"the {name} caption files")
+        split_lists = {s: [i for i in all_images if image_split.get(i) == s] for s in SPLITS}
+    else:
+        spec = split if split is not None else "flickr8k-standard"
+        flickr_dir = None
+        if spec == "flickr8k-standard":
+            flickr_dir = _flickr_lists_dir(files[0][1].path, data_root)
+        if isinstance(spec, str) and spec.startswith("random:"):
+            seed, fractions = parse_random_spec(spec)
+            split_lists = random_split([i for i in all_images if rows[i] is not None], seed, fractions)
+        else:
+            split_lists = resolve_split(spec, all_images, flickr_dir)
+        image_split = {img: s for s, imgs in split_lists.items() for img in imgs}
+
+    # Walk the captions: keep, or count why not.
+    dropped: dict[str, list[str]] = {"image_in_no_split": [], "image_without_vector": [],
+                                     "no_words_after_tokenization": []}
+    dropped_images: dict[str, set] = {k: set() for k in dropped}
+    kept: dict[str, list[tuple[list[str], str]]] = {s: [] for s in SPLITS}
+    truncated = 0
+    for _, f in files:
+        for c in f.captions:
+            where = f"{f.path.name}:{c.line}"
+            s = image_split.get(c.image)
+            reason = None
+            if rows[c.image] is None:
+                reason = "image_without_vector"
+            elif s is None:
+                reason = "image_in_no_split"
+            else:
+                toks = tokenize(c.text)
+                if not toks:
+                    reason = "no_words_after_tokenization"
+            if reason:
+                dropped[reason].append(f"{where} {c.image}: {c.text[:60]}")
+                dropped_images[reason].add(c.image)
+                continue
+            if max_len is not None and len(toks) > max_len:
+                toks = toks[:max_len]
+                truncated += 1
+            kept[s].append((toks, c.image))
+
+    vocab = Vocabulary.build((t for t, _ in kept["train"]), max_size=vocab_size, min_count=min_count)
+
+    # Feature rows: the images that keep at least one caption, in store order.
+    used = sorted({rows[img] for s in SPLITS for _, img in kept[s]})
+    new_row = {r: i for i, r in enumerate(used)}
+    image_names = [store.names[r] for r in used]
+    features = np.asarray(store.vectors[used]) if used else np.zeros((0, store.dim), store.vectors.dtype)
+
+    splits: dict[str, CaptionSplit] = {}
+    split_stats: dict[str, Any] = {}
+    for s in SPLITS:
+        caps = kept[s]
+        width = max((len(t) for t, _ in caps), default=0)
+        tokens = np.zeros((len(caps), width), dtype=np.int32)
+        lengths = np.zeros(len(caps), dtype=np.int32)
+        image_index = np.zeros(len(caps), dtype=np.int32)
+        encode = vocab.encode
+        for i, (toks, img) in enumerate(caps):
+            tokens[i, :len(toks)] = encode(toks)
+            lengths[i] = len(toks)
+            image_index[i] = new_row[rows[img]]
+        splits[s] = CaptionSplit(tokens, lengths, image_index)
+        n_tok = int(lengths.sum())
+        listed = split_lists.get(s, [])
+        captioned = {img for _, img in caps}
+        no_caps = [img for img in listed if img not in captioned and img not in dropped_images["image_without_vector"]]
+        no_vec = [img for img in listed if img in dropped_images["image_without_vector"]]
+        split_stats[s] = {
+            "images_listed": len(listed), "images": len(captioned), "captions": len(caps),
+            "max_len": width, "tokens": n_tok,
+            "unk_rate": round(float((tokens == vocab.unk_id).sum()) / n_tok, 6) if n_tok else 0.0,
+            "listed_images_without_captions": {"count": len(no_caps), "examples": _examples(no_caps)},
+            "listed_images_without_vector": {"count": len(no_vec), "examples": _examples(no_vec)},
+        }
+
+    report = {
+        "caption_files": [{"path": str(f.path), "format": f.format, "split": name,
+                           "captions_read": len(f.captions), "unreadable": f.problem_summary()}
+                          for name, f in files],
+        "captions_read": sum(len(f.captions) for _, f in files),
+        "unreadable_lines": sum(len(f.problems) for _, f in files),
+        "dropped_captions": {k: {"count": len(v), "images": len(dropped_images[k]), "examples": _examples(v)}
+                             for k, v in dropped.items()},
+        "truncated_captions": truncated,
+        "images_matched_by_file_name": matched_by_base,
+        "splits": split_stats,
+        "vocabulary": {"size": len(vocab), "words": len(vocab) - 4, "max_size": vocab_size,
+                       "min_count": min_count,
+                       "train_word_types": len({w for t, _ in kept["train"] for w in t})},
+    }
+    for k, v in report["dropped_captions"].items():
+        if v["count"]:
+            log.warning("dropped %d captions (%d images): %s, e.g. %s", v["count"], v["images"],
+                        k.replace("_", " "), v["examples"][0])
+    if report["unreadable_lines"]:
+        log.warning("%d unreadable caption lines (see report['caption_files'])", report["unreadable_lines"])
+    meta = {"captions": [str(f.path) for _, f in files], "split": split_desc, "vocab_size": vocab_size,
+            "min_count": min_count, "max_len": max_len, "tokenizer": "lower-case, punctuation -> space, split",
+            "features": {"store": str(store.path), **{k: v for k, v in store.meta.items() if k != "skipped"}}}
+    return CaptionDataset(vocab, features, image_names, splits, report, meta)
+
+
+def _flickr_lists_dir(caption_path: Path, data_root) -> Path:
+    from vgbench.grounding.splits import FLICKR8K_FILES
+    if (caption_path.parent / FLICKR8K_FILES["train"]).is_file():
+        return caption_path.parent
+    from vgbench.paths import data_root as root
+    candidate = root(data_root) / "flickr8k"
+    if (candidate / FLICKR8K_FILES["train"]).is_file():
+        return candidate
+    raise FileNotFoundError(f"split 'flickr8k-standard': no {FLICKR8K_FILES['train']} beside "
+                            f"{caption_path} nor in {candidate}")
+
+
+def cache_dir(explicit: str | os.PathLike | None = None) -> Path:
+    """$VGBENCH_CACHE, else $XDG_CACHE_HOME/vgbench, else ~/.cache/vgbench."""
+    if explicit:
+        return Path(explicit)
+    if os.environ.get("VGBENCH_CACHE"):
+        return Path(os.environ["VGBENCH_CACHE"])
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    return Path(base) / "vgbench"
+
+
+def load_flickr8k(data_root: str | os.PathLike | None = None, vocab_size: int = 10000, *,
+                  cache: str | os.PathLike | None = None, rebuild: bool = False) -> CaptionDataset:
+    """The standard Flickr8k dataset (captions.txt, standard split, shipped EfficientNet-Lite0 vectors).
+
+    Cached under the cache dir, keyed by the input files (path, size, mtime) and the settings.
+    """
+    from vgbench.paths import data_root as root
+    flickr = root(data_root) / "flickr8k"
+    captions, features = flickr / "captions.txt", flickr / "features"
+    inputs = [captions, features / "efficientnet_lite0.json", features / "efficientnet_lite0.images.txt",
+              features / "efficientnet_lite0.f16.npy"] + [flickr / f for f in
+                                                          ("Flickr_8k.trainImages.txt", "Flickr_8k.devImages.txt",
+                                                           "Flickr_8k.testImages.txt")]
+    h = hashlib.sha256(f"v{DATASET_VERSION} vocab={vocab_size}".encode())
+    for p in inputs:
+        st = p.stat()
+        h.update(f"{p.resolve()} {st.st_size} {st.st_mtime_ns}\n".encode())
+    target = cache_dir(cache) / "datasets" / f"flickr8k-{h.hexdigest()[:16]}"
+    if not rebuild and (target / "dataset.json").is_file():
+        try:
+            return CaptionDataset.load(target)
+        except (OSError, ValueError) as exc:
+            log.warning("cached dataset %s unreadable (%s); rebuilding", target, exc)
+    ds = build_dataset(captions, features, "flickr8k-standard", vocab_size=vocab_size, data_root=data_root)
+    try:
+        ds.save(target)
+        return CaptionDataset.load(target)
+    except OSError as exc:
+        log.warning("could not cache the dataset in %s (%s)", target, exc)
+        return ds

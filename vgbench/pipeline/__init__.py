@@ -1,0 +1,1 @@
+"""End-to-end studies built from the library: the demo (`make demo`) and the paper's analyses."""
