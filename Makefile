@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: demo demo-quick test bench clean-venv
+.PHONY: demo paper test bench clean-venv
 
 $(STAMP): requirements.txt pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -25,3 +25,7 @@ bench: $(STAMP)
 
 clean-venv:
 	rm -rf $(VENV)
+
+# The paper's Tables 6, 7/10 and 8 on our data; BUDGET=minutes per training run (default: full configs).
+paper: $(STAMP)
+	$(VENV)/bin/vgbench paper $(if $(BUDGET),--budget-minutes $(BUDGET),)

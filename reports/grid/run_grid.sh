@@ -5,7 +5,7 @@
 set -u
 cd "$(dirname "$0")/../.."
 OUT=${OUT:-runs/grid}
-TIME_LIMIT=${TIME_LIMIT:-660}
+TIME_LIMIT=${TIME_LIMIT:-480}
 COMMON=(--no-progress --set "out_dir=\"$OUT\"" --set model.grounded_dim=256 --set train.threads=1
         --set "train.time_limit_s=$TIME_LIMIT" --set data.limit_dev=1000 --set train.eval_each_epoch=true)
 declare -A RUNS=(
@@ -17,8 +17,11 @@ declare -A RUNS=(
   [fw_bw_frozen]="baselines/ablation_fw_bw.toml"
   [all_r_bias]="baselines/ablation_all_r.toml --set model.output_bias=true"
   [all_r_alpha1]="baselines/ablation_all_r.toml --set model.reg_alpha=1.0"
+  [fw_bw_b_frozen_bias]="baselines/ablation_fw_bw_b.toml --set model.output_bias=true"
+  [fw_bw_b_frozen_c64]="baselines/ablation_fw_bw_b.toml --set model.grounded_dim=64"
 )
-ORDER=(fw_bw_b_frozen all_r c_glove no_image fw_frozen fw_bw_frozen all_r_bias all_r_alpha1)
+ORDER=(fw_bw_b_frozen all_r c_glove no_image fw_bw_b_frozen_bias all_r_bias all_r_alpha1 fw_frozen
+       fw_bw_frozen fw_bw_b_frozen_c64)
 [ $# -gt 0 ] && ORDER=("$@")
 mkdir -p "$OUT"
 for name in "${ORDER[@]}"; do
@@ -26,7 +29,9 @@ for name in "${ORDER[@]}"; do
   resume=(); [ -f "$OUT/$name/last.pt" ] && resume=(--resume)
   echo "=== $name $(date -u +%H:%M:%S)"
   # shellcheck disable=SC2086
-  .venv/bin/vgbench -v train ${RUNS[$name]} --set "name=\"$name\"" "${COMMON[@]}" "${resume[@]}" \
+  set -- ${RUNS[$name]}                      # config file, then the run's own --set (after COMMON)
+  config=$1; shift
+  .venv/bin/vgbench -v train "$config" --set "name=\"$name\"" "${COMMON[@]}" "$@" "${resume[@]}" \
       > "$OUT/$name.log" 2>&1
   echo "=== $name done rc=$? $(date -u +%H:%M:%S)"
 done

@@ -10,6 +10,9 @@ and the chunks are removed. Unreadable or missing images are skipped and listed 
 from __future__ import annotations
 
 import collections
+import contextlib
+import ctypes
+import ctypes.util
 import hashlib
 import json
 import logging
@@ -116,6 +119,40 @@ def _sha(names: Sequence[str]) -> str:
     for n in names:
         h.update(n.encode("utf-8") + b"\n")
     return h.hexdigest()
+
+
+@contextlib.contextmanager
+def malloc_keeps_freed_memory():
+    """While featurizing, keep freed memory in the process (glibc only; elsewhere a no-op).
+
+    A CNN forward pass on CPU allocates activation buffers of tens of MB and frees them at once;
+    glibc serves such sizes with mmap (or trims them off the heap) and the kernel zero-fills every
+    page again on the next batch: as much system time as compute (measured: 300k page faults per
+    32 images). With mmap off and no trimming, the buffers are reused; afterwards the defaults
+    are restored and the memory given back.
+    """
+    libc = None
+    if os.name == "posix":
+        try:
+            name = ctypes.util.find_library("c")
+            libc = ctypes.CDLL(name) if name else None
+            if libc is not None and not hasattr(libc, "mallopt"):
+                libc = None
+        except OSError:
+            libc = None
+    if libc is None:
+        yield
+        return
+    m_trim_threshold, m_mmap_max = -1, -4
+    ok = libc.mallopt(m_mmap_max, 0) and libc.mallopt(m_trim_threshold, 2**31 - 1)
+    try:
+        yield
+    finally:
+        if ok:
+            libc.mallopt(m_mmap_max, 65536)                 # glibc's defaults
+            libc.mallopt(m_trim_threshold, 128 * 1024)
+            if hasattr(libc, "malloc_trim"):
+                libc.malloc_trim(0)
 
 
 def _chunk_path(work: Path, k: int) -> Path:
@@ -237,7 +274,7 @@ def _run_chunks(items, todo, chunk_size, work, encoder, weights, batch_size, wor
         buf: dict[int, dict] = {}
         next_b = 0
         with tqdm(total=n_total, initial=n_done, unit="img", desc=f"featurize {enc.name}",
-                  disable=not progress) as bar:
+                  disable=not progress) as bar, malloc_keeps_freed_memory():
             while next_b < len(batches) or pending:
                 while next_b < len(batches) and len(pending) < window:
                     pending.append(submit(batches[next_b]))

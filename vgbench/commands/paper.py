@@ -1,0 +1,29 @@
+"""`vgbench paper`: the paper's ablations, dimension study and concatenation (make paper)."""
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("paper", help="run the paper's Tables 6, 7/10 and 8 on our data (resumable)")
+    p.add_argument("--budget-minutes", type=float, default=0.0, metavar="M",
+                   help="cap every training run at M minutes (0: full configs; hours on a CPU)")
+    p.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
+                   help="override every training config, e.g. --set train.device=cuda")
+    p.add_argument("--out", default="reports/paper", metavar="DIR")
+    p.add_argument("--runs", default="runs/paper", metavar="DIR")
+    p.add_argument("--data-root", default=None, metavar="DIR")
+    p.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from vgbench.pipeline.paper import PaperSettings, run_paper
+    from vgbench.pipeline.steps import StepError
+    settings = PaperSettings(out=Path(args.out), runs=Path(args.runs), budget_minutes=args.budget_minutes,
+                             overrides=args.set, data_root=args.data_root)
+    try:
+        run_paper(settings)
+    except StepError as exc:
+        raise ValueError(str(exc)) from None
+    return 0
