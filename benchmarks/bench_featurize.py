@@ -5,7 +5,10 @@ PIL open / convert('RGB') / resize((224, 224)) one image at a time, batches of 3
 the package's model under torch.no_grad(). Both run in this process, one after the other, end to
 end (model load included), and both are checked against the shipped vectors.
 
-    .venv/bin/python benchmarks/bench_featurize.py [--n 1000] [--repeats 1] [--workers N]
+    .venv/bin/python benchmarks/bench_featurize.py [--n 1000] [--repeats 1] [--workers N] [--threads 2]
+
+Each configuration's best wall time over the repeats is reported; torch's default thread count
+(one per core) is restored before each run.
 """
 from __future__ import annotations
 
@@ -57,6 +60,8 @@ def main() -> int:
     ap.add_argument("--n", type=int, default=1000, help="how many test images (default all 1,000)")
     ap.add_argument("--repeats", type=int, default=1, help="alternate the two this many times; best time")
     ap.add_argument("--workers", type=int, default=None, help="decoding processes for ours")
+    ap.add_argument("--threads", type=int, nargs="*", default=[2],
+                    help="also time ours with these torch thread counts (default: 2)")
     args = ap.parse_args()
 
     flickr = data_root(args.data_root) / "flickr8k"
@@ -67,22 +72,31 @@ def main() -> int:
     print(f"{len(paths)} images, {os.cpu_count()} CPUs, torch {torch.__version__} "
           f"({torch.get_num_threads()} threads)")
 
-    best_plain = best_ours = float("inf")
+    default_threads = torch.get_num_threads()
+    configs = [("vgbench featurize", None)] + [(f"vgbench featurize --threads {t}", t) for t in args.threads]
+    best = {"plain": float("inf"), **{label: float("inf") for label, _ in configs}}
     for _ in range(args.repeats):
+        torch.set_num_threads(default_threads)
         t = time.perf_counter()
         plain = plain_loop(paths)
-        best_plain = min(best_plain, time.perf_counter() - t)
-        with tempfile.TemporaryDirectory() as out:
-            t = time.perf_counter()
-            res = featurize(paths, out, workers=args.workers, dtype="float32", progress=False)
-            best_ours = min(best_ours, time.perf_counter() - t)
-            ours = np.asarray(res.store.rows(names))
+        best["plain"] = min(best["plain"], time.perf_counter() - t)
+        for label, threads in configs:
+            torch.set_num_threads(default_threads)
+            with tempfile.TemporaryDirectory() as out:
+                t = time.perf_counter()
+                res = featurize(paths, out, workers=args.workers, threads=threads, dtype="float32",
+                                progress=False)
+                best[label] = min(best[label], time.perf_counter() - t)
+                if threads is None:
+                    ours = np.asarray(res.store.rows(names))
 
     c_plain, c_ours, c_both = cosines(plain, shipped), cosines(ours, shipped), cosines(ours, plain)
     n = len(paths)
-    print(f"plain loop (PIL one by one, batch 32, 1 process): {best_plain:7.1f} s  {n / best_plain:6.1f} images/s")
-    print(f"vgbench featurize:                                {best_ours:7.1f} s  {n / best_ours:6.1f} images/s")
-    print(f"speed-up: {best_plain / best_ours:.2f}x")
+    print(f"{'plain loop (PIL one by one, batch 32, 1 process)':50s} {best['plain']:7.1f} s "
+          f"{n / best['plain']:6.1f} images/s")
+    for label, _ in configs:
+        print(f"{label:50s} {best[label]:7.1f} s {n / best[label]:6.1f} images/s   "
+              f"speed-up {best['plain'] / best[label]:.2f}x")
     print(f"cosine vs shipped efficientnet_lite0.f16.npy over {n} images: ours min {c_ours.min():.7f} "
           f"mean {c_ours.mean():.7f}; plain loop min {c_plain.min():.7f} mean {c_plain.mean():.7f}; "
           f"ours vs plain loop min {c_both.min():.7f}")

@@ -34,6 +34,17 @@ def synthetic_file(gb: float, dim: int = 300, seed: int = 0) -> Path:
     return path
 
 
+def _peak_rss_mb(path: Path, n_words: int | None) -> float:
+    """Peak resident memory of a fresh process that loads the file (all rows or a word filter)."""
+    code = ("import resource, sys; from vgbench.embeddings import load_embeddings; "
+            f"words = {{f'w{{i}}' for i in range(0, 10**9, 10**9 // {n_words})}} if {n_words!r} else None; "
+            f"load_embeddings({str(path)!r}, words=words); "
+            "print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024 + "
+            "resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    return float(out.stdout.strip().splitlines()[-1])
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--gb", type=float, default=1.0)
@@ -56,7 +67,11 @@ def main() -> None:
         with timed("gensim", t):
             kv = KeyedVectors.load_word2vec_format(str(path), binary=False, no_header=True)
         assert np.allclose(kv.vectors[:100], emb.vectors[:100])
+    peak_all = _peak_rss_mb(path, None)
+    peak_filtered = _peak_rss_mb(path, 2000)
     print(f"file: {path.name}, {mb:.0f} MB, {len(emb)} rows x {emb.dim}")
+    print(f"peak memory of a fresh process: whole file {peak_all:.0f} MB, "
+          f"2,000-word filter {peak_filtered:.0f} MB")
     for label, sec in t.items():
         print(f"{label:30s} {sec:7.2f} s  {mb / sec:8.1f} MB/s")
     disk = t["cat (again, page cache)"]

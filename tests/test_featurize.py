@@ -195,3 +195,11 @@ def test_killed_cli_run_resumes(root, tmp_path):
     ref = FeatureStore.open(root / "flickr8k" / "features").rows(names).astype(np.float64)
     cos = (ours * ref).sum(1) / np.linalg.norm(ours, axis=1) / np.linalg.norm(ref, axis=1)
     assert cos.min() >= 0.999
+
+
+def test_featurize_leaves_torch_thread_count_as_it_was(root, tmp_path):
+    import torch
+    before = torch.get_num_threads()
+    img = next((root / "flickr8k" / "images" / "test").glob("*.jpg"))
+    featurize([img], tmp_path, threads=1, workers=0, progress=False)
+    assert torch.get_num_threads() == before

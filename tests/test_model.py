@@ -223,3 +223,17 @@ def test_half_the_matcher_captions_come_from_other_images():
 def test_singular_values_of_a_known_matrix():
     M = np.diag([3.0, 2.0]) @ np.array([[1, 0, 0], [0, 1, 0]])
     assert np.allclose(singular_values(M), [3, 2])
+
+
+def test_orthogonal_M_preserves_textual_cosines_and_output_bias_is_learned():
+    model = make_model(m_orthogonal=True, output_bias=True)
+    opt = torch.optim.NAdam([p for p in model.parameters() if p.requires_grad], lr=1e-2)
+    for s in range(3):
+        opt.zero_grad()
+        model(**batch(s))["loss"].backward()
+        opt.step()
+    M = model.grounding_matrix().detach()
+    assert torch.allclose(M @ M.t(), torch.eye(D), atol=1e-5)
+    assert float(model.out_bias.detach().abs().sum()) > 0
+    with pytest.raises(ValueError, match="c >= d"):
+        make_model(m_orthogonal=True, grounded_dim=3)

@@ -42,7 +42,7 @@ def test_frozen_te_grounding_pulls_planted_synonyms_together(tmp_path, task):
     ds, textual = task
     syn0, across0, hits0 = synonym_scores(textual)
     assert syn0 == pytest.approx(-0.6, abs=1e-5) and hits0 == 0
-    Trainer(cfg(tmp_path, "train.epochs=25", "train.lr=0.02"), ds, textual, progress=False).run()
+    Trainer(cfg(tmp_path, "train.epochs=15", "train.lr=0.03"), ds, textual, progress=False).run()
     g = Grounder.load(tmp_path / "run" / "last.pt")
     untrained = Grounder.load(tmp_path / "run" / "grounders" / "epoch_000.pt")
     syn, across, _ = synonym_scores(g.ground_embeddings(textual))

@@ -18,6 +18,7 @@ import pandas as pd
 import vgbench
 from vgbench.embeddings import load_embeddings
 from vgbench.evaluation.api import resolve_datasets
+from vgbench.grounding.config import load_config
 from vgbench.grounding.grounder import Grounder, quick_scores
 
 SIX = ["RW", "MEN", "WS353", "MTurk-771", "SimVerb-3500", "SimLex-999"]
@@ -68,32 +69,62 @@ def main(runs: Path, out: Path) -> None:
                             ["men-dev", "simverb-dev"])
     rows.append({"setting": textual.name, "run": "-", "select": "-", "epoch": 0, "export Te": "-",
                  **{f"dev {k}": v for k, v in base_dev.items()}, "anisotropy": anisotropy(textual.vectors)})
-    for run in sorted(p for p in runs.iterdir() if (p / "log.jsonl").is_file()):
+    order = [l.split()[1] for l in (runs / "driver.log").read_text().splitlines()
+             if l.startswith("=== ")] if (runs / "driver.log").is_file() else []
+    order += sorted(p.name for p in runs.iterdir())
+    done = [runs / n for n in dict.fromkeys(order) if (runs / n / "summary.json").is_file()]
+    added_control = False
+    curves: dict[str, list] = {}
+
+    def add(label, g, run, select, epoch, h, hist, extra=None):
+        emb = g.ground_embeddings(textual, name=label)
+        embs.append(emb)
+        dev = quick_scores(g, ["men-dev", "simverb-dev"])       # this row's own vectors
+        sv = np.linalg.svd(g.M, compute_uv=False)
+        rows.append({"setting": label, "run": run, "select": select, "epoch": epoch,
+                     "export Te": g.te if g.finetuned is not None else "original",
+                     "dev men-dev": dev["men-dev"], "dev simverb-dev": dev["simverb-dev"],
+                     "dev loss": h.get("dev_loss"), "epochs run": len(hist),
+                     "captions/s": hist[-1]["captions_per_s"] if hist else None,
+                     "sv max/min": sv[0] / sv[-1], "anisotropy": anisotropy(emb.vectors), **(extra or {})})
+
+    for run in done:
         hist = [json.loads(l) for l in (run / "log.jsonl").read_text().splitlines()]
+        kind = load_config(run / "config.toml").model.kind
         by_loss = min(hist, key=lambda r: r["dev_loss"])["epoch"]
         # Selection on the dev word pairs may also pick the untrained model (epoch 0).
-        dev0 = quick_scores(Grounder.load(run / "grounders" / "epoch_000.pt"), ["men-dev", "simverb-dev"])
+        g_init = Grounder.load(run / "grounders" / "epoch_000.pt")
+        dev0 = quick_scores(g_init, ["men-dev", "simverb-dev"])
+        h0 = {"eval_men-dev": dev0["men-dev"], "eval_simverb-dev": dev0["simverb-dev"]}
+        if not added_control and kind == "vge" and g_init.out_dim == 256:
+            add("untrained Xavier M, c=256 (control)", g_init, "-", "-", 0, h0, [])
+            added_control = True
+        curves[run.name] = [(0, dev0["men-dev"], dev0["simverb-dev"])] + [
+            (r["epoch"], r.get("eval_men-dev"), r.get("eval_simverb-dev")) for r in hist]
         dev_mean = [np.mean([dev0["men-dev"], dev0["simverb-dev"]])] + [
             np.mean([r.get("eval_men-dev", np.nan), r.get("eval_simverb-dev", np.nan)]) for r in hist]
         by_dev = int(np.nanargmax(dev_mean))
-        picks = {("dev loss", by_loss), ("dev MEN+SimVerb", by_dev), ("untrained", 0)}
-        for select, epoch in sorted(picks, key=lambda x: (x[1], x[0])):
+        picks = {by_loss: "dev loss"}
+        picks[by_dev] = picks[by_dev] + " = dev pairs" if by_dev in picks else "dev pairs"
+        for epoch, select in sorted(picks.items()):
             path = run / "grounders" / f"epoch_{epoch:03d}.pt"
+            h = hist[epoch - 1] if epoch else h0
             g0 = Grounder.load(path)
-            for te in (["original", "finetuned"] if g0.finetuned is not None else [g0.te]):
-                g = Grounder.load(path, te=te)
-                label = f"{run.name} | {select} (ep {epoch}) | Te {te}"
-                emb = g.ground_embeddings(textual, name=label)
-                embs.append(emb)
-                sv = np.linalg.svd(g.M, compute_uv=False)
-                h = hist[epoch - 1] if epoch else {"eval_men-dev": dev0["men-dev"],
-                                                    "eval_simverb-dev": dev0["simverb-dev"]}
-                rows.append({"setting": label, "run": run.name, "select": select, "epoch": epoch,
-                             "export Te": te, "dev men-dev": h.get("eval_men-dev"),
-                             "dev simverb-dev": h.get("eval_simverb-dev"), "dev loss": h.get("dev_loss"),
-                             "epochs run": len(hist), "captions/s": hist[-1]["captions_per_s"],
-                             "sv1/sv2": sv[0] / sv[1], "sv max/min": sv[0] / sv[-1],
-                             "anisotropy": anisotropy(emb.vectors)})
+            if epoch == 0:
+                add(f"{run.name}: {select} picks epoch 0 (untrained)", g0, run.name, select, 0, h, hist)
+                continue
+            if kind == "caption_lm":
+                add(f"{run.name} ep{epoch} ({select}): refined Te", g0, run.name, select, epoch, h, hist)
+                continue
+            tes = ["original", "finetuned"] if g0.finetuned is not None else ["original"]
+            for te in tes:
+                add(f"{run.name} ep{epoch} ({select}): Te_{te[:4]}·M", Grounder.load(path, te=te),
+                    run.name, select, epoch, h, hist)
+            if g0.finetuned is not None:   # what the images did to Te, without M
+                ident = Grounder(np.eye(g0.in_dim, dtype=np.float32), "finetuned", g0.words, g0.finetuned,
+                                 g0.textual)
+                add(f"{run.name} ep{epoch} ({select}): Te_ft alone (M = I)", ident, run.name, select,
+                    epoch, h, hist)
     res = vgbench.evaluate(embs, n_boot=0, paired_test="none")
     frame = res.frame()
     from vgbench.grounding.dataset import load_flickr8k
@@ -104,12 +135,30 @@ def main(runs: Path, out: Path) -> None:
     table = pd.DataFrame(rows)
     out.mkdir(parents=True, exist_ok=True)
     table.to_csv(out / "grid.csv", index=False, float_format="%.3f")
-    cols = ["setting", "epoch", "Mean6", "SimLex", "Conc-q1", "Conc-q4", "SimVerb", "STS mean",
-            "Mean6 seen", "Mean6 zero-shot", "dev men-dev", "dev simverb-dev", "dev loss", "sv max/min",
-            "anisotropy"]
+    cols = ["setting", "Mean6", "SimLex", "Conc-q1", "Conc-q4", "SimVerb", "STS mean",
+            "Mean6 seen", "Mean6 zero-shot", "dev men-dev", "dev simverb-dev", "dev loss", "epochs run",
+            "sv max/min", "anisotropy"]
+    plot_curves(curves, base_dev, out / "dev_curves.png")
     md = markdown(table[cols])
     (out / "grid.md").write_text(md, encoding="utf-8")
     print(md)
+
+
+def plot_curves(curves: dict, base: dict, path: Path) -> None:
+    """MEN dev and SimVerb dev Spearman after every epoch of every run (epoch 0 = untrained)."""
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    fig, axes = plt.subplots(1, 2, figsize=(11, 4))
+    for ax, k, key in ((axes[0], 1, "men-dev"), (axes[1], 2, "simverb-dev")):
+        for name, pts in curves.items():
+            ax.plot([p[0] for p in pts], [p[k] for p in pts], marker="o", label=name)
+        ax.axhline(base[key], color="k", ls="--", label="GloVe 6B 50d (textual)")
+        ax.set_title(f"{key} Spearman x100"), ax.set_xlabel("epoch"), ax.grid(alpha=.3)
+    axes[0].legend(fontsize=7)
+    fig.tight_layout()
+    fig.savefig(path, dpi=90)
+    plt.close(fig)
 
 
 def markdown(frame: pd.DataFrame) -> str:

@@ -18,10 +18,10 @@ declare -A RUNS=(
   [all_r_bias]="baselines/ablation_all_r.toml --set model.output_bias=true"
   [all_r_alpha1]="baselines/ablation_all_r.toml --set model.reg_alpha=1.0"
   [fw_bw_b_frozen_bias]="baselines/ablation_fw_bw_b.toml --set model.output_bias=true"
-  [fw_bw_b_frozen_c64]="baselines/ablation_fw_bw_b.toml --set model.grounded_dim=64"
+  [all_r_orth]="baselines/ablation_all_r.toml --set model.m_orthogonal=true"
 )
-ORDER=(fw_bw_b_frozen all_r c_glove no_image fw_bw_b_frozen_bias all_r_bias all_r_alpha1 fw_frozen
-       fw_bw_frozen fw_bw_b_frozen_c64)
+ORDER=(fw_bw_b_frozen all_r c_glove no_image fw_bw_b_frozen_bias all_r_bias all_r_orth all_r_alpha1
+       fw_frozen fw_bw_frozen)
 [ $# -gt 0 ] && ORDER=("$@")
 mkdir -p "$OUT"
 for name in "${ORDER[@]}"; do

@@ -18,8 +18,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--out", required=True, metavar="DIR", help="folder of the feature store")
     p.add_argument("--batch-size", type=int, default=32)
     p.add_argument("--workers", type=int, default=None,
-                   help="image-decoding processes (default: CPUs - 1; 0: decode in the main process)")
-    p.add_argument("--threads", type=int, default=None, help="torch threads (default: torch's choice)")
+                   help="image-decoding processes (default: half the CPUs, 1 to 4; 0: decode in the main process)")
+    p.add_argument("--threads", type=int, default=None,
+                   help="torch threads for the model (default: the CPUs the decoding workers leave, at least 1)")
     p.add_argument("--shard", default=None, metavar="i/n",
                    help="do only part i of n (0-based); gather all parts' OUT/.featurize-* chunk files in "
                         "one OUT and run once more without --shard to assemble the store")

@@ -51,6 +51,9 @@ class ModelConfig:
     # frequent words high probability is through back·Te, which pulls M towards GloVe's common
     # (frequency) direction and distorts the grounded space; the bias takes that job off M.
     output_bias: bool = False
+    # Not in the paper: keep M's rows orthonormal (M·Mᵀ = I, c >= d), so Ge preserves Te's cosines
+    # exactly and whatever the tasks teach must go into the fine-tuned Te (see reports/grid).
+    m_orthogonal: bool = False
 
 
 @dataclass
@@ -112,6 +115,8 @@ class Config:
             raise ValueError(f"train.batch_size must be at least 2, got {t.batch_size}")
         if m.kind == "vge" and not (m.loss_fw or m.loss_bw or (m.loss_match and m.use_image)):
             raise ValueError("model: every loss is switched off (loss_fw, loss_bw, loss_match)")
+        if m.m_orthogonal and m.kind == "vge" and m.grounded_dim < 1:
+            raise ValueError("model.m_orthogonal needs model.grounded_dim >= the textual dimension")
         if m.kind == "caption_lm" and not m.finetune_te:
             raise ValueError("model.kind = caption_lm learns nothing with finetune_te = false "
                              "(its embedding is the refined Te)")

@@ -18,7 +18,6 @@ from typing import Any, Mapping, Sequence
 
 import numpy as np
 
-from vgbench.atomic import write_text_atomic
 from vgbench.grounding.captions import MAX_EXAMPLES, CaptionFile, read_captions
 from vgbench.grounding.features import FeatureStore
 from vgbench.grounding.splits import SPLITS, random_split, resolve_split, parse_random_spec

@@ -5,7 +5,6 @@ when an encoder is built, so reading features or captions never needs them.
 """
 from __future__ import annotations
 
-import copy
 import os
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -76,7 +75,7 @@ class TorchEncoder(ImageEncoder):
     """A torch feature extractor on CPU (or `device`), with the per-channel input normalisation."""
 
     def __init__(self, model, mean, std, device: str = "cpu", threads: int | None = None,
-                 micro_batch: int = 8) -> None:
+                 micro_batch: int = 32) -> None:
         torch = _torch()
         self.torch = torch
         if threads:

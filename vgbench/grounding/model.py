@@ -28,6 +28,10 @@ Choices where the paper is silent (each one a ModelConfig field where it matters
   directly (no M, no image, h0 = 0); its GRU output goes through BatchNorm and a Linear(c, d) and is
   scored against Te^T like the VGE model, so the two differ only by M and the image. Its embedding is
   the refined Te.
+
+Two options that are not in the paper, added to test why grounding lowered the scores on Flickr8k
+(reports/grid): output_bias (a per-word softmax bias, so word frequency need not be encoded through
+M) and m_orthogonal (M·Mᵀ = I: Ge keeps Te's cosines and only the fine-tuned Te can change).
 """
 from __future__ import annotations
 
@@ -83,6 +87,11 @@ class VGEModel(nn.Module):
                 nn.init.orthogonal_(self.M)
             else:
                 nn.init.xavier_uniform_(self.M)
+            if cfg.m_orthogonal:
+                if c < d:
+                    raise ValueError(f"model.m_orthogonal needs c >= d, got c={c} < d={d}")
+                from torch.nn.utils.parametrizations import orthogonal
+                orthogonal(self, "M")
             gru_in = c
         else:
             self.M = None

@@ -9,6 +9,9 @@ Why it is built this way:
   always belongs to a different image.
 - Logs (JSONL, CSV, chart) are rebuilt from the history stored in the checkpoint after every epoch and
   written atomically, so a killed run never leaves a half log and a resumed one continues it.
+- An epoch visits every training caption once (5 per image on Flickr8k); dev losses use fixed
+  negatives, so epochs compare. The paper selects on the dev loss; train.select = "intrinsic" selects
+  on MEN dev + SimVerb dev instead (reports/grid shows the dev loss falls while the vectors worsen).
 - Multi-GPU / multi-process: under torchrun each rank takes a slice of every global batch (DDP averages
   the gradients); rank 0 alone writes files. The backend is gloo on CPU, nccl on CUDA.
 """
