@@ -87,6 +87,12 @@ def test_unknown_encoder_and_inception_without_torchvision(tmp_path):
         with pytest.raises(ValueError, match="inception-v3 needs torchvision") as info:
             get_encoder("inception-v3", weights=tmp_path / "w.pth")
         assert isinstance(info.value, ImportError) and "\n" not in str(info.value)
+        # The failed featurize run leaves nothing behind in its output folder.
+        from vgbench.grounding.featurize import featurize
+        Image.new("RGB", (8, 8)).save(tmp_path / "x.png")
+        with pytest.raises(ValueError, match="torchvision"):
+            featurize([tmp_path / "x.png"], tmp_path / "out", "inception-v3", progress=False)
+        assert list((tmp_path / "out").iterdir()) == []
     else:
         with pytest.raises(FileNotFoundError, match="Inception-V3 weights not found"):
             get_encoder("inception-v3", weights=tmp_path / "missing.pth")

@@ -53,4 +53,4 @@ def run(args: argparse.Namespace) -> int:
             print(f"  {s.path}: {s.error}")
         if len(res.skipped) > 10:
             print(f"  ... and {len(res.skipped) - 10} more")
-    return 0
+    return 1 if len(res.store) == 0 else 0

@@ -213,6 +213,7 @@ def featurize(inputs: Iterable[str | os.PathLike], out_dir: str | os.PathLike,
             return result
         raise ValueError(f"{sidecar}: a store of other images or settings is already here; "
                          f"use another --out or --overwrite")
+    fresh = not work.exists()
     _check_manifest(work, manifest)
 
     n_chunks = -(-len(items) // chunk_size)
@@ -222,9 +223,14 @@ def featurize(inputs: Iterable[str | os.PathLike], out_dir: str | os.PathLike,
     result.n_reused = sum(chunk_len[k] for k in mine if k not in todo)
 
     if todo:
-        result.n_encoded, result.skipped = _run_chunks(
-            items, todo, chunk_size, work, encoder, weights, batch_size, workers, device, threads,
-            progress, result.n_reused, sum(chunk_len[k] for k in mine))
+        try:
+            result.n_encoded, result.skipped = _run_chunks(
+                items, todo, chunk_size, work, encoder, weights, batch_size, workers, device, threads,
+                progress, result.n_reused, sum(chunk_len[k] for k in mine))
+        except BaseException:
+            if fresh and not any(work.glob("chunk-*.npz")):  # failed before any work was kept
+                shutil.rmtree(work, ignore_errors=True)
+            raise
     missing = [k for k in range(n_chunks) if not _chunk_path(work, k).is_file()]
     result.chunks_missing = len(missing)
     if missing:
