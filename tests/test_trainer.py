@@ -191,7 +191,7 @@ def test_config_overrides_and_errors(tmp_path):
 
 def test_every_baseline_config_is_valid():
     names = {load_config(p).name for p in sorted((REPO / "baselines").glob("*.toml"))}
-    assert {"vge", "c_glove", "vge_no_image", "ablation_fw", "ablation_fw_bw", "ablation_fw_bw_b",
+    assert {"vge", "paper_vge", "c_glove", "vge_no_image", "ablation_fw", "ablation_fw_bw", "ablation_fw_bw_b",
             "ablation_all_r", "vge_c256", "vge_c1024"} <= names
 
 

@@ -5,7 +5,12 @@
     >>> vgbench.write_reports(results, "out/")               # doctest: +SKIP
 """
 
+import logging
+
 __version__ = "0.1.0"
+
+# A library stays quiet unless its caller configures logging (the CLI does, at WARNING).
+logging.getLogger(__name__).addHandler(logging.NullHandler())
 
 
 def __getattr__(name):  # lazy: `import vgbench` stays cheap for the CLI

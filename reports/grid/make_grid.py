@@ -9,6 +9,7 @@ Usage: .venv/bin/python reports/grid/make_grid.py [RUNS_DIR] [OUT_DIR]
 from __future__ import annotations
 
 import json
+import re
 import sys
 from pathlib import Path
 
@@ -20,6 +21,25 @@ from vgbench.embeddings import load_embeddings
 from vgbench.evaluation.api import resolve_datasets
 from vgbench.grounding.config import load_config
 from vgbench.grounding.grounder import Grounder, quick_scores
+
+# The grid, one row per setting: (shown as, regex matching the start of a full-table label).
+MAIN_ROWS = [
+    ("GloVe 6B 50d, textual", "GloVe 6B 50d (textual)"),
+    ("control: untrained Xavier M (c=256)", "untrained Xavier M"),
+    ("C_GloVe (caption-only LM, refined Te)", "c_glove ep"),
+    ("VGE without images (L_FW+L_BW, Te ft + R), Te_orig·M", "no_image ep"),
+    ("VGE L_FW, Te frozen", "fw_frozen ep"),
+    ("VGE L_FW+L_BW, Te frozen", "fw_bw_frozen ep"),
+    ("VGE L_FW+L_BW+L_B, Te frozen", "fw_bw_b_frozen ep"),
+    ("VGE +R: all losses, Te ft + R(0.001,1), Te_orig·M (paper)", "all_r ep3 (dev loss): Te_orig"),
+    ("  same run, export Te_ft·M", "all_r ep3 (dev loss): Te_fine"),
+    ("  same run, Te_ft alone (no M)", "all_r ep3 (dev loss): Te_ft alone"),
+    ("  same, R(1,1), Te_orig·M", "all_r_alpha1 ep2 (dev loss): Te_orig"),
+    ("  same, + output bias, Te_orig·M", "all_r_bias ep1 (dev loss): Te_orig"),
+    ("  L_FW+L_BW+L_B frozen + output bias", "fw_bw_b_frozen_bias ep"),
+    ("  orthogonal M, export Te_ft·M", "all_r_orth ep2 (dev loss): Te_fine"),
+    ("default (vge.toml): orthogonal M, Te_ft·M, dev-pair selection", r"vge_default ep\d+ .*Te_fine"),
+]
 
 SIX = ["RW", "MEN", "WS353", "MTurk-771", "SimVerb-3500", "SimLex-999"]
 STS = ["STS12", "STS13", "STS14", "STS15", "STS16"]
@@ -139,6 +159,26 @@ def main(runs: Path, out: Path) -> None:
             "Mean6 seen", "Mean6 zero-shot", "dev men-dev", "dev simverb-dev", "dev loss", "epochs run",
             "sv max/min", "anisotropy"]
     plot_curves(curves, base_dev, out / "dev_curves.png")
+    # Paired bootstrap tests against textual GloVe for the three trained rows with the best Mean6.
+    trained = table[(table.epoch > 0)]
+    best = trained.sort_values("Mean6", ascending=False).drop_duplicates("Mean6").head(3)
+    chosen = [embs[0]] + [embs[i] for i in best.index]
+    tests = vgbench.evaluate(chosen, n_boot=1000, paired_test="bootstrap").tests_frame()
+    tests = tests[tests.section.isin(["All", "mean"]) & ~((tests.section == "mean") & (tests.metric != "pearson"))]
+    tests = tests[["embedding_b", "dataset", "value_a", "value_b", "delta", "ci_low", "ci_high", "p_value"]]
+    tests.to_csv(out / "paired_tests.csv", index=False, float_format="%.4f")
+    (out / "paired_tests.md").write_text(markdown(tests.rename(columns={"embedding_b": "vs textual GloVe"})),
+                                          encoding="utf-8")
+    main_rows = []
+    for shown, prefix in MAIN_ROWS:
+        hit = table[table.setting.str.match(re.escape(prefix) if "\\" not in prefix else prefix)]
+        if len(hit):
+            r = hit.iloc[0].copy()
+            r["setting"] = shown + (f" (ep {int(r['epoch'])})" if r["epoch"] else "")
+            main_rows.append(r)
+    main_cols = ["setting", "Mean6", "SimLex", "Conc-q1", "Conc-q4", "SimVerb", "STS mean", "Mean6 seen",
+                 "Mean6 zero-shot", "dev men-dev", "dev simverb-dev", "epochs run"]
+    (out / "main.md").write_text(markdown(pd.DataFrame(main_rows)[main_cols]), encoding="utf-8")
     md = markdown(table[cols])
     (out / "grid.md").write_text(md, encoding="utf-8")
     print(md)
