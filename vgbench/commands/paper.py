@@ -11,6 +11,9 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help="cap every training run at M minutes (0: full configs; hours on a CPU)")
     p.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
                    help="override every training config, e.g. --set train.device=cuda")
+    p.add_argument("--dims", default=None, metavar="C1,C2,...",
+                   help="Table 8 with these grounded dimensions (the L_All+R config with c set), "
+                        "instead of vge_c256.toml / vge_c1024.toml")
     p.add_argument("--out", default="reports/paper", metavar="DIR")
     p.add_argument("--runs", default="runs/paper", metavar="DIR")
     p.add_argument("--data-root", default=None, metavar="DIR")
@@ -18,10 +21,12 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from vgbench.pipeline.paper import PaperSettings, run_paper
+    from vgbench.pipeline.paper import DIMENSIONS, PaperSettings, dimension_runs, run_paper
     from vgbench.pipeline.steps import StepError
     settings = PaperSettings(out=Path(args.out), runs=Path(args.runs), budget_minutes=args.budget_minutes,
-                             overrides=args.set, data_root=args.data_root)
+                             overrides=args.set, data_root=args.data_root,
+                             dimensions=dimension_runs([int(c) for c in args.dims.split(",")])
+                             if args.dims else DIMENSIONS)
     try:
         run_paper(settings)
     except StepError as exc:

@@ -27,6 +27,12 @@ ABLATIONS = (("L_FW", "baselines/ablation_fw.toml"), ("L_FW+L_BW", "baselines/ab
              ("L_FW+L_BW+L_B", "baselines/ablation_fw_bw_b.toml"),
              ("L_All+R", "baselines/ablation_all_r.toml"))
 DIMENSIONS = (("c=256", "baselines/vge_c256.toml"), ("c=1024", "baselines/vge_c1024.toml"))
+
+
+def dimension_runs(dims: list[int], config: str = "baselines/ablation_all_r.toml") -> tuple:
+    """Table 8 for other values of c: the L_All+R ablation config with model.grounded_dim = c."""
+    return tuple((f"c={c}", config, [f"model.grounded_dim={c}", f'name="ablation_all_r_c{c}"'])
+                 for c in dims)
 ALPHAS = tuple(round(a, 2) for a in np.linspace(0, 1, 11))
 
 
@@ -62,8 +68,8 @@ def run_paper(settings: PaperSettings, echo: Callable[[str], None] = print) -> P
     runs.mkdir(parents=True, exist_ok=True)
     log = StepLog.open(runs / "steps.json")
     grounders: dict[str, Path] = {}
-    for label, config in dict.fromkeys(settings.ablations + settings.dimensions):
-        cfg = load_config(REPO / config, settings.config_overrides())
+    for label, config, *extra in settings.ablations + settings.dimensions:
+        cfg = load_config(REPO / config, settings.config_overrides() + (extra[0] if extra else []))
         run_dir = cfg.run_dir
         grounders[label] = run_dir / "grounder.pt"
 
@@ -74,10 +80,10 @@ def run_paper(settings: PaperSettings, echo: Callable[[str], None] = print) -> P
 
     def _study(name: str, rows: tuple) -> None:
         folder = out / name
-        sources = [TEXTUAL] + [str(grounders[label]) for label, _ in rows]
-        names = ["GloVe"] + [label for label, _ in rows]
+        sources = [TEXTUAL] + [str(grounders[row[0]]) for row in rows]
+        names = ["GloVe"] + [row[0] for row in rows]
         results = evaluate(sources, names=names, n_boot=settings.n_boot, data_root=settings.data_root)
-        results.settings["runs"] = {label: str(grounders[label].parent) for label, _ in rows}
+        results.settings["runs"] = {row[0]: str(grounders[row[0]].parent) for row in rows}
         write_reports(results, folder)
 
     log.run("Tables 7/10: loss ablations", lambda: _study("ablations", settings.ablations),

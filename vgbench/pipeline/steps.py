@@ -27,8 +27,9 @@ class StepLog:
 
     def run(self, name: str, fn: Callable[[], Any], done: Callable[[], bool] | None = None,
             hint: str = "", echo: Callable[[str], None] = print) -> Any:
-        if done is not None and done() and name in self.steps:
-            echo(f"[skip] {name} (done in {self.steps[name]['seconds']:.0f} s earlier)")
+        if done is not None and done():
+            earlier = self.steps.get(name)
+            echo(f"[skip] {name} (done" + (f" in {earlier['seconds']:.0f} s earlier)" if earlier else ")"))
             return None
         echo(f"[step] {name} ...")
         start = time.perf_counter()
