@@ -110,5 +110,15 @@ def resolve(spec: SourceSpec | str, words: set[str] | None = None, postprocess: 
         emb = loaded[0]
     if pipeline is not None:
         emb = apply(emb, pipeline)
-    emb.name = spec.text
+    emb.name = display_name(spec)
     return emb
+
+
+def display_name(spec: SourceSpec) -> str:
+    """Table label: a plain file's name without its folders (registry names as given), the
+    control's spec otherwise, and '|steps' when post-processed."""
+    from pathlib import Path
+    body = spec.text.rpartition("|")[0] if spec.postprocess else spec.text
+    if spec.kind == "plain" and Path(body).exists():
+        body = Path(body).name
+    return f"{body}|{spec.postprocess}" if spec.postprocess else body
