@@ -103,3 +103,20 @@ def test_spec_syntax():
     assert parse_spec("/data/my vectors.txt").targets == ["/data/my vectors.txt"]
     with pytest.raises(ValueError, match="unknown parameter"):
         parse_spec("random-m[alpha=1]:x")
+
+
+def test_each_file_is_read_once_for_several_specs(tmp_path, glove50, monkeypatch):
+    """`g.txt`, `g.txt|abtt:2` and a control on g.txt share one streaming pass."""
+    import vgbench.evaluation.api as api
+    from vgbench.embeddings import save_embeddings
+    path = save_embeddings(glove50.subset(glove50.words[:3000]), tmp_path / "g.txt")
+    calls = []
+    real = api.load_embeddings
+    monkeypatch.setattr(api, "load_embeddings", lambda *a, **k: calls.append(k["head_rows"]) or real(*a, **k))
+    r = evaluate([str(path), f"{path}|abtt:2", f"random-m[c=8]:{path}"], ["MEN"], n_boot=0,
+                 postprocess_rows=1000, paired_test="none")
+    assert calls == [1000]
+    assert r.embedding_names() == ["g.txt", "g.txt|abtt:2", f"random-m[c=8]:{path}"]
+    direct = apply(glove50.subset(glove50.words[:3000]), parse_steps("abtt:2", fit_rows=1000))
+    alone = evaluate([direct], ["MEN"], n_boot=0).get(direct.name, "MEN").value
+    assert r.get("g.txt|abtt:2", "MEN").value == pytest.approx(alone, abs=1e-6)

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from typing import Callable
 
 import numpy as np
 
@@ -90,17 +91,32 @@ def concat(textual: Embeddings, grounded: Embeddings, alpha: float, normalize: b
                                    "textual": textual.name, "grounded": grounded.name}})
 
 
+def head_rows_needed(spec: SourceSpec, postprocess: str | None = None,
+                     fit_rows: int = DEFAULT_FIT_ROWS) -> int:
+    """Rows from the top of each target file that post-processing will fit on (0: none)."""
+    steps = spec.postprocess or postprocess
+    if not steps or steps == "none":
+        return 0
+    return fit_rows if parse_steps(steps, fit_rows).needs_fit else 0
+
+
 def resolve(spec: SourceSpec | str, words: set[str] | None = None, postprocess: str | None = None,
-            fit_rows: int = DEFAULT_FIT_ROWS, **load_kw) -> Embeddings:
+            fit_rows: int = DEFAULT_FIT_ROWS, load: Callable[[str, int], Embeddings] | None = None,
+            **load_kw) -> Embeddings:
     """Load a source spec: its target(s), the control it names, then post-processing.
 
-    `postprocess` applies when the spec has no `|STEPS` of its own.
+    `postprocess` applies when the spec has no `|STEPS` of its own. `load(target, head_rows)`
+    replaces the plain loader, so a caller can read each file once for several specs; the
+    returned Embeddings is always a new object (the loaded one is never renamed).
     """
     spec = parse_spec(spec) if isinstance(spec, str) else spec
     steps = spec.postprocess or postprocess
     pipeline: Pipeline | None = parse_steps(steps, fit_rows) if steps and steps != "none" else None
-    head = fit_rows if pipeline is not None and pipeline.needs_fit else 0
-    loaded = [load_embeddings(t, words=words, head_rows=head, **load_kw) for t in spec.targets]
+    head = head_rows_needed(spec, postprocess, fit_rows)
+    if load is None:
+        def load(target: str, head_rows: int) -> Embeddings:
+            return load_embeddings(target, words=words, head_rows=head_rows, **load_kw)
+    loaded = [load(t, head) for t in spec.targets]
     if spec.kind == "random-m":
         emb = random_m(loaded[0], int(spec.params.get("c", 256)), int(spec.params.get("seed", 0)))
     elif spec.kind == "concat":
@@ -110,6 +126,8 @@ def resolve(spec: SourceSpec | str, words: set[str] | None = None, postprocess: 
         emb = loaded[0]
     if pipeline is not None:
         emb = apply(emb, pipeline)
+    if emb is loaded[0]:
+        emb = Embeddings(emb.words, emb.vectors, emb.name, dict(emb.meta))
     emb.name = display_name(spec)
     return emb
 

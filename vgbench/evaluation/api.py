@@ -19,7 +19,9 @@ from vgbench.datasets.sts import STSSet, read_sts_dir
 from vgbench.datasets.word_pairs import WordPairs, read_word_pairs
 from vgbench.embeddings.core import Embeddings
 from vgbench.embeddings.postprocess import DEFAULT_FIT_ROWS, parse_steps
+from vgbench.embeddings.sources import load_embeddings
 from vgbench.embeddings.postprocess import apply as apply_steps
+from vgbench.embeddings.spec import SourceSpec, head_rows_needed, parse_spec
 from vgbench.embeddings.spec import resolve as resolve_spec
 from vgbench.evaluation import statistics
 from vgbench.evaluation.results import PairedTest, Results, Score
@@ -104,26 +106,40 @@ def _source_label(label: str, taken: set[str]) -> str:
     return label
 
 
-def load_sources(sources: Sequence, words: set[str] | None, policy: Policy, names: Sequence[str] | None = None,
+def load_sources(sources: Sequence, words: set[str] | None, names: Sequence[str] | None = None,
                  fmt: str | None = None, download: bool = False, progress: bool = False,
                  postprocess: str | None = None, postprocess_rows: int = DEFAULT_FIT_ROWS) -> list[Embeddings]:
     """Resolve each source (spec string or Embeddings), post-process it, and give it a unique label.
 
     Only rows a benchmark word can resolve to under any case policy are loaded (plus the first
-    `postprocess_rows` rows when post-processing needs statistics).
+    `postprocess_rows` rows when post-processing needs statistics). Each file or registry name
+    is read once, however many specs use it (e.g. `big.txt` and `big.txt|abtt:3`).
     """
+    post = postprocess if postprocess and postprocess != "none" else None
+    specs: dict[int, SourceSpec] = {}
+    heads: dict[str, int] = {}
+    for i, source in enumerate(sources):
+        if not isinstance(source, Embeddings):
+            text = str(source)
+            spec = specs[i] = parse_spec(f"{text}|{post}" if post and "|" not in text else text)
+            for target in spec.targets:
+                heads[target] = max(heads.get(target, 0), head_rows_needed(spec, None, postprocess_rows))
+    cache: dict[str, Embeddings] = {}
+
+    def load(target: str, _head: int) -> Embeddings:
+        if target not in cache:
+            # keep every row a benchmark word can resolve to under any case policy
+            cache[target] = load_embeddings(target, words=words, case="exact-then-lower", fmt=fmt,
+                                            download=download, progress=progress, head_rows=heads[target])
+        return cache[target]
+
     loaded, taken = [], set()
     for i, source in enumerate(sources):
         if isinstance(source, Embeddings):
-            emb = source
-            if postprocess and postprocess != "none":
-                emb = apply_steps(emb, parse_steps(postprocess, postprocess_rows))
+            emb = (apply_steps(source, parse_steps(post, postprocess_rows)) if post
+                   else Embeddings(source.words, source.vectors, source.name, dict(source.meta)))
         else:
-            text = str(source)
-            if postprocess and postprocess != "none" and "|" not in text:
-                text = f"{text}|{postprocess}"
-            emb = resolve_spec(text, words, fit_rows=postprocess_rows, case="exact-then-lower",
-                               fmt=fmt, download=download, progress=progress)
+            emb = resolve_spec(specs[i], words, fit_rows=postprocess_rows, load=load)
         label = names[i] if names and i < len(names) else _source_label(emb.name, taken)
         taken.add(label)
         emb.name = label
@@ -152,7 +168,7 @@ def evaluate(sources: Sequence, datasets: Iterable[str] | None = None, *,
         raise ValueError(f"unknown paired test {paired_test!r}; expected one of {', '.join(PAIRED_TESTS)}")
     policy = Policy(case, sts_case, oov, common_pairs, n_boot, seed, level, paired_test)
     bench = resolve_datasets(datasets, pair_files, sts_dirs, data_root)
-    embs = load_sources(sources, bench.vocabulary(), policy, names, fmt, download, progress,
+    embs = load_sources(sources, bench.vocabulary(), names, fmt, download, progress,
                         postprocess, postprocess_rows)
     results = Results(settings={"policy": policy.as_dict(),
                                 "datasets": [d.name for d in bench.similarity] + [s.name for s in bench.sts],
@@ -182,9 +198,11 @@ def evaluate(sources: Sequence, datasets: Iterable[str] | None = None, *,
     bar.close()
     if len(embs) > 1 and paired_test != "none":
         bases = [baseline] if isinstance(baseline, (str, int)) else list(baseline)
+        tested: set[int] = set()  # a pair of baselines is tested once, not in both directions
         for b in bases:
-            results.tests += paired_tests(embs, _baseline_index(b, embs), bench, sim_preds,
-                                          sts_preds, policy)
+            base = _baseline_index(b, embs)
+            results.tests += paired_tests(embs, base, bench, sim_preds, sts_preds, policy, skip=tested)
+            tested.add(base)
     return results
 
 
@@ -199,11 +217,12 @@ def _baseline_index(baseline: str | int, embs: list[Embeddings]) -> int:
     return names.index(baseline)
 
 
-def paired_tests(embs, base: int, bench: Benchmarks, sim_preds, sts_preds, policy: Policy) -> list[PairedTest]:
-    """Each embedding against the baseline, on the pairs both cover (the same pairs for both)."""
+def paired_tests(embs, base: int, bench: Benchmarks, sim_preds, sts_preds, policy: Policy,
+                 skip: set[int] = frozenset()) -> list[PairedTest]:
+    """Each embedding (except those in `skip`) against the baseline, on the pairs both cover."""
     tests = []
     for j, emb in enumerate(embs):
-        if j == base:
+        if j == base or j in skip:
             continue
         a_name = embs[base].name
         for d in bench.similarity:

@@ -106,16 +106,22 @@ def _lines(path: Path):
             yield n, raw.rstrip("\r\n")
 
 
-def _read_tsv(path: Path):
-    captions: list[Caption] = []
-    problems: list[Problem] = []
+def _tab_rows(path: Path, layout: str, problems: list[Problem]):
+    """(line number, left, right) for each non-blank `left<TAB>right` line; others are reported."""
     for n, line in _lines(path):
         if not line.strip():
             continue
         if "\t" not in line:
-            problems.append(Problem(n, "no tab (expected image<TAB>caption)", line))
+            problems.append(Problem(n, f"no tab (expected {layout})", line))
             continue
-        image, text = line.split("\t", 1)
+        left, right = line.split("\t", 1)
+        yield n, left, right
+
+
+def _read_tsv(path: Path):
+    captions: list[Caption] = []
+    problems: list[Problem] = []
+    for n, image, text in _tab_rows(path, "image<TAB>caption", problems):
         if n == 1 and image.strip().lower() in ("image", "image_name", "file_name", "filename"):
             continue  # header
         _add(captions, problems, image, text, n)
@@ -125,16 +131,10 @@ def _read_tsv(path: Path):
 def _read_token(path: Path):
     captions: list[Caption] = []
     problems: list[Problem] = []
-    for n, line in _lines(path):
-        if not line.strip():
-            continue
-        if "\t" not in line:
-            problems.append(Problem(n, "no tab (expected image#k<TAB>caption)", line))
-            continue
-        key, text = line.split("\t", 1)
+    for n, key, text in _tab_rows(path, "image#k<TAB>caption", problems):
         m = _TOKEN_KEY.match(key.strip())
         if not m:
-            problems.append(Problem(n, "key is not image#k", line))
+            problems.append(Problem(n, "key is not image#k", key + "\t" + text))
             continue
         _add(captions, problems, m["image"], text, n)
     return captions, problems
