@@ -1,4 +1,8 @@
-"""Where the shared data lives: one place decides, so every command agrees."""
+"""Where a user's extra data lives (the data root): one place decides, so every command agrees.
+
+The built-in benchmarks ship inside the package (vgbench.datasets.store) and need no data root;
+the root holds what a user brings: their own word-pair files and STS folders, caption data.
+"""
 from __future__ import annotations
 
 import os
@@ -16,8 +20,9 @@ def _candidates() -> list[Path]:
     return [Path.cwd() / ".." / "shared" / "data", repo / ".." / "shared" / "data"]
 
 
-def data_root(explicit: str | os.PathLike | None = None) -> Path:
-    """Return the data root: the explicit path, else $VGBENCH_DATA, else ../shared/data if it exists."""
+def find_data_root(explicit: str | os.PathLike | None = None) -> Path | None:
+    """The data root, or None when none is configured (no argument, no $VGBENCH_DATA) and no
+    ../shared/data exists. A configured root that is not a folder is an error."""
     if explicit:
         root = Path(explicit)
     elif os.environ.get(ENV_VAR):
@@ -25,8 +30,16 @@ def data_root(explicit: str | os.PathLike | None = None) -> Path:
     else:
         root = next((c for c in _candidates() if c.is_dir()), None)
         if root is None:
-            raise DataRootError(
-                f"no data root: pass --data-root DIR or set ${ENV_VAR} (looked for ../shared/data)")
+            return None
     if not root.is_dir():
         raise DataRootError(f"data root {root} is not a directory (from --data-root or ${ENV_VAR})")
     return root.resolve()
+
+
+def data_root(explicit: str | os.PathLike | None = None) -> Path:
+    """Return the data root: the explicit path, else $VGBENCH_DATA, else ../shared/data if it exists."""
+    root = find_data_root(explicit)
+    if root is None:
+        raise DataRootError(
+            f"no data root: pass --data-root DIR or set ${ENV_VAR} (looked for ../shared/data)")
+    return root

@@ -27,8 +27,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--name", action="append", default=None, metavar="LABEL",
                    help="label for the n-th source in tables (repeat per source)")
     p.add_argument("--datasets", default=None, metavar="LIST",
-                   help="comma-separated: all, similarity, sts, or names (MEN, SimLex-999, STS12, ...); "
-                        "default: all, or none when --dataset/--sts-dir are given")
+                   help="comma-separated groups (paper, similarity, sts, all) or names (MEN, "
+                        "SimLex-999, STS12, STSB, ...; `vgbench datasets` lists them); default: paper, "
+                        "or none when --dataset/--sts-dir are given")
     p.add_argument("--dataset", action="append", default=[], metavar="FILE",
                    help="your own word-pair file (word1 word2 score; delimiter sniffed); repeatable")
     p.add_argument("--sts-dir", action="append", default=[], metavar="DIR",
@@ -54,7 +55,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--download", action="store_true",
                    help="allow fetching registry embeddings that are not installed (e.g. glove-6b-100d)")
     p.add_argument("--data-root", default=None, metavar="DIR",
-                   help="benchmark data folder (default: $VGBENCH_DATA or ../shared/data)")
+                   help="folder for your own data: relative --datasets paths are also looked up "
+                        "here (default: $VGBENCH_DATA); built-in benchmarks ship with vgbench")
     p.add_argument("--out", default=None, metavar="DIR",
                    help="write results.json, CSV, Markdown, LaTeX and charts here")
     p.add_argument("--no-charts", action="store_true", help="with --out: skip the charts")
@@ -76,7 +78,7 @@ def run(args: argparse.Namespace) -> int:
     from vgbench.reporting import console_table, write_reports
 
     if args.datasets is None:
-        datasets = [] if (args.dataset or args.sts_dir) else ["all"]
+        datasets = [] if (args.dataset or args.sts_dir) else ["paper"]
     else:
         datasets = [d.strip() for d in args.datasets.split(",") if d.strip()]
     baseline = [int(b) if b.isdigit() else b for b in (args.baseline or ["0"])]

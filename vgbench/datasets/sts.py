@@ -45,8 +45,15 @@ class STSSet:
 def read_sts_subset(directory: Path, subset: str, lower: bool = False) -> STSSubset:
     inp = directory / f"STS.input.{subset}.txt"
     gs = directory / f"STS.gs.{subset}.txt"
-    pairs = inp.read_text(encoding="utf-8").splitlines()
-    golds = gs.read_text(encoding="utf-8").splitlines()
+    return parse_sts_subset(subset, inp.read_text(encoding="utf-8"), gs.read_text(encoding="utf-8"),
+                            inp, gs, lower)
+
+
+def parse_sts_subset(subset: str, input_text: str, gold_text: str, inp: Path, gs: Path,
+                     lower: bool = False) -> STSSubset:
+    """One subset from the texts of its input and gold files (`inp`, `gs` name them in messages)."""
+    pairs = input_text.splitlines()
+    golds = gold_text.splitlines()
     if len(pairs) != len(golds):
         raise ValueError(f"{gs}: line {min(len(pairs), len(golds)) + 1}: {len(golds)} gold lines for "
                          f"{len(pairs)} sentence pairs in {inp.name}; expected one per pair")
@@ -83,3 +90,28 @@ def read_sts_dir(directory: str | os.PathLike, name: str | None = None, subsets:
         raise ValueError(f"{directory}: no STS.input.<subset>.txt with a matching STS.gs.<subset>.txt")
     return STSSet(name or directory.name, [read_sts_subset(directory, s, lower) for s in subsets],
                   str(directory), citation)
+
+
+def parse_sentence_pairs(text: str, source: str, subset: str, columns: tuple[int, int, int],
+                         header: bool) -> STSSubset:
+    """A tab-separated file with both sentences and the gold score on each row (STS Benchmark,
+    SICK), read as SentEval does: line stripped, fields split on tabs, sentences on whitespace, no quoting."""
+    c1, c2, cs = columns
+    s1, s2, gold = [], [], []
+    lines = text.splitlines()
+    for i in range(1 if header else 0, len(lines)):
+        if not lines[i].strip():
+            continue
+        fields = lines[i].strip().split("\t")
+        if len(fields) <= max(columns):
+            raise ValueError(f"{source}: line {i + 1}: expected at least {max(columns) + 1} "
+                             f"tab-separated fields, found {len(fields)}")
+        try:
+            gold.append(float(fields[cs]))
+        except ValueError:
+            raise ValueError(f"{source}: line {i + 1}: gold score {fields[cs]!r} is not a number") from None
+        s1.append(fields[c1].split())
+        s2.append(fields[c2].split())
+    if not gold:
+        raise ValueError(f"{source}: line {len(lines)}: no scored sentence pairs found")
+    return STSSubset(subset, s1, s2, np.array(gold, dtype=np.float64))

@@ -49,18 +49,25 @@ def _is_number(text: str) -> bool:
         return False
 
 
-def read_rows(path: str | os.PathLike, delimiter: str | None = None, header: bool | None = None,
-              min_fields: int = 3, score_column: int = 2) -> tuple[list[str] | None, list[tuple[int, list[str]]]]:
-    """Split a delimited file into stripped fields. Returns (header fields or None, [(line_no, fields)]).
-
-    Raises ValueError naming the file and line for a row with too few fields or a non-numeric score.
-    """
+def read_text(path: str | os.PathLike) -> str:
     path = Path(path)
     try:
-        text = path.read_text(encoding="utf-8")
+        return path.read_text(encoding="utf-8")
     except UnicodeDecodeError as exc:
         line = path.read_bytes()[:exc.start].count(b"\n") + 1
         raise ValueError(f"{path}: line {line}: not valid UTF-8 text") from None
+
+
+def read_rows(path: str | os.PathLike, delimiter: str | None = None, header: bool | None = None,
+              min_fields: int = 3, score_column: int = 2,
+              text: str | None = None) -> tuple[list[str] | None, list[tuple[int, list[str]]]]:
+    """Split a delimited file into stripped fields. Returns (header fields or None, [(line_no, fields)]).
+
+    `text`, when given, is the file's content and `path` only names it in messages (shipped files).
+    Raises ValueError naming the file and line for a row with too few fields or a non-numeric score.
+    """
+    if text is None:
+        text = read_text(path)
     lines = text.splitlines()
     first = next((i for i, l in enumerate(lines) if l.strip()), None)
     if first is None:
@@ -91,10 +98,10 @@ def read_rows(path: str | os.PathLike, delimiter: str | None = None, header: boo
 
 def read_word_pairs(path: str | os.PathLike, name: str | None = None, delimiter: str | None = None,
                     header: bool | None = None, columns: Sequence[int] = (0, 1, 2),
-                    citation: str = "") -> WordPairs:
+                    citation: str = "", text: str | None = None) -> WordPairs:
     """Read a word-pair file: the word1, word2 and score columns given by `columns`."""
     c1, c2, cs = columns
-    _, rows = read_rows(path, delimiter, header, min_fields=max(columns) + 1, score_column=cs)
+    _, rows = read_rows(path, delimiter, header, min_fields=max(columns) + 1, score_column=cs, text=text)
     return WordPairs(name or Path(path).stem, [r[c1] for _, r in rows], [r[c2] for _, r in rows],
                      np.array([float(r[cs]) for _, r in rows], dtype=np.float64),
                      source=str(path), citation=citation)

@@ -13,8 +13,7 @@ from typing import Iterable, Sequence
 
 import numpy as np
 
-from vgbench.datasets.registry import (SIMILARITY_SETS, STS_YEARS, canonical_name, load_similarity,
-                                       load_sts)
+from vgbench.datasets import registry
 from vgbench.datasets.sts import STSSet, read_sts_dir
 from vgbench.datasets.word_pairs import WordPairs, read_word_pairs
 from vgbench.embeddings.core import Embeddings
@@ -30,7 +29,7 @@ from vgbench.evaluation.sts import evaluate_sts, predict_sts
 
 log = logging.getLogger(__name__)
 
-DEFAULT_DATASETS = list(SIMILARITY_SETS) + list(STS_YEARS)
+DEFAULT_DATASETS = list(registry.GROUPS["paper"])
 PAIRED_TESTS = ("bootstrap", "steiger", "none")
 
 
@@ -66,36 +65,36 @@ class Benchmarks:
 
 def resolve_datasets(datasets: Iterable[str] | None = None, pair_files: Sequence[str | os.PathLike] = (),
                      sts_dirs: Sequence[str | os.PathLike] = (), data_root=None) -> Benchmarks:
-    """Built-in names (case/dash-insensitive; 'similarity', 'sts' and 'all' expand) plus user files."""
+    """Built-in names and groups (case/dash-insensitive: paper, similarity, sts, all, ...) plus user
+    files; a relative path that is not found here is looked up under the data root."""
     names: list[str] = []
     for item in (DEFAULT_DATASETS if datasets is None else datasets):
-        key = item.lower()
-        if key == "all":
-            names += DEFAULT_DATASETS
-        elif key in ("similarity", "word-similarity"):
-            names += list(SIMILARITY_SETS)
-        elif key == "sts":
-            names += list(STS_YEARS)
-        elif Path(item).is_file():
-            pair_files = [*pair_files, item]
-        elif Path(item).is_dir():
-            sts_dirs = [*sts_dirs, item]
+        path = _user_path(item, data_root)
+        if path is not None and path.is_file():
+            pair_files = [*pair_files, path]
+        elif path is not None and path.is_dir():
+            sts_dirs = [*sts_dirs, path]
         else:
-            canon = canonical_name(item)
-            if canon is None:
-                raise ValueError(f"unknown dataset {item!r}; built-in: {', '.join(DEFAULT_DATASETS)} "
-                                 f"(or a word-pair file / STS folder)")
-            names.append(canon)
-    names = list(dict.fromkeys(names))
+            names += registry.expand(item)
     bench = Benchmarks()
-    for name in names:
-        if name in SIMILARITY_SETS:
-            bench.similarity.append(load_similarity(name, data_root))
-        else:
-            bench.sts.append(load_sts(name, data_root))
+    by_task = {"similarity": bench.similarity, "sts": bench.sts}
+    for name in dict.fromkeys(names):
+        by_task[registry.BENCHMARKS[name].task].append(registry.load(name))
     bench.similarity += [read_word_pairs(p) for p in pair_files]
     bench.sts += [read_sts_dir(p) for p in sts_dirs]
     return bench
+
+
+def _user_path(item: str | os.PathLike, data_root) -> Path | None:
+    """A user's file or folder for a --datasets item: as given, else under the data root (if any)."""
+    if registry.canonical_name(str(item)) or registry.group_name(str(item)):
+        return None
+    path = Path(item)
+    if path.exists() or path.is_absolute():
+        return path
+    from vgbench.paths import find_data_root
+    root = find_data_root(data_root)
+    return root / path if root is not None and (root / path).exists() else None
 
 
 def _source_label(label: str, taken: set[str]) -> str:
