@@ -65,8 +65,15 @@ _STS_DOCS = {"STS12": ["STS2012-en-test/00-readme.txt"], "STS13": ["STS2013-en-t
              "STS14": ["STS2014-en-test/00-readme.txt"],
              "STS15": ["STS2015-en-test/00-readme.txt", "STS2015-en-test/STS.input.answers-forums.LICENSE"],
              "STS16": ["STS2016-en-test/README.txt", "STS2016-en-test/LICENSE.txt"]}
+_STS_LICENCES = {
+    "STS12": "per source; MSR paraphrase/video corpora under MSR's terms (00-readme.txt)",
+    "STS13": "per source (00-readme.txt); the SMT subset is withheld (LDC)",
+    "STS14": "per source, some CC BY-SA (00-readme.txt)",
+    "STS15": "per source; answers-forums CC BY-SA 3.0 (Stack Exchange, .LICENSE file)",
+    "STS16": "per subset CC BY-SA 3.0 / CC BY 4.0 / CC BY-NC-SA 2.0 UK (LICENSE.txt)",
+}
 _DICT2VEC = ("copy of tca19/dict2vec data/eval/ (see the data folder's PROVENANCE.md)")
-_NOT_STATED = "not stated by the authors (research data)"
+_NOT_STATED = "not stated (research data)"
 
 
 def _sim(name, rel, size, short, cite, licence, loader, docs=(), notes="", split_of=None, sections=()):
@@ -80,8 +87,7 @@ def _sts_year(name: str) -> Benchmark:
     docs = [f"{B}sts/raw/{d}" for d in _STS_DOCS[name]]
     return Benchmark(name, "sts", (*files, *docs), _STS_SIZES[name], "pairs",
                      f"Agirre et al. {2000 + int(name[3:])}", STS_CITATION,
-                     "per source, see the year's readme (STS12: MSR corpora licence; STS16: "
-                     "CC BY-SA 3.0 / CC BY 4.0 / CC BY-NC-SA 2.0 UK)",
+                     _STS_LICENCES[name],
                      tuple(STS_YEARS[name]), "SentEval's Moses-tokenized, lower-cased copy; scored "
                      "pairs only" + ("; the SMT subset has no sentences (licensed away) and is "
                                      "skipped" if name == "STS13" else ""), None, loaders.sts_year)

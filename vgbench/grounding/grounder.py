@@ -175,24 +175,18 @@ def load_grounded_source(path: str | os.PathLike, words: Iterable[str] | None = 
 
 
 # Held-out dev splits of two benchmarks, for model selection that does not peek at the test pairs:
-# name -> (file under the data root, columns word1, word2, score, strip a "-n"-style POS suffix).
-DEV_SETS = {
-    "men-dev": ("benchmarks/men/MEN_dataset_lemma_form.dev", (0, 1, 2), True),
-    "simverb-dev": ("benchmarks/simverb3500/SimVerb-500-dev.txt", (0, 1, 3), False),
-}
+# name -> built-in set (MEN's lemma-form dev file loses its POS suffixes; see vgbench.datasets).
+DEV_SETS = {"men-dev": "MEN-dev", "simverb-dev": "SimVerb-dev"}
 
 
 def dev_pairs(name: str, data_root: str | None = None):
-    """A DEV_SETS entry as the suite's WordPairs (MEN's lemma-form words lose their POS suffix)."""
-    from vgbench.datasets.word_pairs import read_word_pairs
-    from vgbench.paths import data_root as root_of
+    """A DEV_SETS entry as the suite's WordPairs. The dev sets ship with vgbench, so `data_root`
+    is not needed; it is accepted for callers that pass one."""
+    from vgbench.datasets.registry import load_similarity
     if name not in DEV_SETS:
         raise ValueError(f"unknown dev set {name!r}; expected one of {', '.join(DEV_SETS)}")
-    rel, columns, strip = DEV_SETS[name]
-    pairs = read_word_pairs(root_of(data_root) / rel, name, None, False, columns=columns)
-    if strip:
-        pairs.word1 = [w.rsplit("-", 1)[0] for w in pairs.word1]
-        pairs.word2 = [w.rsplit("-", 1)[0] for w in pairs.word2]
+    pairs = load_similarity(DEV_SETS[name])
+    pairs.name = name
     return pairs
 
 

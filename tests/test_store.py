@@ -1,0 +1,71 @@
+"""Shipped benchmark files: every file read is checked against the manifest's SHA-256 of the
+original bytes; a changed, missing or unknown file is a clear one-line error."""
+from __future__ import annotations
+
+import gzip
+import hashlib
+import shutil
+
+import pytest
+
+from vgbench.datasets import store
+
+GOOGLE = "benchmarks/analogy/google/questions-words.txt"
+
+
+def test_manifest_checksums_match_the_shipped_bytes():
+    files = store.manifest()
+    assert len(files) > 100
+    for rel, entry in files.items():
+        raw = (store.DATA / entry["stored"]).read_bytes()
+        if entry["stored"].endswith(".gz"):
+            raw = gzip.decompress(raw)
+        assert len(raw) == entry["bytes"] and hashlib.sha256(raw).hexdigest() == entry["sha256"], rel
+
+
+def test_text_is_the_original_file():
+    text = store.benchmark_text(GOOGLE)
+    assert store.manifest()[GOOGLE]["stored"].endswith(".gz")  # compressed, read transparently
+    assert text.startswith(": capital-common-countries\nAthens Greece Baghdad Iraq\n")
+    assert sum(1 for line in text.splitlines() if not line.startswith(":")) == 19544
+    assert store.checksum(GOOGLE) == "8c29b3332afc46f3fb8be04cb5297bf96f39aa7131272dff57869b4485b22a36"
+
+
+def test_path_gives_a_verified_copy_for_tools(tmp_path, monkeypatch):
+    monkeypatch.setenv("VGBENCH_CACHE", str(tmp_path / "cache"))
+    path = store.benchmark_path(GOOGLE)
+    assert hashlib.sha256(path.read_bytes()).hexdigest() == store.checksum(GOOGLE)
+    assert store.benchmark_path("benchmarks/mc30/MC-30.txt").read_text().startswith("car\tautomobile")
+
+
+@pytest.fixture
+def copied_data(tmp_path, monkeypatch):
+    data = tmp_path / "data"
+    shutil.copytree(store.DATA, data)
+    monkeypatch.setattr(store, "DATA", data)
+    return data
+
+
+def test_changed_file_fails_its_checksum(copied_data):
+    target = copied_data / "benchmarks/mc30/MC-30.txt"
+    target.write_text(target.read_text().replace("0.08", "0.008"))
+    with pytest.raises(store.ShippedFileError, match=r"MC-30.txt: SHA-256 .* does not match"):
+        store.benchmark_text("benchmarks/mc30/MC-30.txt")
+    from vgbench.datasets import load
+    with pytest.raises(ValueError, match="reinstall vgbench"):
+        load("MC-30")
+
+
+def test_damaged_gzip_and_missing_file(copied_data):
+    stored = copied_data / store.manifest()[GOOGLE]["stored"]
+    stored.write_bytes(stored.read_bytes()[:100])
+    with pytest.raises(store.ShippedFileError, match="not a readable gzip file"):
+        store.benchmark_text(GOOGLE)
+    (copied_data / "benchmarks/rg65/RG-65.txt").unlink()
+    with pytest.raises(store.ShippedFileError, match="RG-65.txt: missing from the vgbench install"):
+        store.benchmark_text("benchmarks/rg65/RG-65.txt")
+
+
+def test_unknown_file():
+    with pytest.raises(store.ShippedFileError, match="not a benchmark file shipped with vgbench"):
+        store.benchmark_text("benchmarks/nope.txt")
