@@ -46,9 +46,18 @@ def copied_data(tmp_path, monkeypatch):
     return data
 
 
+def _rewrite(data, rel, change):
+    """Apply `change` to a shipped file's original bytes, storing it as it was (gzip or plain)."""
+    target = data / store.manifest()[rel]["stored"]
+    packed = target.suffix == ".gz"
+    raw = gzip.decompress(target.read_bytes()) if packed else target.read_bytes()
+    raw = change(raw)
+    target.write_bytes(gzip.compress(raw) if packed else raw)
+    return target
+
+
 def test_changed_file_fails_its_checksum(copied_data):
-    target = copied_data / "benchmarks/mc30/MC-30.txt"
-    target.write_text(target.read_text().replace("0.08", "0.008"))
+    _rewrite(copied_data, "benchmarks/mc30/MC-30.txt", lambda b: b.replace(b"0.08", b"0.008"))
     with pytest.raises(store.ShippedFileError, match=r"MC-30.txt: SHA-256 .* does not match"):
         store.benchmark_text("benchmarks/mc30/MC-30.txt")
     from vgbench.datasets import load
@@ -61,7 +70,7 @@ def test_damaged_gzip_and_missing_file(copied_data):
     stored.write_bytes(stored.read_bytes()[:100])
     with pytest.raises(store.ShippedFileError, match="not a readable gzip file"):
         store.benchmark_text(GOOGLE)
-    (copied_data / "benchmarks/rg65/RG-65.txt").unlink()
+    (copied_data / store.manifest()["benchmarks/rg65/RG-65.txt"]["stored"]).unlink()
     with pytest.raises(store.ShippedFileError, match="RG-65.txt: missing from the vgbench install"):
         store.benchmark_text("benchmarks/rg65/RG-65.txt")
 
