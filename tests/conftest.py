@@ -1,4 +1,7 @@
-"""Shared fixtures: the data root and the default embedding, loaded once per session."""
+"""Shared fixtures: the data root and the default embedding, loaded once per session.
+
+Benchmark tests need no data root (the benchmark files ship with vgbench); `root` is the folder
+of user-brought data (caption data) for the tests that use it."""
 from __future__ import annotations
 
 import pytest
