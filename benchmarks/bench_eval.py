@@ -26,14 +26,15 @@ def gensim_run(text: Path, pair_files: list[Path]) -> dict:
 
 
 def main() -> None:
-    from vgbench.datasets import SIMILARITY_SETS, load_similarity
+    from vgbench.datasets import load_similarity
+    from vgbench.datasets.registry import PAPER_SIMILARITY
     from vgbench.evaluation.api import evaluate
 
     text = glove50_text()
     subprocess.run(["cat", str(text)], stdout=subprocess.DEVNULL, check=True)  # warm the page cache
     tmp = Path(tempfile.mkdtemp())
     pair_files = []
-    for name in SIMILARITY_SETS:  # gensim wants tab-separated word1 word2 score
+    for name in PAPER_SIMILARITY:  # gensim wants tab-separated word1 word2 score
         d = load_similarity(name)
         p = tmp / f"{name}.tsv"
         p.write_text("".join(f"{a}\t{b}\t{g}\n" for a, b, g in zip(d.word1, d.word2, d.gold)))
@@ -46,7 +47,7 @@ def main() -> None:
     with timed("vgbench+ci", t):
         evaluate([str(text)], n_boot=1000, paired_test="none")
     label = r.embedding_names()[0]
-    for name, p in zip(SIMILARITY_SETS, pair_files):
+    for name, p in zip(PAPER_SIMILARITY, pair_files):
         assert abs(100 * g[p.stem] - r.get(label, name).value) < 0.05, name
     print(f"file: {text} ({text.stat().st_size / 1e6:.0f} MB)")
     print(f"gensim load_word2vec_format + evaluate_word_pairs (6 sets):      {t['gensim']:6.2f} s")

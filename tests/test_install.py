@@ -53,7 +53,8 @@ def test_wheel_installed_elsewhere_reproduces_the_reference_figures(tmp_path):
     own_site = Path(_run([python, "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
                          tmp_path, env).strip())
     (own_site / "borrowed.pth").write_text("\n".join(site.getsitepackages()) + "\n")
-    _run([sys.executable, "-m", "pip", "--python", python, "install", "-q", "--no-deps", wheel], tmp_path, env)
+    _run([sys.executable, "-m", "pip", "--python", python, "install", "-q", "--no-deps", wheel],
+         tmp_path, env)
 
     work, home = tmp_path / "empty", tmp_path / "home"
     work.mkdir()

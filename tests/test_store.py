@@ -78,3 +78,26 @@ def test_damaged_gzip_and_missing_file(copied_data):
 def test_unknown_file():
     with pytest.raises(store.ShippedFileError, match="not a benchmark file shipped with vgbench"):
         store.benchmark_text("benchmarks/nope.txt")
+
+
+def test_vendor_tool_copies_verified_files_and_writes_the_manifest(tmp_path, monkeypatch):
+    from vgbench.datasets.vendor import vendor
+    src = tmp_path / "src"
+    (src / "benchmarks" / "toy").mkdir(parents=True)
+    big = "cat\tdog\t3.5\n" * 200
+    (src / "benchmarks/toy/pairs.txt").write_text(big)
+    (src / "benchmarks/toy/LICENCE").write_text("CC BY\n")
+    sums = {rel: hashlib.sha256((src / rel).read_bytes()).hexdigest()
+            for rel in ("benchmarks/toy/pairs.txt", "benchmarks/toy/LICENCE")}
+    (src / "SHA256SUMS").write_text("".join(f"{d}  ./{rel}\n" for rel, d in sums.items()))
+    out = tmp_path / "data"
+    manifest = vendor(src, out, ["benchmarks/toy/*"])
+    assert manifest["files"]["benchmarks/toy/pairs.txt"]["stored"] == "benchmarks/toy/pairs.txt.gz"
+    assert manifest["files"]["benchmarks/toy/LICENCE"]["stored"] == "benchmarks/toy/LICENCE"  # too small
+    monkeypatch.setattr(store, "DATA", out)
+    assert store.benchmark_text("benchmarks/toy/pairs.txt") == big
+    (src / "benchmarks/toy/LICENCE").write_text("changed\n")
+    with pytest.raises(ValueError, match="LICENCE: SHA-256 .* differs from SHA256SUMS"):
+        vendor(src, tmp_path / "again", ["benchmarks/toy/*"])
+    with pytest.raises(ValueError, match="no file in SHA256SUMS matches benchmarks/none/"):
+        vendor(src, tmp_path / "again", ["benchmarks/none/*"])

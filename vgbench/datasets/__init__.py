@@ -3,8 +3,8 @@ from vgbench.datasets.word_pairs import WordPairs, read_word_pairs
 from vgbench.datasets.sts import STSSet, STSSubset, read_sts_dir
 from vgbench.datasets.store import benchmark_path, benchmark_text
 from vgbench.datasets.registry import (BENCHMARKS, GROUPS, SIMILARITY_SETS, STS_YEARS, Benchmark,
-                                       dataset_info, expand, load, load_similarity, load_sts)
+                                       expand, load, load_similarity, load_sts)
 
 __all__ = ["WordPairs", "read_word_pairs", "STSSet", "STSSubset", "read_sts_dir", "benchmark_text",
            "benchmark_path", "BENCHMARKS", "GROUPS", "SIMILARITY_SETS", "STS_YEARS", "Benchmark",
-           "dataset_info", "expand", "load", "load_similarity", "load_sts"]
+           "expand", "load", "load_similarity", "load_sts"]

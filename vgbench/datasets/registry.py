@@ -317,8 +317,9 @@ def expand(name: str) -> list[str]:
         return members
     canon = canonical_name(name)
     if canon is None:
-        raise ValueError(f"unknown dataset {name!r}; groups: {', '.join(GROUPS)}; sets: "
-                         f"{', '.join(n for n in BENCHMARKS if evaluable(n))} (`vgbench datasets` lists them)")
+        sets = ", ".join(n for n in BENCHMARKS if evaluable(n))
+        raise ValueError(f"unknown dataset {name!r}; groups: {', '.join(GROUPS)}; sets: {sets} "
+                         f"(`vgbench datasets` lists them)")
     if not evaluable(canon):
         raise ValueError(f"dataset {canon!r} ({BENCHMARKS[canon].task}) ships with vgbench, but this "
                          f"version has no evaluator for its task")
@@ -352,7 +353,3 @@ def load_sts(name: str) -> STSSet:
     if entry.task != "sts":
         raise ValueError(f"dataset {entry.name!r} is a {entry.task} set, not sentence similarity")
     return entry.loader(entry)
-
-
-def dataset_info(name: str) -> Benchmark:
-    return get(name)

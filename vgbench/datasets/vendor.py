@@ -55,10 +55,11 @@ def read_sums(source: Path) -> dict[str, str]:
     return sums
 
 
-def vendor(source: Path, target: Path = PACKAGE_DATA) -> dict:
+def vendor(source: Path, target: Path = PACKAGE_DATA, patterns: list[str] = SHIPPED) -> dict:
+    """Copy the files of `source` that match `patterns` into `target`, verified, and write the manifest."""
     sums = read_sums(source)
-    chosen = sorted(p for p in sums if any(fnmatch.fnmatchcase(p, pat) for pat in SHIPPED))
-    unmatched = [pat for pat in SHIPPED if not any(fnmatch.fnmatchcase(p, pat) for p in chosen)]
+    chosen = sorted(p for p in sums if any(fnmatch.fnmatchcase(p, pat) for pat in patterns))
+    unmatched = [pat for pat in patterns if not any(fnmatch.fnmatchcase(p, pat) for p in chosen)]
     if unmatched:
         raise ValueError(f"{source}: no file in SHA256SUMS matches {', '.join(unmatched)}")
     files = {}
@@ -84,7 +85,8 @@ def main(argv: list[str] | None = None) -> int:
     manifest = vendor(args.source)
     stored = sum((PACKAGE_DATA / f["stored"]).stat().st_size for f in manifest["files"].values())
     original = sum(f["bytes"] for f in manifest["files"].values())
-    print(f"{len(manifest['files'])} files, {original / 1e6:.1f} MB -> {stored / 1e6:.1f} MB in {PACKAGE_DATA}")
+    print(f"{len(manifest['files'])} files, {original / 1e6:.1f} MB -> {stored / 1e6:.1f} MB "
+          f"in {PACKAGE_DATA}")
     return 0
 
 
