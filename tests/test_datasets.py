@@ -122,3 +122,29 @@ def test_relative_dataset_paths_resolve_under_the_data_root(tmp_path, monkeypatc
     assert [d.name for d in bench.similarity] == ["RG-65", "pairs"]
     with pytest.raises(DataRootError, match="not a directory"):
         resolve_datasets(["pairs.tsv"], data_root=tmp_path / "missing")
+
+
+def test_datasets_command_lists_every_set_with_citation_and_licence(capsys):
+    import json
+
+    from vgbench.cli import main
+    assert main(["datasets"]) == 0
+    text = capsys.readouterr().out
+    for name, b in BENCHMARKS.items():
+        line = next(l for l in text.splitlines() if l.startswith(name + " "))
+        assert b.task in line and f"{b.size:,}" in line and b.short_citation in line and b.licence in line
+    assert main(["datasets", "--json", "sts"]) == 0
+    meta = json.loads(capsys.readouterr().out)
+    assert [d["name"] for d in meta["datasets"]] == list(GROUPS["sts"])
+    sick = meta["datasets"][-1]
+    assert sick["licence"] == "CC BY-NC-SA 3.0" and sick["metric"] == "pearson" and sick["size"] == 4927
+    assert sick["files"][0]["path"] == "benchmarks/sick/semeval2014_task1/SICK_test_annotated.txt"
+    assert sick["files"][0]["sha256"].startswith("2b8aa806658d")  # PROVENANCE's checksum
+    assert main(["datasets", "--verify"]) == 0
+    assert "verified 107 shipped files" in capsys.readouterr().out
+
+
+def test_eval_command_names_a_set_it_cannot_evaluate(capsys):
+    from vgbench.cli import main
+    assert main(["eval", "glove-6b-50d", "--datasets", "brysbaert-concreteness"]) == 2
+    assert "ships with vgbench, but this version has no evaluator" in capsys.readouterr().err
