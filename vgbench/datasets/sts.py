@@ -95,7 +95,8 @@ def read_sts_dir(directory: str | os.PathLike, name: str | None = None, subsets:
 def parse_sentence_pairs(text: str, source: str, subset: str, columns: tuple[int, int, int],
                          header: bool) -> STSSubset:
     """A tab-separated file with both sentences and the gold score on each row (STS Benchmark,
-    SICK), read as SentEval does: line stripped, fields split on tabs, sentences on whitespace, no quoting."""
+    SICK), read as SentEval does: line stripped, fields split on tabs, sentences on whitespace,
+    no quoting."""
     c1, c2, cs = columns
     s1, s2, gold = [], [], []
     lines = text.splitlines()
