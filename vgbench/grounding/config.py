@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-MODEL_KINDS = ("vge", "caption_lm")
+MODEL_KINDS = ("vge", "caption_lm", "caption_image")
 EXPORT_TE = ("original", "finetuned")
 SELECT = ("dev_loss", "intrinsic")
 M_INITS = ("xavier", "orthogonal")
@@ -34,6 +34,7 @@ class DataConfig:
 @dataclass
 class ModelConfig:
     # "vge": the paper's model. "caption_lm": the C_GloVe baseline (Te -> GRU -> FC, tied to Te).
+    # "caption_image": the authors' 2023 model (Te·M -> LSTM -> image vector, MSE; caption_image.py).
     kind: str = "vge"
     grounded_dim: int = 1024          # c; the authors' release uses 1024
     image_hidden: int = 0             # hidden units of the image->h0 MLP; 0 means c
@@ -54,6 +55,8 @@ class ModelConfig:
     # Not in the paper: keep M's rows orthonormal (M·Mᵀ = I, c >= d), so Ge preserves Te's cosines
     # exactly and whatever the tasks teach must go into the fine-tuned Te (see reports/grid).
     m_orthogonal: bool = False
+    # caption_image: LSTM units; 0 = the image-vector size (the only size its MSE target allows).
+    lstm_hidden: int = 0
 
 
 @dataclass
@@ -69,7 +72,13 @@ class TrainConfig:
     eval_sets: list[str] = field(default_factory=lambda: ["men-dev", "simverb-dev"])
     seed: int = 0
     device: str = "auto"              # "auto" | "cpu" | "cuda" | "cuda:1" ...
-    amp: bool = True                  # bf16 autocast, only on CUDA
+    amp: bool = True                  # bf16 autocast on CUDA (training steps; dev losses in float32)
+    # bf16 autocast on a CPU as well: several times faster where the CPU multiplies bf16 natively
+    # (AMX / AVX512-BF16), slower where it does not. The softmax stays float32. A named approximation
+    # of the training arithmetic only: dev losses, selection and the exported M are float32.
+    amp_cpu: bool = False
+    # Sort the captions of every 32 batches by length before batching (less padding; see epoch_batches).
+    bucket_by_length: bool = False
     checkpoint_every_steps: int = 0   # also checkpoint mid-epoch (0 = only after each epoch)
     keep_epoch_checkpoints: bool = False
     # Save the small grounder (M + fine-tuned rows) of every epoch, and of the untrained model as
@@ -120,6 +129,8 @@ class Config:
         if m.kind == "caption_lm" and not m.finetune_te:
             raise ValueError("model.kind = caption_lm learns nothing with finetune_te = false "
                              "(its embedding is the refined Te)")
+        if m.kind == "caption_image" and not m.use_image:
+            raise ValueError("model.kind = caption_image regresses captions on images: use_image must be true")
         if t.select == "intrinsic" and not t.eval_each_epoch:
             raise ValueError("train.select = intrinsic needs train.eval_each_epoch = true")
         return self

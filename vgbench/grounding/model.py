@@ -49,6 +49,9 @@ class VGEModel(nn.Module):
     `te_init` (|V| x d) holds the textual vectors of the training vocabulary; `known` marks the rows
     that came from the textual embedding (the rest: specials and missing words, see module doc).
     """
+    # The full-vocabulary softmax in chunks with its gradient fused in (exact; see
+    # full_softmax_cross_entropy). False: the plain materialised logits, kept for the benchmark.
+    fused_softmax: bool = True
 
     def __init__(self, cfg: ModelConfig, te_init: np.ndarray, known: np.ndarray, feat_dim: int,
                  pad_id: int = 0, bos_id: int = 2, eos_id: int = 3,
@@ -142,11 +145,14 @@ class VGEModel(nn.Module):
         h = bn(out[valid])                                      # real tokens only (N x c)
         targets = tgt[valid]
         back = h @ self.M.t() if self.vge else self.fc(h)      # to the textual space (N x d)
-        logits = back @ te.t()                                  # scored against every word (N x |V|)
-        if self.out_bias is not None:
-            logits = logits + self.out_bias
         n = int((targets != self.pad_id).sum())
-        loss = F.cross_entropy(logits.float(), targets, ignore_index=self.pad_id)
+        if self.fused_softmax:                                  # scored against every word, in chunks
+            loss = full_softmax_cross_entropy(back, te, self.out_bias, targets, self.pad_id)
+        else:
+            logits = back @ te.t()                              # N x |V|, materialised
+            if self.out_bias is not None:
+                logits = logits + self.out_bias
+            loss = F.cross_entropy(logits.float(), targets, ignore_index=self.pad_id)
         return loss, n
 
     def _lm_pair(self, tokens: torch.Tensor, lengths: torch.Tensor):
@@ -220,6 +226,83 @@ class VGEModel(nn.Module):
                 "te_original": self.te_orig.detach().float().cpu().numpy()}
 
 
+SOFTMAX_CHUNK_ROWS = 128
+
+
+class _FullSoftmaxCE(torch.autograd.Function):
+    """Mean cross-entropy of softmax(back·Teᵀ + bias) over the whole vocabulary, rows `chunk` at a time.
+
+    The plain way materialises an N x |V| logit matrix (about 140 MB per LM and batch at |V| = 10k) and
+    walks it several times forward and backward; on a CPU that memory traffic, not the matmuls, was
+    most of a training step. Here each chunk's logits stay in cache, and because the loss is a leaf of
+    the graph its gradient (softmax - onehot) is formed in the same pass and kept for backward. Exact:
+    the same loss and gradients up to float summation order.
+    """
+
+    @staticmethod
+    def forward(ctx, back, te, bias, targets, ignore_index: int, chunk: int):
+        valid = targets != ignore_index
+        n_valid = int(valid.sum())
+        want = ctx.needs_input_grad
+        g_back = torch.zeros_like(back) if want[0] else None
+        g_te = torch.zeros_like(te) if want[1] else None
+        g_bias = torch.zeros_like(bias) if bias is not None and want[2] else None
+        total = back.new_zeros((), dtype=torch.float64)
+        te_t = te.t()
+        for s in range(0, back.shape[0], chunk):
+            b, t, v = back[s:s + chunk], targets[s:s + chunk], valid[s:s + chunk]
+            logits = b @ te_t if bias is None else torch.addmm(bias, b, te_t)
+            target_logit = logits.gather(1, t.unsqueeze(1)).squeeze(1)
+            top = logits.amax(1, keepdim=True)
+            logits.sub_(top).exp_()
+            norm = logits.sum(1, keepdim=True)
+            lse = (top + norm.log()).squeeze(1)
+            total += ((lse - target_logit) * v).sum(dtype=torch.float64)
+            if g_back is None and g_te is None and g_bias is None:
+                continue
+            p = logits.div_(norm)                                   # softmax
+            rows = torch.arange(len(t), device=t.device)
+            p[rows, t] -= 1.0                                       # minus the one-hot target
+            if not bool(v.all()):
+                p.mul_(v.unsqueeze(1).to(p.dtype))                  # ignored rows add nothing
+            if g_back is not None:
+                torch.mm(p, te, out=g_back[s:s + chunk])
+            if g_te is not None:
+                g_te.addmm_(p.t(), b)
+            if g_bias is not None:
+                g_bias += p.sum(0)
+        scale = 1.0 / max(n_valid, 1)
+        ctx.scale = scale
+        ctx.save_for_backward(*(g if g is not None else torch.empty(0) for g in (g_back, g_te, g_bias)))
+        ctx.have = (g_back is not None, g_te is not None, g_bias is not None)
+        return (total * scale).to(back.dtype) if n_valid else back.new_tensor(float("nan"))
+
+    @staticmethod
+    def backward(ctx, grad):
+        saved = ctx.saved_tensors
+        out = [g * (grad * ctx.scale) if have else None for g, have in zip(saved, ctx.have)]
+        return out[0], out[1], out[2], None, None, None
+
+
+def full_softmax_cross_entropy(back: torch.Tensor, te: torch.Tensor, bias: torch.Tensor | None,
+                               targets: torch.Tensor, ignore_index: int,
+                               chunk: int = SOFTMAX_CHUNK_ROWS) -> torch.Tensor:
+    """F.cross_entropy(back @ te.T + bias, targets, ignore_index) without the N x |V| logits."""
+    back, te = back.float(), te.float()
+    with torch.autocast(back.device.type, enabled=False):     # float32 logits under mixed precision
+        if not torch.is_grad_enabled():    # evaluation: the loss alone, no gradient is formed
+            return _FullSoftmaxCE.forward(_NoGrad(), back, te, bias, targets, ignore_index, chunk)
+        return _FullSoftmaxCE.apply(back, te, bias, targets, ignore_index, chunk)
+
+
+class _NoGrad:
+    """Stand-in context for a forward-only call of _FullSoftmaxCE (no gradient is formed)."""
+    needs_input_grad = (False, False, False, False, False, False)
+
+    def save_for_backward(self, *tensors) -> None:
+        pass
+
+
 def run_gru(gru: nn.GRU, x: torch.Tensor, h0: torch.Tensor | None) -> torch.Tensor:
     """Outputs of `gru` over right-padded inputs (B x L x in). Padding sits after every real token,
     so the outputs at real positions equal those of a packed sequence; running padded is faster on
@@ -233,12 +316,24 @@ def positions(lengths: torch.Tensor, width: int) -> torch.Tensor:
     return torch.arange(width, device=lengths.device).unsqueeze(0) < lengths.unsqueeze(1)
 
 
+def build_model(cfg: ModelConfig, *args, **kwargs) -> nn.Module:
+    """The model of `cfg.kind`: VGEModel ("vge", "caption_lm") or CaptionImageModel ("caption_image");
+    both take (cfg, te_init, known, feat_dim, pad_id, bos_id, eos_id, feat_mean, feat_std)."""
+    if cfg.kind == "caption_image":
+        from vgbench.grounding.caption_image import CaptionImageModel
+        return CaptionImageModel(cfg, *args, **kwargs)
+    return VGEModel(cfg, *args, **kwargs)
+
+
 def flops_per_caption(cfg: ModelConfig, d: int, vocab: int, tokens: float, feat_dim: int = 1280) -> float:
     """Dense matmul FLOPs to train on one caption of `tokens` words (forward + backward = 3x forward).
 
     Counts GRU input/recurrent matmuls, M / M^T / FC projections, the full-vocabulary scoring and
     the image MLP; ignores element-wise work. Used to state throughput as a fraction of peak.
     """
+    if cfg.kind == "caption_image":
+        from vgbench.grounding.caption_image import caption_image_flops
+        return caption_image_flops(cfg.grounded_dim, d, cfg.lstm_hidden or feat_dim, tokens)
     c = cfg.grounded_dim
     vge = cfg.kind == "vge"
     gru_in = c if vge else d
@@ -282,4 +377,4 @@ def singular_values(M: np.ndarray) -> np.ndarray:
     return np.linalg.svd(np.asarray(M, dtype=np.float64), compute_uv=False)
 
 
-__all__ = ["VGEModel", "flops_per_caption", "init_textual_rows", "singular_values"]
+__all__ = ["VGEModel", "build_model", "flops_per_caption", "init_textual_rows", "singular_values"]

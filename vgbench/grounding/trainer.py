@@ -33,7 +33,7 @@ import torch
 
 from vgbench.atomic import atomic_path, write_text_atomic
 from vgbench.grounding.config import Config, config_from_dict, dumps_toml
-from vgbench.grounding.model import VGEModel, init_textual_rows, singular_values
+from vgbench.grounding.model import build_model, init_textual_rows, singular_values
 
 log = logging.getLogger(__name__)
 
@@ -47,8 +47,17 @@ class _Stop(Exception):
 
 
 # --------------------------------------------------------------------------------------- batches
-def epoch_batches(image_index: np.ndarray, batch_size: int, seed: int, epoch: int) -> list[np.ndarray]:
-    """Caption indices of every batch of an epoch: each caption once, no image twice in a batch."""
+BUCKET_POOL = 32  # batches whose captions are sorted by length together when bucketing
+
+
+def epoch_batches(image_index: np.ndarray, batch_size: int, seed: int, epoch: int,
+                  lengths: np.ndarray | None = None) -> list[np.ndarray]:
+    """Caption indices of every batch of an epoch: each caption once, no image twice in a batch.
+
+    With `lengths` (train.bucket_by_length) the captions of every BUCKET_POOL batches of a round are
+    sorted by length before they are cut into batches, so a batch holds captions of similar length
+    and the recurrent nets spend little time on padding; batches are still drawn in random order.
+    """
     rng = np.random.default_rng([seed, epoch, 0])
     image_index = np.asarray(image_index)
     order = np.argsort(image_index, kind="stable")
@@ -59,6 +68,10 @@ def epoch_batches(image_index: np.ndarray, batch_size: int, seed: int, epoch: in
     for k in range(int(counts.max()) if len(counts) else 0):
         members = np.array([g[k] for g in groups if len(g) > k], dtype=np.int64)
         members = members[rng.permutation(len(members))]
+        if lengths is not None:
+            pool = batch_size * BUCKET_POOL
+            members = np.concatenate([chunk[np.argsort(np.asarray(lengths)[chunk], kind="stable")]
+                                      for chunk in np.array_split(members, range(pool, len(members), pool))])
         for s in range(0, len(members), batch_size):
             chunk = members[s:s + batch_size]
             if len(chunk) >= 2:  # BatchNorm and negatives need two captions
@@ -187,10 +200,10 @@ class Trainer:
                                       cfg.train.seed)
         self.known = known
         feats = np.asarray(ds.features[np.unique(self.train_split.image_index)], dtype=np.float64)
-        self.model = VGEModel(cfg.model, te, known, ds.features.shape[1],
-                              ds.vocab.pad_id, ds.vocab.bos_id, ds.vocab.eos_id,
-                              feats.mean(0).astype(np.float32), feats.std(0).astype(np.float32)
-                              ).to(self.device)
+        self.model = build_model(cfg.model, te, known, ds.features.shape[1],
+                                 ds.vocab.pad_id, ds.vocab.bos_id, ds.vocab.eos_id,
+                                 feats.mean(0).astype(np.float32), feats.std(0).astype(np.float32)
+                                 ).to(self.device)
         self.net = self.model
         if self.world > 1:
             from torch.nn.parallel import DistributedDataParallel as DDP
@@ -198,7 +211,8 @@ class Trainer:
             self.net = DDP(self.model, device_ids=ids)
         params = [p for p in self.model.parameters() if p.requires_grad]
         self.opt = torch.optim.NAdam(params, lr=cfg.train.lr)
-        self.amp = cfg.train.amp and self.device.type == "cuda"
+        self.amp = cfg.train.amp and (self.device.type == "cuda" or
+                                      (self.device.type == "cpu" and cfg.train.amp_cpu))
         log.info("model: %d trainable parameters, %d/%d vocabulary words have textual vectors",
                  sum(p.numel() for p in params), int(known[N_SPECIAL:].sum()), len(known) - N_SPECIAL)
 
@@ -240,8 +254,7 @@ class Trainer:
         bs = self.cfg.train.batch_size
         for step, rows in enumerate(epoch_batches(split.image_index, bs, 12345, 0)):
             batch = make_batch(split, self.dataset.features, rows, 12345, 0, step, self.device)
-            with self._autocast():
-                out = self.model(**batch.kwargs())
+            out = self.model(**batch.kwargs())      # float32: mixed precision is for training only
             n = len(rows)
             n_total += n
             for k, v in out.items():
@@ -260,7 +273,7 @@ class Trainer:
 
     def _autocast(self):
         if self.amp:
-            return torch.autocast(device_type="cuda", dtype=torch.bfloat16)
+            return torch.autocast(device_type=self.device.type, dtype=torch.bfloat16)
         return _nullcontext()
 
     # -- the loop -----------------------------------------------------------------------------
@@ -300,7 +313,8 @@ class Trainer:
                 if spent + self.history[-1]["seconds_total"] > t.time_limit_s:
                     self.stopped = "time limit"
                     break
-            batches = epoch_batches(self.train_split.image_index, t.batch_size, t.seed, epoch)
+            batches = epoch_batches(self.train_split.image_index, t.batch_size, t.seed, epoch,
+                                    self.train_split.lengths if t.bucket_by_length else None)
             first = start_step if epoch == start_epoch else 0
             if first == 0:
                 accum = {}
@@ -413,13 +427,13 @@ def load_checkpoint(path: str | Path) -> dict[str, Any]:
     return state
 
 
-def model_from_checkpoint(state: dict[str, Any]) -> tuple[VGEModel, Config]:
+def model_from_checkpoint(state: dict[str, Any]) -> tuple[torch.nn.Module, Config]:
     cfg = config_from_dict(state["config"])
     sd = state["model"]
     known = np.asarray(state["known"], dtype=bool)
     te = sd["te_orig"].numpy()
     feat_dim = sd["feat_mean"].shape[0] if "feat_mean" in sd else 1
-    model = VGEModel(cfg.model, te, known, feat_dim)
+    model = build_model(cfg.model, te, known, feat_dim)
     model.load_state_dict(sd)
     model.eval()
     return model, cfg
@@ -488,6 +502,7 @@ class _SplitView:
 
 def _model_signature(cfg: Config) -> dict[str, Any]:
     return {"model": cfg.model.__dict__, "seed": cfg.train.seed, "bs": cfg.train.batch_size,
+            "bucket": cfg.train.bucket_by_length,
             "lr": cfg.train.lr, "data": cfg.data.__dict__}
 
 
