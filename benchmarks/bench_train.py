@@ -1,20 +1,29 @@
 """Training throughput and zero-shot grounding cost, side by side with what a user would otherwise do.
 
-1. Training: captions/s of the VGE trainer on Flickr8k (c = 256 by default) and the model's dense
-   FLOP rate as a fraction of this machine's measured float32 matmul FLOP/s (same threads, same run).
+1. Training, both models (VGE 2021 and the caption -> image model, c = 256 by default) on Flickr8k:
+   captions/s of each training path, measured in interleaved rounds in one run (the machine may be
+   shared, so only ratios within a run mean much), next to this machine's float32 and bf16 matmul
+   FLOP/s (same threads). Paths:
+   - "before": the trainer as it was (VGE: the N x |V| logits materialised; batches in random order);
+     for the caption -> image model, the plain way a user would write it: nn.LSTM over a packed
+     sequence, float32;
+   - "exact": the full softmax fused in chunks (same loss and gradients) and captions batched by
+     length (train.bucket_by_length);
+   - "bf16": the same plus bf16 autocast on the CPU (train.amp_cpu; needs native bf16, e.g. AMX).
 2. Grounding all 400k GloVe 6B 50d words: `Grounder.export` (chunked) vs the direct way, the whole
    `vectors @ M` in memory then gensim's save_word2vec_format: seconds and peak memory of each.
 
-Usage: .venv/bin/python benchmarks/bench_train.py [--c 256] [--steps 12] [--threads 1]
+Usage: .venv/bin/python benchmarks/bench_train.py [--c 256] [--steps 6] [--rounds 3] [--threads 2]
+       [--no-grounding]
 """
 from __future__ import annotations
 
 import argparse
-import resource
+import contextlib
+import statistics
 import subprocess
 import sys
 import time
-import tracemalloc
 from pathlib import Path
 
 import numpy as np
@@ -23,10 +32,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _common import scratch  # noqa: E402
 
 
-def matmul_peak(threads: int, n: int = 1024, seconds: float = 2.0) -> float:
+def matmul_peak(threads: int, dtype: str = "float32", n: int = 1024, seconds: float = 1.5) -> float:
     import torch
     torch.set_num_threads(threads)
-    a, b = torch.randn(n, n), torch.randn(n, n)
+    a, b = torch.randn(n, n).to(getattr(torch, dtype)), torch.randn(n, n).to(getattr(torch, dtype))
     a @ b
     best = 0.0
     end = time.perf_counter() + seconds
@@ -37,35 +46,83 @@ def matmul_peak(threads: int, n: int = 1024, seconds: float = 2.0) -> float:
     return best
 
 
-def train_throughput(c: int, steps: int, threads: int) -> dict:
-    import torch
-    from vgbench.grounding.config import load_config
-    from vgbench.grounding.model import flops_per_caption
-    from vgbench.grounding.trainer import Trainer, epoch_batches, make_batch
-    torch.set_num_threads(threads)
-    cfg = load_config(None, ['out_dir="/nonexistent"', f"model.grounded_dim={c}", f"train.threads={threads}"])
-    tr = Trainer(cfg, progress=False)
-    tr._setup()
-    split, model, opt = tr.train_split, tr.model, tr.opt
-    batches = epoch_batches(split.image_index, cfg.train.batch_size, 0, 0)
-    model.train()
+class ModelBench:
+    """One model's training steps under each path, on the same weights and the same data."""
 
-    def step(k):
-        b = make_batch(split, tr.dataset.features, batches[k], 0, 0, k, tr.device)
-        out = model(**b.kwargs())
-        opt.zero_grad()
-        out["loss"].backward()
-        opt.step()
-        return len(batches[k])
+    def __init__(self, kind: str, c: int, threads: int):
+        import torch
+        from vgbench.grounding.config import load_config
+        from vgbench.grounding.model import flops_per_caption
+        from vgbench.grounding.trainer import Trainer, epoch_batches
+        torch.set_num_threads(threads)
+        cfg = load_config(None, ['out_dir="/nonexistent"', f'model.kind="{kind}"',
+                                 f"model.grounded_dim={c}", f"train.threads={threads}"])
+        self.kind = kind
+        self.tr = Trainer(cfg, progress=False)
+        self.tr._setup()
+        split = self.tr.train_split
+        self.batches = {"random": epoch_batches(split.image_index, 256, 0, 0),
+                        "bucketed": epoch_batches(split.image_index, 256, 0, 0, split.lengths)}
+        self.next = {"random": 0, "bucketed": 0}
+        d = self.tr.model.te_orig.shape[1]
+        self.flop_per_caption = flops_per_caption(cfg.model, d, len(self.tr.vocab_words),
+                                                  float(np.mean(split.lengths)),
+                                                  self.tr.dataset.features.shape[1])
 
-    step(0)
-    t, n = time.perf_counter(), 0
-    for k in range(1, steps + 1):
-        n += step(k)
-    secs = time.perf_counter() - t
-    mean_len = float(np.mean(split.lengths))
-    flops = flops_per_caption(cfg.model, tr.model.te_orig.shape[1], len(tr.vocab_words), mean_len)
-    return {"captions_per_s": n / secs, "flop_per_caption": flops, "flops": n / secs * flops}
+    def paths(self) -> list[str]:
+        return ["before", "exact", "bf16"]
+
+    def _loss(self, batch, path: str):
+        import torch
+        model = self.tr.model
+        if self.kind == "caption_image" and path == "before":
+            return packed_lstm_loss(model, batch)
+        from vgbench.grounding.model import VGEModel
+        VGEModel.fused_softmax = path != "before"
+        amp = torch.autocast("cpu", dtype=torch.bfloat16) if path == "bf16" else contextlib.nullcontext()
+        with amp:
+            return model(**batch.kwargs())["loss"]
+
+    def run(self, path: str, steps: int) -> float:
+        """Captions per second over `steps` training steps."""
+        from vgbench.grounding.trainer import make_batch
+        order = "random" if path == "before" else "bucketed"
+        tr, n = self.tr, 0
+        t = time.perf_counter()
+        for _ in range(steps):
+            k = self.next[order] = (self.next[order] + 1) % len(self.batches[order])
+            rows = self.batches[order][k]
+            batch = make_batch(tr.train_split, tr.dataset.features, rows, 0, 0, k, tr.device)
+            loss = self._loss(batch, path)
+            tr.opt.zero_grad()
+            loss.backward()
+            tr.opt.step()
+            n += len(rows)
+        return n / (time.perf_counter() - t)
+
+
+def packed_lstm_loss(model, batch):
+    """The caption -> image loss as one would write it with stock PyTorch: a packed nn.LSTM, float32."""
+    import torch.nn.functional as F
+    from torch.nn.utils.rnn import pack_padded_sequence
+    x = F.embedding(batch.tokens, model.te()) @ model.M
+    packed = pack_padded_sequence(x, batch.lengths.cpu(), batch_first=True, enforce_sorted=False)
+    _, (h, _) = model.lstm(packed)
+    return F.mse_loss(h[0], model.target(batch.images))
+
+
+def train_throughput(c: int, steps: int, rounds: int, threads: int) -> dict:
+    """{kind: {path: [captions/s per round]}}, every path of every model once per round."""
+    benches = [ModelBench(kind, c, threads) for kind in ("vge", "caption_image")]
+    for b in benches:                       # warm-up: one step of every path
+        for path in b.paths():
+            b.run(path, 1)
+    rates = {b.kind: {p: [] for p in b.paths()} for b in benches}
+    for _ in range(rounds):
+        for b in benches:
+            for path in b.paths():
+                rates[b.kind][path].append(b.run(path, steps))
+    return {"rates": rates, "flop_per_caption": {b.kind: b.flop_per_caption for b in benches}}
 
 
 GROUND_SCRIPT = r"""
@@ -106,19 +163,31 @@ def grounding(c: int) -> dict:
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--c", type=int, default=256)
-    ap.add_argument("--steps", type=int, default=12)
-    ap.add_argument("--threads", type=int, default=1)
+    ap.add_argument("--steps", type=int, default=6, help="training steps per path and round")
+    ap.add_argument("--rounds", type=int, default=3)
+    ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--ground-c", type=int, default=1024)
+    ap.add_argument("--no-grounding", action="store_true")
     args = ap.parse_args()
     peak = matmul_peak(args.threads)
-    tr = train_throughput(args.c, args.steps, args.threads)
-    peak2 = matmul_peak(args.threads)        # again after: the machine is shared, bracket the run
-    peak = max(peak, peak2)
-    print(f"training, c={args.c}, {args.threads} thread(s), {args.steps} steps of 256 captions")
-    print(f"  {tr['captions_per_s']:.0f} captions/s; {tr['flop_per_caption'] / 1e6:.0f} MFLOP per caption "
-          f"-> {tr['flops'] / 1e9:.1f} GFLOP/s")
-    print(f"  dense float32 matmul peak (1024^2, same threads): {peak / 1e9:.1f} GFLOP/s")
-    print(f"  fraction of peak: {tr['flops'] / peak:.1%}")
+    peak16 = matmul_peak(args.threads, "bfloat16")
+    tr = train_throughput(args.c, args.steps, args.rounds, args.threads)
+    peak = max(peak, matmul_peak(args.threads))        # again after: the machine may be shared
+    peak16 = max(peak16, matmul_peak(args.threads, "bfloat16"))
+    print(f"training, c={args.c}, {args.threads} thread(s), {args.rounds} interleaved rounds of "
+          f"{args.steps} steps of 256 captions per path (median captions/s)")
+    print(f"  dense matmul (1024^2, same threads): float32 {peak / 1e9:.1f} GFLOP/s, "
+          f"bf16 {peak16 / 1e9:.1f} GFLOP/s")
+    for kind, paths in tr["rates"].items():
+        fpc = tr["flop_per_caption"][kind]
+        base = statistics.median(paths["before"])
+        print(f"  {kind} ({fpc / 1e6:.0f} MFLOP per caption):")
+        for path, rates in paths.items():
+            r = statistics.median(rates)
+            print(f"    {path:7s} {r:7.0f} captions/s  {r * fpc / peak:6.1%} of float32 peak  "
+                  f"{r / base:5.2f}x before   (rounds: {', '.join(f'{x:.0f}' for x in rates)})")
+    if args.no_grounding:
+        return
     g = grounding(args.ground_c)
     print(f"grounding 400,000 GloVe 6B 50d words to c={args.ground_c}, word2vec binary:")
     for mode, r in g.items():
