@@ -9,7 +9,7 @@ import logging
 import sys
 
 # Sub-command modules, in the order `vgbench --help` lists them.
-COMMANDS = ["demo", "paper", "eval", "datasets", "spectrum", "neighbors", "featurize", "data", "train", "ground"]
+COMMANDS = ["demo", "paper", "study", "eval", "datasets", "spectrum", "neighbors", "featurize", "data", "train", "ground"]
 
 
 def build_parser() -> argparse.ArgumentParser:

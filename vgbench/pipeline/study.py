@@ -1,0 +1,515 @@
+"""`vgbench study` (make study): does grounding beat textual GloVe and a training-free control?
+
+Rows: GloVe, GloVe+ABTT (mean and top-3 directions removed), random M (controls, no training), and
+trained models, each with several seeds and a fixed number of epochs (no early stopping, no time
+caps): C_GloVe, the 2021 VGE model in the paper's setting and in today's default, and the 2023
+caption -> image model with a small search over c (the epoch search comes from the per-epoch
+grounders every run keeps). Two selection rules, applied after training from each run's history:
+- "dev loss": the epoch (and c) with the lowest dev loss (the paper's rule);
+- "word dev": the highest mean Spearman on MEN's dev split and SimVerb's dev split; rows selected this
+  way are compared on MEN's 1,000-pair test split and SimVerb's 3,000-pair test split ("Mean6 test").
+The best two trained rows (by their word-dev score, never by a reported test set) are trained again on
+GloVe 6B 100d. Every training run is a (config, seed) folder under runs/study/ named by a fingerprint
+of its settings: a rerun skips finished runs, resumes a killed one, and re-evaluates nothing that is
+cached. Reports: reports/study/ (mean and spread over seeds, paired bootstrap tests pooled over seeds
+against GloVe and GloVe+ABTT, SimLex by concreteness quartile, a README whose conclusion is computed
+from the numbers).
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable
+
+import numpy as np
+
+from vgbench.pipeline.steps import StepLog
+
+REPO = Path(__file__).resolve().parents[2]
+SIX = ["RW", "MEN", "WS353", "MTurk-771", "SimVerb-3500", "SimLex-999"]
+SIX_TEST = ["RW", "MEN-test", "WS353", "MTurk-771", "SimVerb-test", "SimLex-999"]
+WORD_SETS = list(dict.fromkeys(SIX + SIX_TEST))
+STS = ["STS12", "STS13", "STS14", "STS15", "STS16"]
+CONC = ["Conc-q1", "Conc-q2", "Conc-q3", "Conc-q4"]
+RULES = {"dev loss": "dev_loss", "word dev": "word_dev"}
+TEXTUAL = {"50d": "glove-6b-50d", "100d": "glove-6b-100d"}
+CPU_EPOCHS = 4
+
+
+@dataclass(frozen=True)
+class TrainedRow:
+    """A trained model of the study: a config in baselines/ plus overrides. Rows that share `search`
+    are alternatives (e.g. values of c): per seed and rule the study keeps the one the rule prefers."""
+    label: str
+    config: str
+    overrides: tuple[str, ...] = ()
+    search: str = ""
+
+    @property
+    def reported(self) -> str:
+        return self.search or self.label
+
+
+CPU_ROWS = (
+    TrainedRow("C_GloVe", "baselines/c_glove.toml", ("model.grounded_dim=256",)),
+    TrainedRow("VGE 2021 (paper)", "baselines/paper_vge.toml", ("model.grounded_dim=256",)),
+    TrainedRow("VGE 2021 (default)", "baselines/vge.toml", ("model.grounded_dim=256",)),
+    TrainedRow("Caption->image c=256", "baselines/caption_image.toml", ("model.grounded_dim=256",),
+               "Caption->image"),
+    TrainedRow("Caption->image c=512", "baselines/caption_image.toml", ("model.grounded_dim=512",),
+               "Caption->image"),
+)
+GPU_ROWS = (
+    TrainedRow("VGE 2021 (paper, c=1024)", "baselines/paper_vge.toml"),
+    TrainedRow("Caption->image (c=1024)", "baselines/caption_image.toml"),
+)
+
+
+@dataclass
+class StudySettings:
+    out: Path = Path("reports/study")
+    runs: Path = Path("runs/study")
+    rows: tuple[TrainedRow, ...] = CPU_ROWS
+    seeds: tuple[int, ...] = (0, 1, 2)
+    epochs: int = CPU_EPOCHS
+    patience: int | None = None          # None: no early stopping (the CPU study's fixed epochs)
+    textuals: tuple[str, ...] = ("50d", "100d")
+    best_for_100d: int = 2
+    overrides: list[str] = field(default_factory=list)
+    data_root: str | None = None
+    n_boot: int = 1000
+    download: bool = False
+    gpu: bool = False
+    word_sets: list[str] = field(default_factory=lambda: list(WORD_SETS))
+    sts: list[str] = field(default_factory=lambda: list(STS))
+
+    def train_overrides(self, textual: str, seed: int) -> list[str]:
+        extra = [f"data.textual={json.dumps(TEXTUAL.get(textual, textual))}", f"train.seed={seed}",
+                 f"train.epochs={self.epochs}", f"train.patience={self.patience or self.epochs + 1}",
+                 "train.time_limit_s=0", "train.eval_each_epoch=true", "train.keep_epoch_grounders=true",
+                 'train.eval_sets=["men-dev", "simverb-dev"]', "train.bucket_by_length=true"]
+        if self.gpu:
+            extra.append('train.device="cuda"')
+        else:
+            extra.append("train.amp_cpu=true")
+        if self.data_root:
+            extra.append(f"data.data_root={json.dumps(self.data_root)}")
+        return extra + list(self.overrides)
+
+
+# ------------------------------------------------------------------------------------ training
+def fingerprint(cfg) -> str:
+    settings = cfg.to_dict()
+    settings.pop("name"), settings.pop("out_dir")
+    text = json.dumps(settings, sort_keys=True)
+    return hashlib.sha256(text.encode()).hexdigest()[:10]
+
+
+def _slug(text: str) -> str:
+    return "".join(ch if ch.isalnum() else "_" for ch in text).strip("_").lower()
+
+
+def train_row(row: TrainedRow, textual: str, seed: int, settings: StudySettings, log: StepLog,
+              echo: Callable[[str], None]) -> Path:
+    """Train (or resume, or skip) one (row, textual, seed); return its run folder."""
+    from vgbench.grounding.config import load_config
+    from vgbench.grounding.trainer import train
+    overrides = [*row.overrides, *settings.train_overrides(textual, seed),
+                 f"out_dir={json.dumps(str(settings.runs))}"]
+    cfg = load_config(REPO / row.config, overrides)
+    cfg.name = f"{_slug(row.label)}_{textual}_s{seed}_{fingerprint(cfg)}"
+    run_dir = cfg.run_dir
+
+    def _train():
+        return train(cfg, resume=(run_dir / "last.pt").exists(), progress=True)
+    log.run(f"train {row.label} {textual} seed {seed}", _train, done=(run_dir / "summary.json").exists,
+            echo=echo, hint=f"rerun to resume from {run_dir}/last.pt")
+    return run_dir
+
+
+def history(run_dir: Path) -> list[dict]:
+    return json.loads((run_dir / "summary.json").read_text())["history"]
+
+
+def word_dev_score(entry: dict) -> float:
+    vals = [v for k, v in entry.items() if k.startswith("eval_") and isinstance(v, (int, float))
+            and not math.isnan(v)]
+    return float(np.mean(vals)) if vals else float("nan")
+
+
+def select(run_dirs: list[Path], rule: str) -> tuple[Path, int, float]:
+    """(run folder, epoch, criterion) the rule prefers among runs (alternatives) and their epochs."""
+    best = None
+    for run_dir in run_dirs:
+        for entry in history(run_dir):
+            if rule == "dev_loss":
+                key = entry["dev_loss"]
+            else:
+                key = -word_dev_score(entry)
+            if not math.isnan(key) and (best is None or key < best[0]):
+                best = (key, run_dir, entry["epoch"])
+    if best is None:
+        raise ValueError(f"no epoch with a usable {rule} in {', '.join(map(str, run_dirs))}")
+    key, run_dir, epoch = best
+    return run_dir, int(epoch), float(-key if rule == "word_dev" else key)
+
+
+def grounder_path(run_dir: Path, epoch: int) -> Path:
+    return run_dir / "grounders" / f"epoch_{epoch:03d}.pt"
+
+
+# ---------------------------------------------------------------------------------- evaluation
+@dataclass
+class Evaluated:
+    """Scores of one source (dataset/section -> value x100) and its cosines on every word-pair set."""
+    scores: dict[str, float]
+    cosines: dict[str, list[float | None]]
+
+
+def evaluate_source(source: str, settings: StudySettings) -> Evaluated:
+    """Evaluate a source once (cached under runs/study/eval/, keyed by the source and the sets)."""
+    from vgbench.atomic import write_text_atomic
+    key = hashlib.sha256(json.dumps([source, settings.word_sets, settings.sts]).encode()).hexdigest()[:16]
+    cache = settings.runs / "eval" / f"{key}.json"
+    if cache.exists():
+        data = json.loads(cache.read_text())
+        return Evaluated(data["scores"], data["cosines"])
+    from vgbench.evaluation.api import evaluate, load_sources, resolve_datasets
+    from vgbench.evaluation.similarity import predict_pairs
+    bench = resolve_datasets(settings.word_sets + settings.sts)
+    emb = load_sources([source], bench.vocabulary(), download=settings.download)[0]
+    results = evaluate([emb], settings.word_sets + settings.sts, n_boot=0, paired_test="none")
+    scores = {}
+    for s in results.scores:
+        if s.task == "similarity" or s.section == "mean" and s.metric == "pearson":
+            scores[f"{s.dataset}/{s.section}"] = s.value
+    cosines = {}
+    for pairs in bench.similarity:
+        pred = predict_pairs(emb, pairs, "lower")
+        cosines[pairs.name] = [None if not c else float(v) for v, c in zip(pred.cosine, pred.covered)]
+    write_text_atomic(cache, json.dumps({"source": source, "scores": scores, "cosines": cosines}) + "\n")
+    return Evaluated(scores, cosines)
+
+
+def summary_scores(ev: Evaluated) -> dict[str, float]:
+    """The study's columns for one source."""
+    s = ev.scores
+    out = {name: s.get(f"{name}/All", float("nan")) for name in WORD_SETS}
+    out["Mean6"] = float(np.mean([out[n] for n in SIX]))
+    out["Mean6 test"] = float(np.mean([out[n] for n in SIX_TEST]))
+    sts = [s.get(f"{y}/mean", float("nan")) for y in STS]
+    out["STS mean"] = float(np.mean(sts))
+    for q in CONC:
+        out[f"SimLex {q}"] = s.get(f"SimLex-999/{q}", float("nan"))
+    return out
+
+
+# ----------------------------------------------------------------------- pooled paired bootstrap
+def _spearman_rows(gold: np.ndarray, preds: np.ndarray) -> np.ndarray:
+    """Spearman of gold with each row of preds (k x n)."""
+    from scipy.stats import rankdata
+    g = rankdata(gold)
+    p = rankdata(preds, axis=1)
+    g = (g - g.mean()) / g.std()
+    p = (p - p.mean(1, keepdims=True)) / p.std(1, keepdims=True)
+    return (p * g).mean(1)
+
+
+def pooled_paired_bootstrap(sets: list[tuple[np.ndarray, np.ndarray, np.ndarray]], n_boot: int,
+                            seed: int = 0, level: float = 0.95) -> dict[str, float]:
+    """Is the seed-mean Spearman of B above the seed-mean Spearman of A, averaged over word-pair sets?
+
+    `sets`: per set (gold (n), preds_a (seeds_a x n), preds_b (seeds_b x n)) on the same pairs. Pairs
+    are resampled with replacement (the same resample for every seed of both rows), so the test is
+    paired over pairs and pools the seeds; the statistic is the mean over sets of
+    mean_b rho - mean_a rho (x100). Returns delta, CI and a two-sided bootstrap p-value.
+    """
+    rng = np.random.default_rng(seed)
+    point = float(np.mean([_spearman_rows(g, b).mean() - _spearman_rows(g, a).mean() for g, a, b in sets]))
+    draws = np.zeros(n_boot)
+    for g, a, b in sets:
+        n = len(g)
+        for i in range(n_boot):
+            idx = rng.integers(0, n, n)
+            draws[i] += _spearman_rows(g[idx], b[:, idx]).mean() - _spearman_rows(g[idx], a[:, idx]).mean()
+    draws /= len(sets)
+    lo, hi = np.quantile(draws, [(1 - level) / 2, (1 + level) / 2])
+    p = min(1.0, 2 * min((np.sum(draws <= 0) + 1) / (n_boot + 1), (np.sum(draws >= 0) + 1) / (n_boot + 1)))
+    return {"delta": 100 * point, "ci_low": 100 * float(lo), "ci_high": 100 * float(hi), "p_value": float(p)}
+
+
+# -------------------------------------------------------------------------------------- the study
+def run_study(settings: StudySettings, echo: Callable[[str], None] = print) -> Path:
+    from vgbench.atomic import write_text_atomic
+    from vgbench.datasets import registry
+    settings.runs.mkdir(parents=True, exist_ok=True)
+    settings.out.mkdir(parents=True, exist_ok=True)
+    log = StepLog.open(settings.runs / "steps.json")
+    if settings.download and "100d" in settings.textuals:
+        from vgbench.embeddings import load_embeddings
+        log.run("fetch GloVe 6B 100d", lambda: load_embeddings(TEXTUAL["100d"], download=True, words={"the"}),
+                echo=echo)
+    # rows: label -> list of (seed, source, meta) per textual
+    entries: list[dict] = []
+
+    def add_controls(textual: str) -> None:
+        base = TEXTUAL.get(textual, textual)
+        entries.append(dict(row="GloVe", textual=textual, rule="-", seed=0, source=base, trained=False))
+        entries.append(dict(row="GloVe+ABTT", textual=textual, rule="-", seed=0, source=f"{base}|abtt:3",
+                            trained=False))
+        c = 256
+        for seed in settings.seeds:
+            entries.append(dict(row="random M", textual=textual, rule="-", seed=seed, trained=False,
+                                source=f"random-m[c={c},seed={seed}]:{base}"))
+
+    def add_trained(rows: tuple[TrainedRow, ...], textual: str) -> None:
+        runs: dict[tuple[str, int], list[Path]] = {}
+        for row in rows:
+            for seed in settings.seeds:
+                run_dir = train_row(row, textual, seed, settings, log, echo)
+                runs.setdefault((row.label, seed), []).append(run_dir)
+                if row.search:
+                    runs.setdefault((row.search, seed), []).append(run_dir)
+        for (label, seed), dirs in runs.items():
+            for rule_name, rule in RULES.items():
+                run_dir, epoch, crit = select(dirs, rule)
+                entries.append(dict(row=label, textual=textual, rule=rule_name, seed=seed, trained=True,
+                                    source=str(grounder_path(run_dir, epoch)), epoch=epoch,
+                                    run=run_dir.name, criterion=crit,
+                                    seconds_per_epoch=float(np.mean([h["seconds"] for h in history(run_dir)]))))
+
+    first = settings.textuals[0]
+    add_controls(first)
+    add_trained(settings.rows, first)
+    for textual in settings.textuals[1:]:
+        add_controls(textual)
+        add_trained(best_rows(settings.rows, entries, first, settings.best_for_100d), textual)
+
+    def _evaluate_all():
+        for e in entries:
+            e["scores"] = summary_scores(evaluate_source(e["source"], settings))
+    log.run(f"evaluate {len(entries)} sources", _evaluate_all, echo=echo)
+    evaluated = {e["source"]: evaluate_source(e["source"], settings) for e in entries}
+    tests = paired_tests(entries, evaluated, settings, {n: registry.load(n) for n in settings.word_sets})
+    write_study_reports(settings, entries, tests, log)
+    write_text_atomic(settings.out / "entries.json", json.dumps(
+        [{k: v for k, v in e.items()} for e in entries], indent=1) + "\n")
+    return settings.out
+
+
+def best_rows(rows: tuple[TrainedRow, ...], entries: list[dict], textual: str, n: int) -> tuple[TrainedRow, ...]:
+    """The `n` best trained rows by their mean word-dev score over seeds (dev pairs only, never a
+    reported set); for a search, its alternative with the best mean word-dev score."""
+    dev: dict[str, float] = {}
+    for label in {r.label for r in rows} | {r.reported for r in rows}:
+        vals = [e["criterion"] for e in entries if e["trained"] and e["textual"] == textual
+                and e["row"] == label and e["rule"] == "word dev"]
+        dev[label] = float(np.mean(vals)) if vals else float("-inf")
+    ranked = sorted(dict.fromkeys(r.reported for r in rows), key=lambda label: -dev[label])
+    return tuple(max((r for r in rows if r.reported == label), key=lambda r: dev[r.label])
+                 for label in ranked[:n])
+
+
+def paired_tests(entries: list[dict], evaluated: dict[str, Evaluated], settings: StudySettings,
+                 pairs: dict) -> list[dict]:
+    """Each trained row (per rule) against GloVe and GloVe+ABTT of its textual, pooled over seeds."""
+    out = []
+    groups: dict[tuple, list[dict]] = {}
+    for e in entries:
+        groups.setdefault((e["row"], e["textual"], e["rule"]), []).append(e)
+    for (row, textual, rule), members in groups.items():
+        if not members[0]["trained"]:
+            continue
+        for base in ("GloVe", "GloVe+ABTT"):
+            base_members = groups[(base, textual, "-")]
+            for label, names in [("Mean6", SIX), ("Mean6 test", SIX_TEST)] + [(n, [n]) for n in WORD_SETS]:
+                sets = []
+                for name in names:
+                    gold = np.asarray(pairs[name].scores, dtype=float)
+                    a = np.array([_cos(evaluated[m["source"]], name) for m in base_members])
+                    b = np.array([_cos(evaluated[m["source"]], name) for m in members])
+                    keep = ~np.isnan(a).any(0) & ~np.isnan(b).any(0)
+                    sets.append((gold[keep], a[:, keep], b[:, keep]))
+                res = pooled_paired_bootstrap(sets, settings.n_boot)
+                out.append(dict(row=row, textual=textual, rule=rule, baseline=base, dataset=label,
+                                seeds=len(members), **res))
+    return out
+
+
+def _cos(ev: Evaluated, name: str) -> np.ndarray:
+    return np.array([np.nan if v is None else v for v in ev.cosines[name]], dtype=float)
+
+
+# ------------------------------------------------------------------------------------- reports
+COLUMNS = ["Mean6", "Mean6 test", *SIX, "MEN-test", "SimVerb-test", "STS mean",
+           *[f"SimLex {q}" for q in CONC]]
+
+
+def aggregate(entries: list[dict]) -> list[dict]:
+    """Mean, standard deviation and t-based 95% CI over seeds, per (row, textual, rule)."""
+    from scipy.stats import t as student_t
+    groups: dict[tuple, list[dict]] = {}
+    for e in entries:
+        groups.setdefault((e["textual"], e["row"], e["rule"]), []).append(e)
+    rows = []
+    for (textual, row, rule), members in groups.items():
+        agg = {"textual": textual, "row": row, "rule": rule, "seeds": len(members),
+               "epochs": [m.get("epoch") for m in members],
+               "seconds_per_epoch": float(np.mean([m["seconds_per_epoch"] for m in members]))
+               if members[0]["trained"] else None}
+        for col in COLUMNS:
+            vals = np.array([m["scores"][col] for m in members], dtype=float)
+            mean = float(np.mean(vals))
+            sd = float(np.std(vals, ddof=1)) if len(vals) > 1 else 0.0
+            half = float(student_t.ppf(0.975, len(vals) - 1) * sd / math.sqrt(len(vals))) if len(vals) > 1 else 0.0
+            agg[col] = {"mean": mean, "sd": sd, "ci_low": mean - half, "ci_high": mean + half}
+        rows.append(agg)
+    return rows
+
+
+def _fmt(cell: dict, spread: bool = True) -> str:
+    if cell["sd"] and spread:
+        return f"{cell['mean']:.1f} ± {cell['sd']:.1f}"
+    return f"{cell['mean']:.1f}"
+
+
+def write_study_reports(settings: StudySettings, entries: list[dict], tests: list[dict], log: StepLog) -> None:
+    import pandas as pd
+    from vgbench.atomic import write_text_atomic
+    out = settings.out
+    flat = [{k: v for k, v in e.items() if k != "scores"} | e["scores"] for e in entries]
+    write_text_atomic(out / "runs.csv", pd.DataFrame(flat).to_csv(index=False))
+    agg = aggregate(entries)
+    table = [{"textual": a["textual"], "row": a["row"], "selection": a["rule"], "seeds": a["seeds"],
+              **{c: a[c]["mean"] for c in COLUMNS}, **{f"{c} sd": a[c]["sd"] for c in COLUMNS},
+              "Mean6 test ci_low": a["Mean6 test"]["ci_low"], "Mean6 test ci_high": a["Mean6 test"]["ci_high"]}
+             for a in agg]
+    write_text_atomic(out / "summary.csv", pd.DataFrame(table).to_csv(index=False))
+    write_text_atomic(out / "tests.csv", pd.DataFrame(tests).to_csv(index=False))
+    write_text_atomic(out / "summary.md", summary_markdown(agg))
+    write_text_atomic(out / "tests.md", tests_markdown(tests))
+    write_text_atomic(out / "README.md", study_readme(settings, agg, tests, log))
+
+
+def summary_markdown(agg: list[dict]) -> str:
+    lines = []
+    for textual in dict.fromkeys(a["textual"] for a in agg):
+        lines += [f"### GloVe 6B {textual}" if textual in TEXTUAL else f"### {textual}", "",
+                  "| row | selection | seeds | epochs | s/epoch | " + " | ".join(COLUMNS) + " |",
+                  "|---|---|---:|---|---:|" + "---:|" * len(COLUMNS)]
+        for a in agg:
+            if a["textual"] != textual:
+                continue
+            epochs = ",".join(str(e) for e in a["epochs"] if e is not None) or "-"
+            secs = f"{a['seconds_per_epoch']:.0f}" if a["seconds_per_epoch"] else "-"
+            lines.append(f"| {a['row']} | {a['rule']} | {a['seeds']} | {epochs} | {secs} | "
+                         + " | ".join(_fmt(a[c]) for c in COLUMNS) + " |")
+        lines.append("")
+    return "\n".join(lines)
+
+
+def tests_markdown(tests: list[dict]) -> str:
+    lines = ["| row | textual | selection | vs | set | delta (x100) | 95% CI | p | seeds |",
+             "|---|---|---|---|---|---:|---|---:|---:|"]
+    for t in tests:
+        if t["dataset"] in ("Mean6", "Mean6 test", "SimLex-999", "MEN-test"):
+            lines.append(f"| {t['row']} | {t['textual']} | {t['rule']} | {t['baseline']} | {t['dataset']} | "
+                         f"{t['delta']:+.1f} | [{t['ci_low']:+.1f}, {t['ci_high']:+.1f}] | {t['p_value']:.3f} | "
+                         f"{t['seeds']} |")
+    return "\n".join(lines) + "\n"
+
+
+def conclusions(agg: list[dict], tests: list[dict]) -> list[str]:
+    """Plain sentences computed from the numbers: per textual, the best trained row and how every
+    trained row compares with GloVe and GloVe+ABTT on the six-set mean (test splits, word-dev rule;
+    all sets, dev-loss rule)."""
+    lines = []
+    key = {"word dev": "Mean6 test", "dev loss": "Mean6"}
+    for textual in dict.fromkeys(a["textual"] for a in agg):
+        rows = [a for a in agg if a["textual"] == textual]
+        ctrl = {a["row"]: a for a in rows if a["rule"] == "-"}
+        for rule, col in key.items():
+            trained = [a for a in rows if a["rule"] == rule]
+            if not trained:
+                continue
+            best = max(trained, key=lambda a: a[col]["mean"])
+            lines.append(f"- GloVe 6B {textual}, selection on {rule} ({col}): GloVe {ctrl['GloVe'][col]['mean']:.1f}, "
+                         f"GloVe+ABTT {ctrl['GloVe+ABTT'][col]['mean']:.1f}; best trained row "
+                         f"{best['row']} {best[col]['mean']:.1f} (95% CI over seeds "
+                         f"{best[col]['ci_low']:.1f}–{best[col]['ci_high']:.1f}).")
+            for a in trained:
+                verdicts = []
+                for base in ("GloVe", "GloVe+ABTT"):
+                    t = next(t for t in tests if (t["row"], t["textual"], t["rule"], t["baseline"],
+                                                  t["dataset"]) == (a["row"], textual, rule, base, col))
+                    word = ("above" if t["delta"] > 0 else "below") if t["p_value"] < 0.05 else "not different from"
+                    verdicts.append(f"{word} {base} ({t['delta']:+.1f}, p = {t['p_value']:.3f})")
+                lines.append(f"  - {a['row']}: {a[col]['mean']:.1f} ± {a[col]['sd']:.1f}: " + "; ".join(verdicts))
+        beats = [t for t in tests if t["textual"] == textual and t["baseline"] == "GloVe+ABTT"
+                 and t["dataset"] == key.get(t["rule"]) and t["p_value"] < 0.05 and t["delta"] > 0]
+        if beats:
+            names = sorted({f"{t['row']} ({t['rule']})" for t in beats})
+            lines.append(f"- Answer ({textual}): {', '.join(names)} beat{'s' if len(names) == 1 else ''} "
+                         "the training-free GloVe+ABTT control on the six-set mean (pooled paired bootstrap, p < 0.05).")
+        else:
+            lines.append(f"- Answer ({textual}): no trained row beats the training-free GloVe+ABTT control on the "
+                         "six-set mean at p < 0.05.")
+    return lines
+
+
+def study_readme(settings: StudySettings, agg: list[dict], tests: list[dict], log: StepLog) -> str:
+    steps = "\n".join(f"| {n} | {s['seconds'] / 60:.1f} min |" for n, s in log.steps.items())
+    rows = "\n".join(f"| {r.label} | `{r.config}` | {' '.join(r.overrides) or '-'} |" for r in settings.rows)
+    device = "one GPU" if settings.gpu else "CPU"
+    stop = (f"early stopping with patience {settings.patience}" if settings.patience
+            else "no early stopping, no time cap")
+    return f"""# Does grounding help at our scale? (Flickr8k)
+
+Made by `vgbench study` (`make study{' GPU=1' if settings.gpu else ''}`) on {device}: {len(settings.seeds)} seeds
+per trained row, {settings.epochs} epochs each ({stop}); total {log.total_seconds() / 3600:.2f} hours.
+Overrides: {' '.join(settings.overrides) or 'none'}.
+
+## Conclusion (computed from the tables below)
+
+{chr(10).join(conclusions(agg, tests))}
+
+## How to read it
+
+- Scores are Spearman x100 (STS: mean Pearson x100 over each year's subsets, SentEval's protocol).
+  Cells are mean ± standard deviation over seeds; `summary.csv` has 95% t-intervals over seeds.
+- Selection "dev loss": per run the epoch (and, for the caption -> image model, the c) with the lowest
+  dev loss (the paper's rule). Selection "word dev": the highest mean of MEN's 2,000-pair dev split and
+  SimVerb's 500-pair dev split; such rows are judged on **Mean6 test**, the six-set mean with MEN's
+  1,000-pair test split and SimVerb's 3,000-pair test split in place of the full sets (the full MEN and
+  SimVerb contain the dev pairs).
+- Paired tests (`tests.md`, all sets in `tests.csv`): a paired bootstrap over word pairs ({settings.n_boot}
+  resamples), pooled over seeds: each resample scores every seed of the row and the control on the same
+  pairs; the statistic is the difference of seed-mean Spearman (averaged over the six sets for Mean6).
+  p-values are not corrected for the number of tests.
+- Controls: GloVe+ABTT removes the mean and top-3 principal directions (Mu & Viswanath 2018; no
+  training); random M grounds through an untrained Xavier M (c = 256).
+- Speed settings of every trained run, not in the papers: captions batched by length, and{' bf16 autocast on the GPU' if settings.gpu else ' bf16 autocast on a CPU with native bf16 (AMX)'}
+  for the training steps (dev losses, selection and exports in float32); see `benchmarks/bench_train.py`.
+
+## Rows
+
+| row | config | overrides |
+|---|---|---|
+{rows}
+
+## Results
+
+{summary_markdown(agg)}
+## Paired tests (Mean6, Mean6 test, SimLex-999, MEN-test)
+
+{tests_markdown(tests)}
+## Steps
+
+| step | time |
+|---|---|
+{steps}
+"""
