@@ -329,7 +329,7 @@ def paired_tests(entries: list[dict], evaluated: dict[str, Evaluated], settings:
             for label, names in [("Mean6", SIX), ("Mean6 test", SIX_TEST)] + [(n, [n]) for n in WORD_SETS]:
                 sets = []
                 for name in names:
-                    gold = np.asarray(pairs[name].scores, dtype=float)
+                    gold = np.asarray(pairs[name].gold, dtype=float)
                     a = np.array([_cos(evaluated[m["source"]], name) for m in base_members])
                     b = np.array([_cos(evaluated[m["source"]], name) for m in members])
                     keep = ~np.isnan(a).any(0) & ~np.isnan(b).any(0)

@@ -1,0 +1,61 @@
+"""`vgbench study`: the pooled paired bootstrap, and the whole study end to end on a tiny setting."""
+from __future__ import annotations
+
+import csv
+import json
+
+import numpy as np
+import pytest
+from scipy.stats import spearmanr
+
+from vgbench.pipeline.study import TrainedRow, StudySettings, pooled_paired_bootstrap, run_study
+
+
+def test_pooled_bootstrap_delta_is_the_difference_of_seed_mean_spearmans():
+    rng = np.random.default_rng(0)
+    gold = rng.normal(size=300)
+    a = np.stack([gold + rng.normal(scale=2.0, size=300) for _ in range(2)])
+    b = np.stack([gold + rng.normal(scale=0.5, size=300) for _ in range(3)])
+    res = pooled_paired_bootstrap([(gold, a, b)], n_boot=200)
+    expected = np.mean([spearmanr(gold, x)[0] for x in b]) - np.mean([spearmanr(gold, x)[0] for x in a])
+    assert res["delta"] == pytest.approx(100 * expected, abs=1e-9)
+    assert res["ci_low"] < res["delta"] < res["ci_high"] and res["ci_low"] > 0
+    assert res["p_value"] < 0.01
+    same = pooled_paired_bootstrap([(gold, a, a.copy())], n_boot=200)
+    assert same["delta"] == 0 and same["p_value"] == 1.0
+    # two sets: the statistic is the mean over sets
+    two = pooled_paired_bootstrap([(gold, a, b), (gold, a, a.copy())], n_boot=50)
+    assert two["delta"] == pytest.approx(res["delta"] / 2)
+
+
+@pytest.mark.slow
+def test_tiny_study_runs_end_to_end_and_a_rerun_trains_nothing(tmp_path):
+    rows = (TrainedRow("VGE 2021 (paper)", "baselines/paper_vge.toml"),
+            TrainedRow("Caption->image c=8", "baselines/caption_image.toml", ("model.grounded_dim=8",),
+                       "Caption->image"),
+            TrainedRow("Caption->image c=16", "baselines/caption_image.toml", ("model.grounded_dim=16",),
+                       "Caption->image"))
+    settings = StudySettings(out=tmp_path / "report", runs=tmp_path / "runs", rows=rows, seeds=(0, 1),
+                             epochs=1, textuals=("50d",), n_boot=20,
+                             overrides=["data.limit_train=200", "data.limit_dev=60", "model.grounded_dim=8",
+                                        "train.threads=1", "train.batch_size=64"])
+    lines: list[str] = []
+    run_study(settings, echo=lines.append)
+    assert sum(l.startswith("[step] train") for l in lines) == 6
+    summary = list(csv.DictReader((tmp_path / "report" / "summary.csv").open()))
+    by = {(r["row"], r["selection"]): r for r in summary}
+    assert float(by[("GloVe", "-")]["Mean6"]) == pytest.approx(41.2, abs=0.05)       # reference figures
+    assert float(by[("GloVe+ABTT", "-")]["Mean6"]) == pytest.approx(46.9, abs=0.05)
+    assert {("Caption->image", "dev loss"), ("Caption->image", "word dev"), ("random M", "-"),
+            ("VGE 2021 (paper)", "word dev")} <= set(by)
+    tests = list(csv.DictReader((tmp_path / "report" / "tests.csv").open()))
+    assert {t["baseline"] for t in tests} == {"GloVe", "GloVe+ABTT"}
+    assert all(0 < float(t["p_value"]) <= 1 for t in tests)
+    readme = (tmp_path / "report" / "README.md").read_text()
+    assert "## Conclusion" in readme and "GloVe+ABTT 46.9" in readme
+    entries = json.loads((tmp_path / "report" / "entries.json").read_text())
+    picked = [e for e in entries if e["row"] == "Caption->image"]
+    assert len(picked) == 4 and all(e["epoch"] == 1 for e in picked)
+    lines.clear()
+    run_study(settings, echo=lines.append)                   # resumable: nothing is trained again
+    assert not any(l.startswith("[step] train") for l in lines)
