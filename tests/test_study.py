@@ -59,3 +59,14 @@ def test_tiny_study_runs_end_to_end_and_a_rerun_trains_nothing(tmp_path):
     lines.clear()
     run_study(settings, echo=lines.append)                   # resumable: nothing is trained again
     assert not any(l.startswith("[step] train") for l in lines)
+
+
+def test_best_rows_for_the_next_textual_use_word_dev_scores_only():
+    from vgbench.pipeline.study import best_rows
+    rows = (TrainedRow("A", "a.toml"), TrainedRow("B", "b.toml"),
+            TrainedRow("C c=1", "c.toml", search="C"), TrainedRow("C c=2", "c.toml", search="C"))
+    dev = {"A": 50.0, "B": 40.0, "C": 45.0, "C c=1": 44.0, "C c=2": 45.0}
+    entries = [dict(row=r, textual="50d", rule="word dev", trained=True, criterion=v, seed=s)
+               for r, v in dev.items() for s in (0, 1)]
+    entries += [dict(row="B", textual="50d", rule="dev loss", trained=True, criterion=-99.0, seed=0)]
+    assert [r.label for r in best_rows(rows, entries, "50d", 2)] == ["A", "C c=2"]

@@ -37,7 +37,7 @@ STS = ["STS12", "STS13", "STS14", "STS15", "STS16"]
 CONC = ["Conc-q1", "Conc-q2", "Conc-q3", "Conc-q4"]
 RULES = {"dev loss": "dev_loss", "word dev": "word_dev"}
 TEXTUAL = {"50d": "glove-6b-50d", "100d": "glove-6b-100d"}
-CPU_EPOCHS = 4
+CPU_EPOCHS = 6
 
 
 @dataclass(frozen=True)
@@ -60,7 +60,7 @@ CPU_ROWS = (
     TrainedRow("VGE 2021 (default)", "baselines/vge.toml", ("model.grounded_dim=256",)),
     TrainedRow("Caption->image c=256", "baselines/caption_image.toml", ("model.grounded_dim=256",),
                "Caption->image"),
-    TrainedRow("Caption->image c=512", "baselines/caption_image.toml", ("model.grounded_dim=512",),
+    TrainedRow("Caption->image c=1024", "baselines/caption_image.toml", ("model.grounded_dim=1024",),
                "Caption->image"),
 )
 GPU_ROWS = (
@@ -209,14 +209,45 @@ def summary_scores(ev: Evaluated) -> dict[str, float]:
 
 
 # ----------------------------------------------------------------------- pooled paired bootstrap
-def _spearman_rows(gold: np.ndarray, preds: np.ndarray) -> np.ndarray:
-    """Spearman of gold with each row of preds (k x n)."""
+def _standard_ranks(values: np.ndarray) -> np.ndarray:
+    """Ranks along the last axis, standardised, so that mean(a * b) is Spearman's rho."""
     from scipy.stats import rankdata
-    g = rankdata(gold)
-    p = rankdata(preds, axis=1)
-    g = (g - g.mean()) / g.std()
-    p = (p - p.mean(1, keepdims=True)) / p.std(1, keepdims=True)
-    return (p * g).mean(1)
+    r = rankdata(values, axis=-1)
+    r -= r.mean(-1, keepdims=True)
+    return r / r.std(-1, keepdims=True)
+
+
+class RhoDraws:
+    """Spearman's rho of predictions with gold on one set, and on the same `n_boot` resamples of its
+    pairs for every prediction (so that differences between predictions are paired)."""
+
+    def __init__(self, gold: np.ndarray, n_boot: int, seed: int = 0):
+        self.gold = np.asarray(gold, dtype=float)
+        self.idx = np.random.default_rng(seed).integers(0, len(gold), (n_boot, len(gold)))
+        self.gold_point = _standard_ranks(self.gold)
+        self.gold_draws = _standard_ranks(self.gold[self.idx])
+
+    def point(self, pred: np.ndarray) -> float:
+        return float(np.mean(_standard_ranks(np.asarray(pred, dtype=float)) * self.gold_point))
+
+    def draws(self, pred: np.ndarray) -> np.ndarray:
+        return np.mean(_standard_ranks(np.asarray(pred, dtype=float)[self.idx]) * self.gold_draws, axis=1)
+
+
+def pooled_test(point_a: list[list[float]], point_b: list[list[float]], draws_a: list[list[np.ndarray]],
+                draws_b: list[list[np.ndarray]], level: float = 0.95) -> dict[str, float]:
+    """Per set (outer lists) and seed (inner lists): the mean over sets of seed-mean rho of B minus
+    seed-mean rho of A (x100), its percentile CI and a two-sided bootstrap p-value."""
+    point = np.mean([np.mean(b) - np.mean(a) for a, b in zip(point_a, point_b)])
+    draws = np.mean([np.mean(b, axis=0) - np.mean(a, axis=0) for a, b in zip(draws_a, draws_b)], axis=0)
+    n = len(draws)
+    lo, hi = np.quantile(draws, [(1 - level) / 2, (1 + level) / 2])
+    if np.all(draws == 0) and point == 0:
+        p = 1.0
+    else:
+        p = min(1.0, 2 * min((np.sum(draws <= 0) + 1) / (n + 1), (np.sum(draws >= 0) + 1) / (n + 1)))
+    return {"delta": 100 * float(point), "ci_low": 100 * float(lo), "ci_high": 100 * float(hi),
+            "p_value": float(p)}
 
 
 def pooled_paired_bootstrap(sets: list[tuple[np.ndarray, np.ndarray, np.ndarray]], n_boot: int,
@@ -225,21 +256,16 @@ def pooled_paired_bootstrap(sets: list[tuple[np.ndarray, np.ndarray, np.ndarray]
 
     `sets`: per set (gold (n), preds_a (seeds_a x n), preds_b (seeds_b x n)) on the same pairs. Pairs
     are resampled with replacement (the same resample for every seed of both rows), so the test is
-    paired over pairs and pools the seeds; the statistic is the mean over sets of
-    mean_b rho - mean_a rho (x100). Returns delta, CI and a two-sided bootstrap p-value.
+    paired over pairs and pools the seeds.
     """
-    rng = np.random.default_rng(seed)
-    point = float(np.mean([_spearman_rows(g, b).mean() - _spearman_rows(g, a).mean() for g, a, b in sets]))
-    draws = np.zeros(n_boot)
-    for g, a, b in sets:
-        n = len(g)
-        for i in range(n_boot):
-            idx = rng.integers(0, n, n)
-            draws[i] += _spearman_rows(g[idx], b[:, idx]).mean() - _spearman_rows(g[idx], a[:, idx]).mean()
-    draws /= len(sets)
-    lo, hi = np.quantile(draws, [(1 - level) / 2, (1 + level) / 2])
-    p = min(1.0, 2 * min((np.sum(draws <= 0) + 1) / (n_boot + 1), (np.sum(draws >= 0) + 1) / (n_boot + 1)))
-    return {"delta": 100 * point, "ci_low": 100 * float(lo), "ci_high": 100 * float(hi), "p_value": float(p)}
+    pa, pb, da, db = [], [], [], []
+    for k, (gold, a, b) in enumerate(sets):
+        rho = RhoDraws(gold, n_boot, seed + k)
+        pa.append([rho.point(x) for x in a])
+        pb.append([rho.point(x) for x in b])
+        da.append([rho.draws(x) for x in a])
+        db.append([rho.draws(x) for x in b])
+    return pooled_test(pa, pb, da, db, level)
 
 
 # -------------------------------------------------------------------------------------- the study
@@ -316,25 +342,38 @@ def best_rows(rows: tuple[TrainedRow, ...], entries: list[dict], textual: str, n
 
 def paired_tests(entries: list[dict], evaluated: dict[str, Evaluated], settings: StudySettings,
                  pairs: dict) -> list[dict]:
-    """Each trained row (per rule) against GloVe and GloVe+ABTT of its textual, pooled over seeds."""
-    out = []
+    """Each trained row (per rule) against GloVe and GloVe+ABTT of its textual, pooled over seeds.
+    The resamples of a set are shared by every source of a textual (computed once per source)."""
     groups: dict[tuple, list[dict]] = {}
     for e in entries:
         groups.setdefault((e["row"], e["textual"], e["rule"]), []).append(e)
+    cache: dict[tuple[str, str], tuple[list, RhoDraws, np.ndarray]] = {}
+
+    def rho(textual: str, name: str, source: str) -> tuple[float, np.ndarray]:
+        if (textual, name) not in cache:
+            sources = sorted({e["source"] for e in entries if e["textual"] == textual})
+            cos = np.array([_cos(evaluated[src], name) for src in sources])
+            keep = ~np.isnan(cos).any(0)
+            gold = np.asarray(pairs[name].gold, dtype=float)[keep]
+            seed = int(hashlib.sha256(name.encode()).hexdigest()[:8], 16)
+            cache[(textual, name)] = ({}, RhoDraws(gold, settings.n_boot, seed), keep)
+        memo, draws, keep = cache[(textual, name)]
+        if source not in memo:
+            x = _cos(evaluated[source], name)[keep]
+            memo[source] = (draws.point(x), draws.draws(x))
+        return memo[source]
+
+    out = []
     for (row, textual, rule), members in groups.items():
         if not members[0]["trained"]:
             continue
         for base in ("GloVe", "GloVe+ABTT"):
             base_members = groups[(base, textual, "-")]
             for label, names in [("Mean6", SIX), ("Mean6 test", SIX_TEST)] + [(n, [n]) for n in WORD_SETS]:
-                sets = []
-                for name in names:
-                    gold = np.asarray(pairs[name].gold, dtype=float)
-                    a = np.array([_cos(evaluated[m["source"]], name) for m in base_members])
-                    b = np.array([_cos(evaluated[m["source"]], name) for m in members])
-                    keep = ~np.isnan(a).any(0) & ~np.isnan(b).any(0)
-                    sets.append((gold[keep], a[:, keep], b[:, keep]))
-                res = pooled_paired_bootstrap(sets, settings.n_boot)
+                parts = {side: [[rho(textual, n, m["source"]) for m in group] for n in names]
+                         for side, group in (("a", base_members), ("b", members))}
+                res = pooled_test([[p for p, _ in s] for s in parts["a"]], [[p for p, _ in s] for s in parts["b"]],
+                                  [[d for _, d in s] for s in parts["a"]], [[d for _, d in s] for s in parts["b"]])
                 out.append(dict(row=row, textual=textual, rule=rule, baseline=base, dataset=label,
                                 seeds=len(members), **res))
     return out
