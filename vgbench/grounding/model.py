@@ -286,8 +286,11 @@ class _FullSoftmaxCE(torch.autograd.Function):
 
 def full_softmax_cross_entropy(back: torch.Tensor, te: torch.Tensor, bias: torch.Tensor | None,
                                targets: torch.Tensor, ignore_index: int,
-                               chunk: int = SOFTMAX_CHUNK_ROWS) -> torch.Tensor:
-    """F.cross_entropy(back @ te.T + bias, targets, ignore_index) without the N x |V| logits."""
+                               chunk: int | None = None) -> torch.Tensor:
+    """F.cross_entropy(back @ te.T + bias, targets, ignore_index) without the N x |V| logits.
+    Chunks of SOFTMAX_CHUNK_ROWS rows on a CPU (cache-sized); on a GPU, memory is the only limit."""
+    if chunk is None:
+        chunk = SOFTMAX_CHUNK_ROWS if back.device.type == "cpu" else 8192
     back, te = back.float(), te.float()
     with torch.autocast(back.device.type, enabled=False):     # float32 logits under mixed precision
         if not torch.is_grad_enabled():    # evaluation: the loss alone, no gradient is formed
