@@ -103,8 +103,9 @@ class StudySettings:
 
 # ------------------------------------------------------------------------------------ training
 def fingerprint(cfg) -> str:
+    """A hash of every setting that can change a run's result (not its name, folder or threads)."""
     settings = cfg.to_dict()
-    settings.pop("name"), settings.pop("out_dir")
+    settings.pop("name"), settings.pop("out_dir"), settings["train"].pop("threads")
     text = json.dumps(settings, sort_keys=True)
     return hashlib.sha256(text.encode()).hexdigest()[:10]
 
