@@ -70,3 +70,15 @@ def test_best_rows_for_the_next_textual_use_word_dev_scores_only():
                for r, v in dev.items() for s in (0, 1)]
     entries += [dict(row="B", textual="50d", rule="dev loss", trained=True, criterion=-99.0, seed=0)]
     assert [r.label for r in best_rows(rows, entries, "50d", 2)] == ["A", "C c=2"]
+
+
+def test_gpu_study_trains_both_models_at_paper_size():
+    from vgbench.grounding.config import load_config
+    from vgbench.pipeline.study import GPU_ROWS, REPO
+    settings = StudySettings(rows=GPU_ROWS, epochs=20, patience=5, gpu=True, textuals=("50d",))
+    cfgs = [load_config(REPO / r.config, [*r.overrides, *settings.train_overrides("50d", 1)]) for r in GPU_ROWS]
+    assert {c.model.kind for c in cfgs} == {"vge", "caption_image"}
+    for c in cfgs:
+        assert (c.model.grounded_dim, c.train.epochs, c.train.patience, c.train.device, c.train.seed) == \
+            (1024, 20, 5, "cuda", 1)
+        assert c.data.textual == "glove-6b-50d" and c.train.eval_each_epoch and not c.train.time_limit_s
