@@ -193,6 +193,11 @@ def build_dataset(captions: str | os.PathLike | Sequence | Mapping[str, Any],
         else:
             split_lists = resolve_split(spec, all_images, flickr_dir)
         image_split = {img: s for s, imgs in split_lists.items() for img in imgs}
+        if flickr_dir is not None and all_images and not any(i in image_split for i in all_images):
+            names = ", ".join(str(f.path) for _, f in files)
+            raise ValueError(f"split 'flickr8k-standard': none of the {len(all_images)} images of {names} "
+                             f"is in the split lists of {flickr_dir}; choose a split (random:SEED, or "
+                             f"lists per split)")
 
     # Walk the captions: keep, or count why not.
     dropped: dict[str, list[str]] = {"image_in_no_split": [], "image_without_vector": [],
