@@ -150,9 +150,9 @@ def run_demo(settings: DemoSettings, echo: Callable[[str], None] = print) -> Pat
         write_text_atomic(folder / "README.md", demo_readme(settings, log, folder, run_dirs))
     echo("[step] write the report from this run's results ...")
     replace_folder(settings.out, _report, TITLE)
-    ran = log.total_seconds([n for n in log.steps if n not in log.reused])
+    ran = log.total_seconds([n for n in log.seen if n not in log.reused])
     echo(f"reports in {settings.out} (steps run now: {ran / 60:.1f} min; reused: "
-         f"{len(log.reused)} of {len(log.steps)})")
+         f"{len(log.reused)} of {len(log.seen)})")
     return settings.out
 
 
@@ -167,7 +167,7 @@ def demo_readme(settings: DemoSettings, log: StepLog, out: Path, run_dirs: dict[
     results = Results.load_json(out / "results.json")
     steps = "\n".join(f"| {name} | {s['seconds']:.0f} s | "
                        f"{'reused (same inputs, ' + s['finished'] + ')' if name in log.reused else 'run now'} |"
-                       for name, s in log.steps.items() if s.get("state") == "done")
+                       for name, s in log.current().items())
     tables = []
     for table in (intrinsic_table(results), simlex_table(results), sts_table(results)):
         if table is not None:
@@ -183,7 +183,7 @@ def demo_readme(settings: DemoSettings, log: StepLog, out: Path, run_dirs: dict[
     flickr = flickr8k_dir(settings.data_root)
     source = ("the repository's `data/flickr8k/`, SHA-256 checked" if flickr == BUNDLED
               else f"`{flickr}`")
-    total = log.total_seconds([n for n, s in log.steps.items() if s.get("state") == "done"])
+    total = log.total_seconds(list(log.current()))
     reused_note = (f"; {log.total_seconds(log.reused) / 60:.1f} of them in an earlier run whose steps were "
                    f"reused (same inputs)" if log.reused else "")
     reading = _reading(results)

@@ -190,13 +190,14 @@ def write_concat_chart(results, alphas, folder: Path) -> None:
 def paper_readme(settings: PaperSettings, log: StepLog) -> str:
     steps = "\n".join(f"| {n} | {s['seconds'] / 60:.1f} min | "
                        f"{'reused (same inputs, ' + s['finished'] + ')' if n in log.reused else 'run now'} |"
-                       for n, s in log.steps.items() if s.get("state") == "done")
-    training = (f"{settings.epochs} epoch{'s' if settings.epochs != 1 else ''} per training run" if settings.epochs
+                       for n, s in log.current().items())
+    plural = "s" if settings.epochs != 1 else ""
+    training = (f"{settings.epochs} epoch{plural} per training run" if settings.epochs
                 else "the configs' own epochs and early stopping")
     return f"""{TITLE} on Flickr8k + GloVe 6B 50d
 
 Made by `make paper` ({training}; overrides: {' '.join(settings.overrides) or 'none'}).
-The steps took {log.total_seconds([n for n, s in log.steps.items() if s.get("state") == "done"]) / 3600:.2f} hours;
+The steps took {log.total_seconds(list(log.current())) / 3600:.2f} hours;
 each is recorded in `{settings.runs}/steps.json` with a fingerprint of its inputs.
 
 - `ablations/`: Tables 7 and 10 — loss ablations, intrinsic table, SimLex sections, STS, paired tests.

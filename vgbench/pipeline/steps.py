@@ -30,7 +30,8 @@ class StepError(RuntimeError):
 class StepLog:
     path: Path
     steps: dict[str, dict[str, Any]] = field(default_factory=dict)
-    reused: list[str] = field(default_factory=list)
+    seen: list[str] = field(default_factory=list)    # steps of this run, in order (run or reused)
+    reused: list[str] = field(default_factory=list)  # those reused from an earlier run
 
     @classmethod
     def open(cls, path: Path) -> "StepLog":
@@ -56,6 +57,7 @@ class StepLog:
         On a fresh start `workdir` (else each output) is removed first, so nothing of a run with other
         inputs survives. Returns True when the step ran.
         """
+        self.seen.append(name)
         entry = self.steps.get(name, {})
         same = entry.get("fingerprint") == fingerprint
         if same and entry.get("state") == "done" and all(Path(p).exists() for p in outputs):
@@ -89,8 +91,12 @@ class StepLog:
         echo(f"[done] {name} in {seconds:.0f} s")
         return True
 
-    def total_seconds(self, names: Sequence[str] | None = None) -> float:
-        return sum(s.get("seconds", 0.0) for n, s in self.steps.items() if names is None or n in names)
+    def current(self) -> dict[str, dict[str, Any]]:
+        """The records of this run's steps (not of steps an earlier run with other settings left)."""
+        return {n: self.steps[n] for n in self.seen if self.steps.get(n, {}).get("state") == "done"}
+
+    def total_seconds(self, names: Sequence[str]) -> float:
+        return sum(self.steps[n].get("seconds", 0.0) for n in names if n in self.steps)
 
     def _save(self) -> None:
         self.path.parent.mkdir(parents=True, exist_ok=True)
