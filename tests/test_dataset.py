@@ -209,7 +209,8 @@ def test_random_split_truncation_and_errors(coco):
     assert a.report["dropped_captions"]["image_without_vector"]["count"] == 1
     with pytest.raises(ValueError, match="leave split unset"):
         build_dataset({"train": caps[0]}, coco / "feats", "random:1")
-    with pytest.raises(ValueError, match=r"flickr8k-standard': none of the 5 images of .*captions_train2017.json, .*captions_val2017.json is in"):
+    with pytest.raises(ValueError, match=r"flickr8k-standard': none of the 5 images of "
+                       r".*captions_train2017.json, .*captions_val2017.json is in"):
         build_dataset(caps, coco / "feats", data_root=coco)
 
 

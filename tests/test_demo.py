@@ -160,7 +160,8 @@ def test_quick_demo_writes_the_report_and_reruns_only_what_changed(tmp_path):
     settings.configs = (("C_GloVe", str(config)), settings.configs[1])
     third: list[str] = []
     run_demo(settings, echo=third.append)
-    ran = [line[len("[step] "):].split(" (")[0].removesuffix(" ...") for line in third if line.startswith("[step]")]
+    ran = [line[len("[step] "):].split(" (")[0].removesuffix(" ...")
+           for line in third if line.startswith("[step]")]
     assert ran == ["train C_GloVe", "evaluate all side by side", "write the report from this run's results"]
     readme = (out / "README.md").read_text()
     assert "reused (same inputs" in readme and "| train C_GloVe (baselines/" not in readme

@@ -83,6 +83,9 @@ def test_every_format_reads_the_same_captions(tmp_path, name, fmt):
     assert sniff_format(packed) == fmt
     assert [(c.image, c.text, c.line) for c in read_captions(packed).captions] == \
         [(c.image, c.text, c.line) for c in cf.captions]
+    packed.write_bytes(gzip.compress((tmp_path / name).read_bytes())[:-9])  # cut short
+    with pytest.raises(ValueError, match=rf"{name}.gz: not a readable gzip file"):
+        read_captions(packed)
 
 
 def test_format_override_and_unknown_format(tmp_path):

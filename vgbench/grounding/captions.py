@@ -91,12 +91,15 @@ def read_captions(path: str | os.PathLike, fmt: str | None = None) -> CaptionFil
     path = Path(path)
     if not path.is_file():
         raise FileNotFoundError(f"{path}: caption file not found")
-    fmt = fmt or sniff_format(path)
     readers = {"coco": _read_coco, "flickr8k-csv": _read_csv, "flickr8k-token": _read_token,
                "tsv": _read_tsv}
-    if fmt not in readers:
+    if fmt is not None and fmt not in readers:
         raise ValueError(f"unknown caption format {fmt!r}; expected one of {', '.join(FORMATS)}")
-    captions, problems = readers[fmt](path)
+    try:
+        fmt = fmt or sniff_format(path)
+        captions, problems = readers[fmt](path)
+    except (gzip.BadGzipFile, EOFError) as exc:
+        raise ValueError(f"{path}: not a readable gzip file ({exc})") from None
     return CaptionFile(path, fmt, captions, problems)
 
 
