@@ -154,6 +154,11 @@ def html_report(results: Results, tables: list[Renderable], charts: dict[str, by
     body.append('<h2 id="policy">Policy</h2>')
     body += [f'<p class="note">{_e(n)}</p>' for n in policy_notes(results)]
     body.append(_provenance(results))
+    return page(title, body)
+
+
+def page(title: str, body: list[str]) -> str:
+    """A complete self-contained HTML page around `body` (HTML fragments)."""
     return ("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
             "<meta name=\"viewport\" content=\"width=device-width,initial-scale=1\">"
             # No request may leave the page: forbid every fetch except inline data.
