@@ -318,9 +318,10 @@ def format_p(p: float, floor: float | None = None) -> str:
     if p is None or not math.isfinite(p):
         return "–"
     if floor is not None and math.isfinite(floor) and p <= floor * (1 + 1e-9):
-        digits = max(3, math.ceil(-math.log10(floor) - 1e-9))
-        bound = math.ceil(floor * 10 ** digits - 1e-9) / 10 ** digits
-        return f"≤ {bound:.{digits}f}"
+        exp = math.floor(math.log10(floor))  # one significant digit, rounded up
+        mant = math.ceil(floor / 10 ** exp - 1e-9)
+        digits = -exp - 1 if mant == 10 else -exp
+        return f"≤ {mant * 10.0 ** exp:.{max(digits, 0)}f}"
     if p >= 0.001:
         return f"{p:.3f}"
     return f"{p:.1e}".replace("e-0", "e-")
