@@ -71,7 +71,7 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help="evaluate even if these files were evaluated before, and store nothing")
     p.add_argument("--cache-dir", default=None, metavar="DIR",
                    help="results cache folder (default: ~/.cache/vgbench/results or "
-                        "$VGBENCH_CACHE/results); `vgbench leaderboard` reads it")
+                        "$VGBENCH_RESULTS_CACHE); `vgbench leaderboard` reads it")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     p.set_defaults(func=run)
 

@@ -15,7 +15,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--html", default=None, metavar="FILE", help="also write a self-contained page")
     p.add_argument("--cache-dir", default=None, metavar="DIR",
                    help="results cache folder (default: ~/.cache/vgbench/results or "
-                        "$VGBENCH_CACHE/results)")
+                        "$VGBENCH_RESULTS_CACHE)")
     p.set_defaults(func=run)
 
 

@@ -24,8 +24,14 @@ log = logging.getLogger(__name__)
 FORMAT = "vgbench-cache/1"
 
 
+ENV_VAR = "VGBENCH_RESULTS_CACHE"
+
+
 def default_cache_dir() -> Path:
-    """`results/` under vgbench's cache folder ($VGBENCH_CACHE, else ~/.cache/vgbench)."""
+    """$VGBENCH_RESULTS_CACHE, else `results/` under vgbench's cache folder ($VGBENCH_CACHE,
+    else ~/.cache/vgbench)."""
+    if os.environ.get(ENV_VAR):
+        return Path(os.environ[ENV_VAR])
     from vgbench.embeddings.registry import cache_dir
     return cache_dir() / "results"
 
