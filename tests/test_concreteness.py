@@ -99,3 +99,13 @@ def test_chart_and_csv():
     assert csv.splitlines()[0] == ("dataset,word1,word2,gold,concreteness,imageability,"
                                    "cosine:flat,cosine:good")
     assert len(csv.splitlines()) == 801
+
+
+def test_reading_states_the_curve():
+    res, conc = _synthetic()
+    rep = C.concreteness_report(res, C.pair_table(res, conc, {}))
+    [line] = C.reading(rep)
+    d = rep.deltas
+    assert line.startswith(f"good against flat: {d.values[0, 0]:+.1f} [")
+    assert f"{d.values[0, -1]:+.1f} [{d.ci[0, -1, 0]:.1f}, {d.ci[0, -1, 1]:.1f}]" in line
+    assert f"above zero in {int((d.ci[0, :, 0] > 0).sum())} of 5 bins" in line

@@ -293,3 +293,25 @@ def concreteness_chart(report: ConcretenessReport, results: Results):
         ax.grid(alpha=0.3)
     _legend(fig)
     return fig
+
+
+def reading(report: ConcretenessReport) -> list[str]:
+    """Plain sentences that read the concreteness result, one per comparison: the difference on
+    the most abstract and the most concrete fifth with CIs, and in how many bins its CI
+    excludes zero (for a report's README)."""
+    if report.deltas is None:
+        return []
+    out = []
+    d = report.deltas
+    last = len(d.columns) - 1
+    for k, label in enumerate(d.rows):
+        other, base = label.split(" − ", 1)
+        lo, hi = d.ci[k, :, 0], d.ci[k, :, 1]
+        up = int(np.sum(lo > 0))
+        down = int(np.sum(hi < 0))
+        out.append(
+            f"{other} against {base}: {d.values[k, 0]:+.1f} [{lo[0]:.1f}, {hi[0]:.1f}] on the most "
+            f"abstract fifth of the pairs and {d.values[k, last]:+.1f} [{lo[last]:.1f}, "
+            f"{hi[last]:.1f}] on the most concrete; the 95% CI lies above zero in {up} of "
+            f"{len(d.columns)} bins" + (f" and below zero in {down}" if down else "") + ".")
+    return out
