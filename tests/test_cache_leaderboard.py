@@ -108,6 +108,8 @@ def test_cli_report_rebuilds_and_merges(files, tmp_path, capsys):
                  str(tmp_path / "both"), "--no-charts"]) == 0
     merged = json.loads((tmp_path / "both" / "results.json").read_text())
     assert set(merged["embeddings"]) == {"a.txt", "b.txt"}
+    assert set(merged["predictions"]) == {"a.txt", "b.txt"}
+    assert list(merged["settings"]["dataset_checksums"]) == ["pairs"]
     capsys.readouterr()
     assert main(["report", str(tmp_path / "ra"), str(tmp_path / "rb")]) == 2
     assert "--out" in capsys.readouterr().err

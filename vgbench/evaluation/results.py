@@ -102,8 +102,14 @@ class Results:
         preds = {k: dict(v) for k, v in self.predictions.items()}
         for name, per_set in other.predictions.items():
             preds.setdefault(name, {}).update(per_set)
+        settings = dict(self.settings)
+        for k, v in other.settings.items():  # per-dataset maps (checksums, citations) combine
+            both = isinstance(v, dict) and isinstance(settings.get(k), dict) and k != "policy"
+            lists = isinstance(v, list) and isinstance(settings.get(k), list)
+            settings[k] = ({**settings[k], **v} if both else
+                           list(dict.fromkeys(settings[k] + v)) if lists else v)
         return Results(self.scores + other.scores, self.tests + other.tests,
-                       {**self.embeddings, **other.embeddings}, {**self.settings, **other.settings},
+                       {**self.embeddings, **other.embeddings}, settings,
                        {**self.pairs, **other.pairs}, preds)
 
     def to_dict(self) -> dict[str, Any]:
