@@ -144,8 +144,12 @@ def html_report(results: Results, tables: list[Renderable], charts: dict[str, by
     """The page: tables (sortable), charts, policy and provenance, all inline."""
     captions = captions or {}
     names = ", ".join(results.embedding_names())
-    toc = ['<a href="#tables">Tables</a>', '<a href="#charts">Charts</a>',
-           '<a href="#policy">Policy</a>', '<a href="#provenance">Provenance</a>']
+    toc = ['<a href="#tables">Tables</a>']
+    toc += [f'<a href="#{t.key}">{label}</a>' for t in tables
+            for key, label in (("paired_tests", "Paired tests"), ("concreteness", "Concreteness"))
+            if t.key == key]
+    toc += ['<a href="#charts">Charts</a>', '<a href="#policy">Policy</a>',
+            '<a href="#provenance">Provenance</a>']
     body = [f"<h1>{_e(title)}</h1>", f"<p>{_e(names)}</p>", "<nav>" + "".join(toc) + "</nav>",
             '<h2 id="tables">Tables</h2>']
     body += [table_html(t) for t in tables]
