@@ -7,7 +7,7 @@ import argparse
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("leaderboard", help="rank every embedding in the results cache",
                        description="Every embedding `vgbench eval` has evaluated (results cache), "
-                                   "ranked per dataset and on the means, with 95%% CIs.")
+                                   "ranked per dataset and on the means, with 95% CIs.")
     p.add_argument("--datasets", default=None, metavar="LIST",
                    help="comma-separated dataset names to show (default: all cached)")
     p.add_argument("--sort", default=None, metavar="COLUMN",
