@@ -114,3 +114,17 @@ def test_cli_report_rebuilds_and_merges(files, tmp_path, capsys):
     assert main(["report", str(tmp_path / "ra"), str(tmp_path / "rb")]) == 2
     assert "--out" in capsys.readouterr().err
     assert main(["report", str(tmp_path / "missing")]) == 2
+
+
+def test_mean_ci_combines_the_sets_as_independent_errors():
+    from scipy.stats import norm
+
+    from vgbench.evaluation.results import Score
+    from vgbench.reporting.leaderboard import _mean
+    scores = [Score("e", "similarity", d, "All", "spearman", v, v - w, v + w, 10, 10)
+              for d, v, w in [("A", 40.0, 3.0), ("B", 50.0, 4.0)]]
+    m, lo, hi = _mean(scores)
+    z = norm.ppf(0.975)
+    se = np.hypot(3.0 / z, 4.0 / z) / 2  # each CI half-width is z * se_i
+    assert m == 45.0 and (lo, hi) == pytest.approx((45 - z * se, 45 + z * se))
+    assert (hi - lo) / 2 == pytest.approx(2.5)  # sqrt(3^2 + 4^2) / 2
