@@ -9,7 +9,8 @@ import logging
 import sys
 
 # Sub-command modules, in the order `vgbench --help` lists them.
-COMMANDS = ["demo", "paper", "eval", "datasets", "spectrum", "neighbors", "featurize", "data", "train", "ground"]
+COMMANDS = ["demo", "paper", "eval", "datasets", "report", "leaderboard", "spectrum", "neighbors", "featurize", "data",
+            "train", "ground"]
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -69,12 +69,18 @@ def register(sub: argparse._SubParsersAction) -> None:
                         "(e.g. abtt:3); per source: 'SOURCE|STEPS'")
     p.add_argument("--postprocess-rows", type=int, default=100_000, metavar="N",
                    help="estimate post-processing statistics on the first N rows (default 100000)")
+    p.add_argument("--no-cache", action="store_true",
+                   help="evaluate even if these files were evaluated before, and store nothing")
+    p.add_argument("--cache-dir", default=None, metavar="DIR",
+                   help="results cache folder (default: ~/.cache/vgbench/results or "
+                        "$VGBENCH_RESULTS_CACHE); `vgbench leaderboard` reads it")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     p.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:
     from vgbench.evaluation.api import evaluate
+    from vgbench.evaluation.cache import ResultsCache
     from vgbench.reporting import console_table, write_reports
 
     if args.datasets is None:
@@ -88,7 +94,11 @@ def run(args: argparse.Namespace) -> int:
                        paired_test=args.paired_test, baseline=baseline, names=args.name,
                        fmt=args.fmt, download=args.download, data_root=args.data_root,
                        progress=not args.quiet and sys.stderr.isatty(),
-                       postprocess=args.postprocess, postprocess_rows=args.postprocess_rows)
+                       postprocess=args.postprocess, postprocess_rows=args.postprocess_rows,
+                       cache=None if args.no_cache else ResultsCache(args.cache_dir))
+    if results.cached:
+        print(f"cached: the same files, datasets, policy and vgbench version were evaluated on "
+              f"{results.cached['created']}; nothing re-evaluated ({results.cached['path']})")
     print(console_table(results, sts_metric=args.metric, sts_aggregate=args.aggregate))
     if args.out:
         written = write_reports(results, args.out, charts=not args.no_charts,

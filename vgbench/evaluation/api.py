@@ -22,7 +22,10 @@ from vgbench.embeddings.sources import load_embeddings
 from vgbench.embeddings.postprocess import apply as apply_steps
 from vgbench.embeddings.spec import SourceSpec, head_rows_needed, parse_spec
 from vgbench.embeddings.spec import resolve as resolve_spec
+from vgbench import __version__
 from vgbench.evaluation import statistics
+from vgbench.evaluation.cache import ResultsCache
+from vgbench.evaluation.provenance import dataset_checksum, source_fingerprint
 from vgbench.evaluation.results import PairedTest, Results, Score
 from vgbench.evaluation.similarity import evaluate_pairs, predict_pairs, scored_values
 from vgbench.evaluation.sts import evaluate_sts, predict_sts
@@ -152,7 +155,8 @@ def evaluate(sources: Sequence, datasets: Iterable[str] | None = None, *,
              n_boot: int = 1000, seed: int = 0, level: float = 0.95, paired_test: str = "bootstrap",
              baseline: str | int | Sequence[str | int] = 0, names: Sequence[str] | None = None, fmt: str | None = None,
              download: bool = False, data_root=None, progress: bool = False,
-             postprocess: str | None = None, postprocess_rows: int = DEFAULT_FIT_ROWS) -> Results:
+             postprocess: str | None = None, postprocess_rows: int = DEFAULT_FIT_ROWS,
+             cache: "str | os.PathLike | ResultsCache | None" = None) -> Results:
     """Evaluate embeddings (paths, registry names or Embeddings) on the chosen benchmarks.
 
     Defaults follow the paper: all six word-similarity sets and STS12-16; lower-case lookup and
@@ -160,6 +164,9 @@ def evaluate(sources: Sequence, datasets: Iterable[str] | None = None, *,
     embedding on the pairs all of them cover. With two or more embeddings, each is tested
     against `baseline` (index or name, or a list of them) with `paired_test`. `postprocess` ("center,abtt:3,...")
     applies to every source that has no "|STEPS" of its own; see vgbench.embeddings.spec.
+    `cache` (a folder or ResultsCache): return the stored results when the same files, datasets,
+    policy and version were evaluated before (then `results.cached` holds the entry's key and
+    date), else evaluate and store them.
     """
     if isinstance(sources, (str, os.PathLike, Embeddings)):
         sources = [sources]
@@ -167,15 +174,30 @@ def evaluate(sources: Sequence, datasets: Iterable[str] | None = None, *,
         raise ValueError(f"unknown paired test {paired_test!r}; expected one of {', '.join(PAIRED_TESTS)}")
     policy = Policy(case, sts_case, oov, common_pairs, n_boot, seed, level, paired_test)
     bench = resolve_datasets(datasets, pair_files, sts_dirs, data_root)
+    store = None if cache is None else cache if isinstance(cache, ResultsCache) else ResultsCache(cache)
+    memo = store.memo_dir if store is not None else None
+    checksums = {d.name: dataset_checksum(d) for d in bench.similarity + bench.sts}
+    fingerprints = [source_fingerprint(s, postprocess, postprocess_rows, fmt, memo) for s in sources]
+    cache_key = None
+    if store is not None:
+        cache_key = store.key({"version": __version__, "sources": fingerprints, "names": list(names or []),
+                         "datasets": checksums, "policy": policy.as_dict(),
+                         "baseline": baseline if isinstance(baseline, (str, int)) else list(baseline)})
+        entry = store.get(cache_key)
+        if entry is not None:
+            entry.results.cached = {"key": cache_key, "created": entry.created, "path": str(entry.path)}
+            return entry.results
     embs = load_sources(sources, bench.vocabulary(), names, fmt, download, progress,
                         postprocess, postprocess_rows)
     results = Results(settings={"policy": policy.as_dict(),
                                 "datasets": [d.name for d in bench.similarity] + [s.name for s in bench.sts],
                                 "citations": {d.name: d.citation for d in bench.similarity + bench.sts
-                                              if d.citation}})
-    for emb in embs:
+                                              if d.citation},
+                                "version": __version__, "dataset_checksums": checksums})
+    for emb, fingerprint in zip(embs, fingerprints):
         results.embeddings[emb.name] = {"dim": emb.dim, "words_loaded": len(emb),
-                                        "policy": policy.as_dict(), **_plain_meta(emb.meta)}
+                                        "policy": policy.as_dict(), **_plain_meta(emb.meta),
+                                        "fingerprint": fingerprint}
         for key in ("postprocess", "control", "grounding"):
             if key in emb.meta:
                 results.embeddings[emb.name][key] = emb.meta[key]
@@ -187,6 +209,11 @@ def evaluate(sources: Sequence, datasets: Iterable[str] | None = None, *,
         for emb, pred in zip(embs, sim_preds[d.name]):
             results.scores += evaluate_pairs(emb.name, d, pred, oov, restrict, n_boot, seed, level)
             bar.update(1)
+        results.pairs[d.name] = {"word1": list(d.word1), "word2": list(d.word2),
+                                 "gold": [float(g) for g in d.gold]}
+        for emb, pred in zip(embs, sim_preds[d.name]):
+            results.predictions.setdefault(emb.name, {})[d.name] = [
+                round(float(c), 7) for c in pred.cosine]
     sts_preds = {s.name: [predict_sts(e, s, sts_case) for e in embs] for s in bench.sts}
     for s in bench.sts:
         for emb, pred in zip(embs, sts_preds[s.name]):
@@ -202,6 +229,12 @@ def evaluate(sources: Sequence, datasets: Iterable[str] | None = None, *,
             base = _baseline_index(b, embs)
             results.tests += paired_tests(embs, base, bench, sim_preds, sts_preds, policy, skip=tested)
             tested.add(base)
+        adjusted = statistics.holm([t.p_value for t in results.tests])
+        family = f"all {int(np.isfinite(adjusted).sum())} paired tests of this evaluation"
+        for t, p in zip(results.tests, adjusted):
+            t.p_adjusted, t.family = float(p), family
+    if store is not None:
+        store.put(cache_key, results)
     return results
 
 
@@ -260,8 +293,8 @@ def _test(dataset, section, metric, a, b, gold, pred_a, pred_b, groups, policy: 
                                      level=policy.level, groups=groups, aggregate="mean")
     return PairedTest(dataset, section, metric, a, b, value_a, value_b, float(bt["delta"]),
                       float(bt["ci_low"]), float(bt["ci_high"]), float(bt["p_value"]),
-                      "paired bootstrap" + (" (stratified by subset)" if groups is not None else ""),
-                      len(gold))
+                      "paired bootstrap-z" + (" (stratified by subset)" if groups is not None else ""),
+                      len(gold), p_resample=float(bt["p_resample"]), p_floor=float(bt["p_floor"]))
 
 
 def _plain_meta(meta: dict) -> dict:
