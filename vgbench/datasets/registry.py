@@ -3,6 +3,7 @@ cite it and under which licence it ships, how to load it, and the named groups `
 accepts. The files themselves ship with the package (vgbench.datasets.store)."""
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
@@ -41,6 +42,14 @@ class Benchmark:
     def checksums(self) -> dict[str, str]:
         """SHA-256 of each file's original bytes."""
         return {f: checksum(f) for f in self.files}
+
+    def checksum(self) -> str:
+        """One SHA-256 for the set: its file's, or (several files) the hash of "path sha" lines."""
+        sums = self.checksums()
+        if len(sums) == 1:
+            return next(iter(sums.values()))
+        lines = "".join(f"{path} {sha}\n" for path, sha in sorted(sums.items()))
+        return hashlib.sha256(lines.encode()).hexdigest()
 
     def metadata(self) -> dict:
         return {"name": self.name, "task": self.task, "size": self.size, "unit": self.unit,
@@ -338,18 +347,25 @@ def load(name: str):
     entry = get(name)
     if entry.loader is None:
         raise ValueError(f"dataset {entry.name!r} ({entry.task}) has no loader in this version of vgbench")
-    return entry.loader(entry)
+    return _loaded(entry)
+
+
+def _loaded(entry: Benchmark):
+    """The loaded set, carrying the registry's checksum so reports can name exactly what was scored."""
+    dataset = entry.loader(entry)
+    dataset.checksum = entry.checksum()
+    return dataset
 
 
 def load_similarity(name: str) -> WordPairs:
     entry = get(name)
     if entry.task != "similarity":
         raise ValueError(f"dataset {entry.name!r} is a {entry.task} set, not word similarity")
-    return entry.loader(entry)
+    return _loaded(entry)
 
 
 def load_sts(name: str) -> STSSet:
     entry = get(name)
     if entry.task != "sts":
         raise ValueError(f"dataset {entry.name!r} is a {entry.task} set, not sentence similarity")
-    return entry.loader(entry)
+    return _loaded(entry)

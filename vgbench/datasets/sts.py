@@ -30,6 +30,7 @@ class STSSet:
     subsets: list[STSSubset] = field(default_factory=list)
     source: str = ""
     citation: str = ""
+    checksum: str = ""  # SHA-256 of the shipped file(s), set by the registry
 
     def vocabulary(self) -> set[str]:
         vocab: set[str] = set()

@@ -24,6 +24,7 @@ class WordPairs:
     sections: dict[str, np.ndarray] = field(default_factory=dict)
     source: str = ""
     citation: str = ""
+    checksum: str = ""  # SHA-256 of the shipped file(s), set by the registry
 
     def __len__(self) -> int:
         return len(self.word1)
