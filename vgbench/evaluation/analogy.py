@@ -164,10 +164,14 @@ def evaluate_analogies(emb_name: str, aset: AnalogySet, pred: AnalogyPredictions
     return scores
 
 
+TESTED_SECTIONS = ("All", "semantic", "syntactic")
+
+
 def mcnemar_tests(aset: AnalogySet, name_a: str, name_b: str, pa: AnalogyPredictions,
-                  pb: AnalogyPredictions) -> list[PairedTest]:
-    """Exact McNemar test per section and method on the questions both embeddings answered:
-    a two-sided binomial test on the discordant questions (scipy's binomtest)."""
+                  pb: AnalogyPredictions, sections=TESTED_SECTIONS) -> list[PairedTest]:
+    """Exact McNemar test per method on the questions both embeddings answered (the whole set,
+    and Google's semantic/syntactic halves): a two-sided binomial test on the discordant
+    questions (scipy's binomtest)."""
     tests = []
     both = pa.answered & pb.answered
     for method in pa.correct:
@@ -175,6 +179,8 @@ def mcnemar_tests(aset: AnalogySet, name_a: str, name_b: str, pa: AnalogyPredict
             continue
         ca, cb = pa.correct[method], pb.correct[method]
         for section, members in aset.sections().items():
+            if section not in sections:
+                continue
             use = both & members
             n = int(use.sum())
             if n == 0:

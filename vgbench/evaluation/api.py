@@ -15,7 +15,10 @@ import numpy as np
 
 from vgbench.datasets.registry import (SIMILARITY_SETS, STS_YEARS, canonical_name, load_similarity,
                                        load_sts)
+from vgbench.datasets.analogy import AnalogySet, read_analogy_file
+from vgbench.datasets.categorization import CategorizationSet, read_categorization_file
 from vgbench.datasets.sts import STSSet, read_sts_dir
+from vgbench.datasets.suite import load_suite_set, suite_names
 from vgbench.datasets.word_pairs import WordPairs, read_word_pairs
 from vgbench.embeddings.core import Embeddings
 from vgbench.embeddings.postprocess import DEFAULT_FIT_ROWS, parse_steps
@@ -23,7 +26,9 @@ from vgbench.embeddings.sources import load_embeddings
 from vgbench.embeddings.postprocess import apply as apply_steps
 from vgbench.embeddings.spec import SourceSpec, head_rows_needed, parse_spec
 from vgbench.embeddings.spec import resolve as resolve_spec
+from vgbench.evaluation import analogy as analogy_eval
 from vgbench.evaluation import statistics
+from vgbench.evaluation.categorization import evaluate_categorization
 from vgbench.evaluation.results import PairedTest, Results, Score
 from vgbench.evaluation.similarity import evaluate_pairs, predict_pairs, scored_values
 from vgbench.evaluation.sts import evaluate_sts, predict_sts
@@ -54,23 +59,32 @@ class Policy:
 class Benchmarks:
     similarity: list[WordPairs] = field(default_factory=list)
     sts: list[STSSet] = field(default_factory=list)
+    analogy: list[AnalogySet] = field(default_factory=list)
+    categorization: list[CategorizationSet] = field(default_factory=list)
 
     def vocabulary(self) -> set[str]:
         vocab: set[str] = set()
-        for d in self.similarity:
+        for d in [*self.similarity, *self.sts, *self.analogy, *self.categorization]:
             vocab |= d.vocabulary()
-        for s in self.sts:
-            vocab |= s.vocabulary()
         return vocab
+
+    def all_sets(self) -> list:
+        return [*self.similarity, *self.sts, *self.analogy, *self.categorization]
 
 
 def resolve_datasets(datasets: Iterable[str] | None = None, pair_files: Sequence[str | os.PathLike] = (),
-                     sts_dirs: Sequence[str | os.PathLike] = (), data_root=None) -> Benchmarks:
-    """Built-in names (case/dash-insensitive; 'similarity', 'sts' and 'all' expand) plus user files."""
+                     sts_dirs: Sequence[str | os.PathLike] = (), data_root=None,
+                     analogy_files: Sequence[str | os.PathLike] = (),
+                     categorization_files: Sequence[str | os.PathLike] = ()) -> Benchmarks:
+    """Built-in names (case/dash-insensitive; 'similarity', 'sts', 'analogy', 'categorization'
+    and 'all' expand) plus user files."""
     names: list[str] = []
+    suite: list[str] = []
     for item in (DEFAULT_DATASETS if datasets is None else datasets):
         key = item.lower()
-        if key == "all":
+        if suite_names(item) is not None:
+            suite += suite_names(item)
+        elif key == "all":
             names += DEFAULT_DATASETS
         elif key in ("similarity", "word-similarity"):
             names += list(SIMILARITY_SETS)
@@ -83,7 +97,8 @@ def resolve_datasets(datasets: Iterable[str] | None = None, pair_files: Sequence
         else:
             canon = canonical_name(item)
             if canon is None:
-                raise ValueError(f"unknown dataset {item!r}; built-in: {', '.join(DEFAULT_DATASETS)} "
+                raise ValueError(f"unknown dataset {item!r}; built-in: {', '.join(DEFAULT_DATASETS)}, "
+                                 f"Google, MSR, AP, BLESS, Battig, ESSLLI-N, ESSLLI-V "
                                  f"(or a word-pair file / STS folder)")
             names.append(canon)
     names = list(dict.fromkeys(names))
@@ -95,6 +110,11 @@ def resolve_datasets(datasets: Iterable[str] | None = None, pair_files: Sequence
             bench.sts.append(load_sts(name, data_root))
     bench.similarity += [read_word_pairs(p) for p in pair_files]
     bench.sts += [read_sts_dir(p) for p in sts_dirs]
+    for name in dict.fromkeys(suite):
+        loaded = load_suite_set(name, data_root)
+        (bench.analogy if isinstance(loaded, AnalogySet) else bench.categorization).append(loaded)
+    bench.analogy += [read_analogy_file(p) for p in analogy_files]
+    bench.categorization += [read_categorization_file(p) for p in categorization_files]
     return bench
 
 
@@ -108,11 +128,13 @@ def _source_label(label: str, taken: set[str]) -> str:
 
 def load_sources(sources: Sequence, words: set[str] | None, names: Sequence[str] | None = None,
                  fmt: str | None = None, download: bool = False, progress: bool = False,
-                 postprocess: str | None = None, postprocess_rows: int = DEFAULT_FIT_ROWS) -> list[Embeddings]:
+                 postprocess: str | None = None, postprocess_rows: int = DEFAULT_FIT_ROWS,
+                 head_rows: int = 0) -> list[Embeddings]:
     """Resolve each source (spec string or Embeddings), post-process it, and give it a unique label.
 
     Only rows a benchmark word can resolve to under any case policy are loaded (plus the first
-    `postprocess_rows` rows when post-processing needs statistics). Each file or registry name
+    `postprocess_rows` rows when post-processing needs statistics, and the first `head_rows`
+    rows in any case: analogies search among the most frequent words). Each file or registry name
     is read once, however many specs use it (e.g. `big.txt` and `big.txt|abtt:3`).
     """
     post = postprocess if postprocess and postprocess != "none" else None
@@ -123,7 +145,8 @@ def load_sources(sources: Sequence, words: set[str] | None, names: Sequence[str]
             text = str(source)
             spec = specs[i] = parse_spec(f"{text}|{post}" if post and "|" not in text else text)
             for target in spec.targets:
-                heads[target] = max(heads.get(target, 0), head_rows_needed(spec, None, postprocess_rows))
+                heads[target] = max(heads.get(target, 0), head_rows,
+                                    head_rows_needed(spec, None, postprocess_rows))
     cache: dict[str, Embeddings] = {}
 
     def load(target: str, _head: int) -> Embeddings:
@@ -153,7 +176,11 @@ def evaluate(sources: Sequence, datasets: Iterable[str] | None = None, *,
              n_boot: int = 1000, seed: int = 0, level: float = 0.95, paired_test: str = "bootstrap",
              baseline: str | int | Sequence[str | int] = 0, names: Sequence[str] | None = None, fmt: str | None = None,
              download: bool = False, data_root=None, progress: bool = False,
-             postprocess: str | None = None, postprocess_rows: int = DEFAULT_FIT_ROWS) -> Results:
+             postprocess: str | None = None, postprocess_rows: int = DEFAULT_FIT_ROWS,
+             analogy_files: Sequence[str | os.PathLike] = (),
+             categorization_files: Sequence[str | os.PathLike] = (),
+             analogy_vocab: int = analogy_eval.DEFAULT_RESTRICT,
+             analogy_methods: Sequence[str] = analogy_eval.METHODS) -> Results:
     """Evaluate embeddings (paths, registry names or Embeddings) on the chosen benchmarks.
 
     Defaults follow the paper: all six word-similarity sets and STS12-16; lower-case lookup and
@@ -161,26 +188,31 @@ def evaluate(sources: Sequence, datasets: Iterable[str] | None = None, *,
     embedding on the pairs all of them cover. With two or more embeddings, each is tested
     against `baseline` (index or name, or a list of them) with `paired_test`. `postprocess` ("center,abtt:3,...")
     applies to every source that has no "|STEPS" of its own; see vgbench.embeddings.spec.
+    Analogies (vgbench.evaluation.analogy) search the first `analogy_vocab` words of each source
+    with gensim's conventions; categorization (vgbench.evaluation.categorization) looks words up
+    with `case` and skips missing ones.
     """
     if isinstance(sources, (str, os.PathLike, Embeddings)):
         sources = [sources]
     if paired_test not in PAIRED_TESTS:
         raise ValueError(f"unknown paired test {paired_test!r}; expected one of {', '.join(PAIRED_TESTS)}")
     policy = Policy(case, sts_case, oov, common_pairs, n_boot, seed, level, paired_test)
-    bench = resolve_datasets(datasets, pair_files, sts_dirs, data_root)
+    bench = resolve_datasets(datasets, pair_files, sts_dirs, data_root, analogy_files,
+                             categorization_files)
     embs = load_sources(sources, bench.vocabulary(), names, fmt, download, progress,
-                        postprocess, postprocess_rows)
+                        postprocess, postprocess_rows, analogy_vocab if bench.analogy else 0)
     results = Results(settings={"policy": policy.as_dict(),
-                                "datasets": [d.name for d in bench.similarity] + [s.name for s in bench.sts],
-                                "citations": {d.name: d.citation for d in bench.similarity + bench.sts
+                                "datasets": [d.name for d in bench.all_sets()],
+                                "citations": {d.name: d.citation for d in bench.all_sets()
                                               if d.citation}})
+    results.settings.update(_suite_settings(bench, analogy_vocab, analogy_methods, case))
     for emb in embs:
         results.embeddings[emb.name] = {"dim": emb.dim, "words_loaded": len(emb),
                                         "policy": policy.as_dict(), **_plain_meta(emb.meta)}
         for key in ("postprocess", "control", "grounding"):
             if key in emb.meta:
                 results.embeddings[emb.name][key] = emb.meta[key]
-    bar = _progress(progress, len(embs) * (len(bench.similarity) + len(bench.sts)))
+    bar = _progress(progress, len(embs) * len(bench.all_sets()))
     sim_preds = {d.name: [predict_pairs(e, d, case) for e in embs] for d in bench.similarity}
     for d in bench.similarity:
         restrict = (np.logical_and.reduce([p.covered for p in sim_preds[d.name]])
@@ -195,6 +227,7 @@ def evaluate(sources: Sequence, datasets: Iterable[str] | None = None, *,
             results.embeddings[emb.name].setdefault("sts_token_coverage", {})[s.name] = (
                 pred.tokens_found / max(pred.tokens, 1))
             bar.update(1)
+    analogy_preds = _suite_scores(results, embs, bench, policy, analogy_vocab, analogy_methods, bar)
     bar.close()
     if len(embs) > 1 and paired_test != "none":
         bases = [baseline] if isinstance(baseline, (str, int)) else list(baseline)
@@ -202,8 +235,51 @@ def evaluate(sources: Sequence, datasets: Iterable[str] | None = None, *,
         for b in bases:
             base = _baseline_index(b, embs)
             results.tests += paired_tests(embs, base, bench, sim_preds, sts_preds, policy, skip=tested)
+            results.tests += _analogy_tests(embs, base, bench, analogy_preds, skip=tested)
             tested.add(base)
     return results
+
+
+def _suite_settings(bench: Benchmarks, restrict: int, methods: Sequence[str], case: str) -> dict:
+    """How analogies and categorization were scored, stored with the results."""
+    out: dict = {}
+    if bench.analogy:
+        out["analogy"] = {"restrict_vocab": restrict, "case_insensitive": True,
+                          "methods": list(methods), "3cosmul_epsilon": analogy_eval.EPSILON,
+                          "ci": "Wilson score interval", "paired_test": "McNemar exact"}
+    if bench.categorization:
+        out["categorization"] = {"clustering": "scipy Ward linkage on unit vectors, cut at the "
+                                               "number of gold classes", "case": case,
+                                 "missing_words": "skipped"}
+    return out
+
+
+def _suite_scores(results: Results, embs: list[Embeddings], bench: Benchmarks, policy: Policy,
+                  restrict: int, methods: Sequence[str], bar) -> dict:
+    """Score analogies and categorization into `results`; return the analogy predictions
+    {set name: [per embedding]} for paired tests."""
+    preds: dict[str, list] = {a.name: [] for a in bench.analogy}
+    for emb in embs:
+        vocab = analogy_eval.analogy_vocab(emb, restrict) if bench.analogy else None
+        for aset in bench.analogy:
+            pred = analogy_eval.predict_analogies(vocab, aset, tuple(methods))
+            preds[aset.name].append(pred)
+            results.scores += analogy_eval.evaluate_analogies(emb.name, aset, pred, policy.level)
+            bar.update(1)
+        for cset in bench.categorization:
+            results.scores.append(evaluate_categorization(emb, cset, policy.case)[0])
+            bar.update(1)
+    return preds
+
+
+def _analogy_tests(embs, base: int, bench: Benchmarks, preds: dict, skip: set[int]) -> list[PairedTest]:
+    tests = []
+    for j, emb in enumerate(embs):
+        if j != base and j not in skip:
+            for aset in bench.analogy:
+                tests += analogy_eval.mcnemar_tests(aset, embs[base].name, emb.name,
+                                                    preds[aset.name][base], preds[aset.name][j])
+    return tests
 
 
 def _baseline_index(baseline: str | int, embs: list[Embeddings]) -> int:

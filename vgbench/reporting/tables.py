@@ -333,14 +333,17 @@ def tests_table(results: Results) -> TestsTable | None:
                       "(Δ = B − A, × 100)", results,
                       ["Bootstrap tests: two-sided p from the bootstrap distribution recentred "
                        "at zero; CI: percentile bootstrap of Δ. Steiger: Steiger's (1980) Z for "
-                       "dependent correlations sharing the gold scores."])
+                       "dependent correlations sharing the gold scores. McNemar exact (analogies): "
+                       "two-sided binomial test on the questions only one embedding solved."])
 
 
 def all_tables(results: Results, sts_metric: str = "pearson",
                sts_aggregate: str = "mean") -> list[ScoreTable | TestsTable]:
     """The headline tables in report order (missing ones left out)."""
+    from vgbench.reporting.suite_tables import suite_tables
     tables = [intrinsic_table(results), simlex_table(results),
-              sts_table(results, sts_metric, sts_aggregate), tests_table(results)]
+              sts_table(results, sts_metric, sts_aggregate), *suite_tables(results),
+              tests_table(results)]
     return [t for t in tables if t is not None]
 
 
@@ -369,6 +372,8 @@ def markdown_report(results: Results, ci: bool = True) -> str:
             tables.append(sts_table(results, metric, agg))
     for metric in metrics:
         tables.append(sts_subsets_table(results, metric))
+    from vgbench.reporting.suite_tables import suite_tables
+    tables += suite_tables(results, full=True)
     tables.append(tests_table(results))
     body = [t.to_markdown(ci) for t in tables if t is not None]
     if ci and body and any(s.ci_low is not None for s in results.scores):
