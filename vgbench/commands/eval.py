@@ -41,6 +41,9 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help="your own categorization file (word<TAB>class per line); repeatable")
     p.add_argument("--analogy-vocab", type=int, default=300_000, metavar="N",
                    help="analogies search the first N words of each source (default 300000, as gensim)")
+    p.add_argument("--analogy-methods", default="3cosadd,3cosmul", metavar="LIST",
+                   help="analogy solvers: 3cosadd (headline), 3cosmul (Levy & Goldberg 2014); "
+                        "default both")
     p.add_argument("--case", choices=CASE_POLICIES, default="lower",
                    help="word lookup for word similarity and categorization (default: lower)")
     p.add_argument("--sts-case", choices=CASE_POLICIES, default="exact",
@@ -96,7 +99,9 @@ def run(args: argparse.Namespace) -> int:
                        progress=not args.quiet and sys.stderr.isatty(),
                        postprocess=args.postprocess, postprocess_rows=args.postprocess_rows,
                        analogy_files=args.analogy, categorization_files=args.categorization,
-                       analogy_vocab=args.analogy_vocab)
+                       analogy_vocab=args.analogy_vocab,
+                       analogy_methods=[m.strip().lower() for m in args.analogy_methods.split(",")
+                                        if m.strip()])
     print(console_table(results, sts_metric=args.metric, sts_aggregate=args.aggregate))
     if args.out:
         written = write_reports(results, args.out, charts=not args.no_charts,

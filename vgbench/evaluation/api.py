@@ -196,6 +196,10 @@ def evaluate(sources: Sequence, datasets: Iterable[str] | None = None, *,
         sources = [sources]
     if paired_test not in PAIRED_TESTS:
         raise ValueError(f"unknown paired test {paired_test!r}; expected one of {', '.join(PAIRED_TESTS)}")
+    bad = [m for m in analogy_methods if m not in analogy_eval.METHODS]
+    if bad or not analogy_methods:
+        raise ValueError(f"unknown analogy method(s) {', '.join(bad) or '(none given)'}; expected "
+                         f"some of {', '.join(analogy_eval.METHODS)}")
     policy = Policy(case, sts_case, oov, common_pairs, n_boot, seed, level, paired_test)
     bench = resolve_datasets(datasets, pair_files, sts_dirs, data_root, analogy_files,
                              categorization_files)
