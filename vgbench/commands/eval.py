@@ -18,7 +18,8 @@ SPEC_HELP = """source forms:
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser("eval", help="evaluate word vectors on word similarity, STS, analogies and categorization",
+    p = sub.add_parser("eval", help="evaluate word vectors on word similarity, STS, analogies "
+                                    "and categorization",
                        formatter_class=argparse.RawDescriptionHelpFormatter,
                        description="Evaluate one or more embeddings (files in any format, registry "
                                    "names such as glove-6b-50d, trained checkpoints) side by side.",
