@@ -441,6 +441,9 @@ def tests_table(results: Results) -> TestsTable | None:
     if "steiger" in methods:
         notes.append("Steiger: Steiger's (1980) Z for dependent correlations sharing the gold "
                      "scores.")
+    if "McNemar exact" in methods:
+        notes.append("McNemar exact (analogies): two-sided binomial test on the questions only one "
+                     "embedding solved.")
     return TestsTable("paired_tests", "Paired comparisons: does B beat A on the same pairs? "
                       "(Δ = B − A, × 100)", results, notes)
 
@@ -448,8 +451,10 @@ def tests_table(results: Results) -> TestsTable | None:
 def all_tables(results: Results, sts_metric: str = "pearson",
                sts_aggregate: str = "mean") -> list[ScoreTable | TestsTable]:
     """The headline tables in report order (missing ones left out)."""
+    from vgbench.reporting.suite_tables import suite_tables
     tables = [intrinsic_table(results), simlex_table(results),
-              sts_table(results, sts_metric, sts_aggregate), tests_table(results)]
+              sts_table(results, sts_metric, sts_aggregate), *suite_tables(results),
+              tests_table(results)]
     return [t for t in tables if t is not None]
 
 
@@ -479,6 +484,8 @@ def report_tables(results: Results) -> list[Any]:
             tables.append(sts_table(results, metric, agg))
     for metric in metrics:
         tables.append(sts_subsets_table(results, metric))
+    from vgbench.reporting.suite_tables import suite_tables
+    tables += suite_tables(results, full=True)
     tables.append(tests_table(results))
     return [t for t in tables if t is not None]
 
