@@ -67,6 +67,8 @@ def register(sub: argparse._SubParsersAction) -> None:
                         "(e.g. abtt:3); per source: 'SOURCE|STEPS'")
     p.add_argument("--postprocess-rows", type=int, default=100_000, metavar="N",
                    help="estimate post-processing statistics on the first N rows (default 100000)")
+    p.add_argument("--nonfinite", choices=("drop", "error"), default="drop",
+                   help="a vector row with nan/inf: drop that word and count it (default), or stop")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     p.set_defaults(func=run)
 
@@ -79,6 +81,9 @@ def run(args: argparse.Namespace) -> int:
         datasets = [] if (args.dataset or args.sts_dir) else ["all"]
     else:
         datasets = [d.strip() for d in args.datasets.split(",") if d.strip()]
+        if not datasets:
+            raise ValueError(f"--datasets {args.datasets!r} names no dataset; give names such as "
+                             f"MEN,SimLex-999,sts, or all")
     baseline = [int(b) if b.isdigit() else b for b in (args.baseline or ["0"])]
     results = evaluate(args.sources, datasets, pair_files=args.dataset, sts_dirs=args.sts_dir,
                        case=args.case, sts_case=args.sts_case, oov=args.oov,
@@ -86,8 +91,13 @@ def run(args: argparse.Namespace) -> int:
                        paired_test=args.paired_test, baseline=baseline, names=args.name,
                        fmt=args.fmt, download=args.download, data_root=args.data_root,
                        progress=not args.quiet and sys.stderr.isatty(),
-                       postprocess=args.postprocess, postprocess_rows=args.postprocess_rows)
+                       postprocess=args.postprocess, postprocess_rows=args.postprocess_rows,
+                       nonfinite=args.nonfinite)
     print(console_table(results, sts_metric=args.metric, sts_aggregate=args.aggregate))
+    for name, meta in results.embeddings.items():
+        if meta.get("nonfinite"):
+            print(f"note: {name}: dropped {meta['nonfinite']} word(s) whose vectors hold nan or inf "
+                  f"({'; '.join(meta.get('nonfinite_examples', [])[:3])}; --nonfinite error to stop instead)")
     if args.out:
         written = write_reports(results, args.out, charts=not args.no_charts,
                                 sts_metric=args.metric, sts_aggregate=args.aggregate)

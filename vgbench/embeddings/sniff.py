@@ -2,14 +2,20 @@
 from __future__ import annotations
 
 import bz2
+import contextlib
 import gzip
+import lzma
 import os
+import zlib
 from pathlib import Path
-from typing import BinaryIO
+from typing import BinaryIO, Iterator
 
 FORMATS = ("glove", "word2vec", "word2vec-binary", "npy", "gensim", "checkpoint")
 
 _GZIP, _BZ2, _ZIP, _NPY, _PICKLE = b"\x1f\x8b", b"BZh", b"PK\x03\x04", b"\x93NUMPY", b"\x80"
+BOM = b"\xef\xbb\xbf"
+# Names under which a pickle is taken to be a gensim KeyedVectors file without --format gensim.
+GENSIM_SUFFIXES = (".kv", ".model")
 
 
 def open_binary(path: str | os.PathLike) -> BinaryIO:
@@ -21,6 +27,21 @@ def open_binary(path: str | os.PathLike) -> BinaryIO:
     if magic == _BZ2:
         return bz2.open(path, "rb")
     return open(path, "rb", buffering=1 << 20)
+
+
+@contextlib.contextmanager
+def compressed_errors(path: str | os.PathLike) -> Iterator[None]:
+    """Turn the errors of a truncated or corrupt .gz/.bz2 stream into one line naming the file."""
+    try:
+        yield
+    except (EOFError, zlib.error, gzip.BadGzipFile, lzma.LZMAError) as exc:
+        raise ValueError(f"{path}: compressed data is truncated or corrupt ({exc}); check the "
+                         f"file with gzip -t / bzip2 -t, or download it again") from None
+    except OSError as exc:
+        if exc.errno is None:  # bz2 reports a bad stream as a bare OSError
+            raise ValueError(f"{path}: compressed data is corrupt ({exc}); check the file with "
+                             f"bzip2 -t / gzip -t, or download it again") from None
+        raise
 
 
 def sniff_format(path: str | os.PathLike) -> str:
@@ -37,9 +58,16 @@ def sniff_format(path: str | os.PathLike) -> str:
     if magic.startswith(_ZIP):
         return "checkpoint"  # torch.save writes a zip archive
     if magic.startswith(_PICKLE):
-        return "gensim"  # KeyedVectors.save pickles the object
-    with open_binary(path) as fh:
+        # KeyedVectors.save pickles the object, and unpickling runs whatever code the file names:
+        # only a file the user calls a gensim model is ever unpickled.
+        if path.suffix.lower() in GENSIM_SUFFIXES:
+            return "gensim"
+        raise ValueError(f"{path}: looks like a Python pickle; vgbench unpickles only files named "
+                         f"as gensim models (a .kv/.model name, or --format gensim), because "
+                         f"unpickling a file can run code it contains")
+    with compressed_errors(path), open_binary(path) as fh:
         head = fh.read(1 << 16)
+    head = head[len(BOM):] if head.startswith(BOM) else head
     if not head:
         raise ValueError(f"{path}: line 1: empty file, expected word vectors")
     first, _, rest = head.partition(b"\n")

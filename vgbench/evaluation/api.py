@@ -25,7 +25,8 @@ from vgbench.embeddings.spec import SourceSpec, head_rows_needed, parse_spec
 from vgbench.embeddings.spec import resolve as resolve_spec
 from vgbench.evaluation import statistics
 from vgbench.evaluation.results import PairedTest, Results, Score
-from vgbench.evaluation.similarity import evaluate_pairs, predict_pairs, scored_values
+from vgbench.evaluation.similarity import (evaluate_pairs, no_correlation_reason, predict_pairs,
+                                           scored_values)
 from vgbench.evaluation.sts import evaluate_sts, predict_sts
 
 log = logging.getLogger(__name__)
@@ -108,7 +109,8 @@ def _source_label(label: str, taken: set[str]) -> str:
 
 def load_sources(sources: Sequence, words: set[str] | None, names: Sequence[str] | None = None,
                  fmt: str | None = None, download: bool = False, progress: bool = False,
-                 postprocess: str | None = None, postprocess_rows: int = DEFAULT_FIT_ROWS) -> list[Embeddings]:
+                 postprocess: str | None = None, postprocess_rows: int = DEFAULT_FIT_ROWS,
+                 nonfinite: str = "drop") -> list[Embeddings]:
     """Resolve each source (spec string or Embeddings), post-process it, and give it a unique label.
 
     Only rows a benchmark word can resolve to under any case policy are loaded (plus the first
@@ -130,7 +132,8 @@ def load_sources(sources: Sequence, words: set[str] | None, names: Sequence[str]
         if target not in cache:
             # keep every row a benchmark word can resolve to under any case policy
             cache[target] = load_embeddings(target, words=words, case="exact-then-lower", fmt=fmt,
-                                            download=download, progress=progress, head_rows=heads[target])
+                                            download=download, progress=progress, head_rows=heads[target],
+                                            nonfinite=nonfinite)
         return cache[target]
 
     loaded, taken = [], set()
@@ -153,7 +156,8 @@ def evaluate(sources: Sequence, datasets: Iterable[str] | None = None, *,
              n_boot: int = 1000, seed: int = 0, level: float = 0.95, paired_test: str = "bootstrap",
              baseline: str | int | Sequence[str | int] = 0, names: Sequence[str] | None = None, fmt: str | None = None,
              download: bool = False, data_root=None, progress: bool = False,
-             postprocess: str | None = None, postprocess_rows: int = DEFAULT_FIT_ROWS) -> Results:
+             postprocess: str | None = None, postprocess_rows: int = DEFAULT_FIT_ROWS,
+             nonfinite: str = "drop") -> Results:
     """Evaluate embeddings (paths, registry names or Embeddings) on the chosen benchmarks.
 
     Defaults follow the paper: all six word-similarity sets and STS12-16; lower-case lookup and
@@ -161,6 +165,8 @@ def evaluate(sources: Sequence, datasets: Iterable[str] | None = None, *,
     embedding on the pairs all of them cover. With two or more embeddings, each is tested
     against `baseline` (index or name, or a list of them) with `paired_test`. `postprocess` ("center,abtt:3,...")
     applies to every source that has no "|STEPS" of its own; see vgbench.embeddings.spec.
+    `nonfinite`: a vector row holding nan/inf is dropped and counted ("drop", listed under the
+    embedding's `nonfinite` / `nonfinite_examples`), or stops the evaluation ("error").
     """
     if isinstance(sources, (str, os.PathLike, Embeddings)):
         sources = [sources]
@@ -168,8 +174,11 @@ def evaluate(sources: Sequence, datasets: Iterable[str] | None = None, *,
         raise ValueError(f"unknown paired test {paired_test!r}; expected one of {', '.join(PAIRED_TESTS)}")
     policy = Policy(case, sts_case, oov, common_pairs, n_boot, seed, level, paired_test)
     bench = resolve_datasets(datasets, pair_files, sts_dirs, data_root)
+    if not bench.similarity and not bench.sts:
+        raise ValueError("no dataset to evaluate on: name some (e.g. MEN,SimLex-999,sts or all), "
+                         "or give a word-pair file / STS folder")
     embs = load_sources(sources, bench.vocabulary(), names, fmt, download, progress,
-                        postprocess, postprocess_rows)
+                        postprocess, postprocess_rows, nonfinite)
     results = Results(settings={"policy": policy.as_dict(),
                                 "datasets": [d.name for d in bench.similarity] + [s.name for s in bench.sts],
                                 "citations": {d.name: d.citation for d in bench.similarity + bench.sts
@@ -232,15 +241,28 @@ def paired_tests(embs, base: int, bench: Benchmarks, sim_preds, sts_preds, polic
             sections = d.sections or {"All": np.ones(len(d), bool)}
             for section, members in sections.items():
                 use = ua & ub & members
-                if use.sum() < 3:
+                if (no_correlation_reason(d.gold[use], va[use], int(use.sum()), int(use.sum()))
+                        or no_correlation_reason(d.gold[use], vb[use], int(use.sum()), int(use.sum()))):
                     continue
                 tests.append(_test(d.name, section, "spearman", a_name, emb.name, d.gold[use],
                                    va[use], vb[use], None, policy))
         for s in bench.sts:
             pa, pb = sts_preds[s.name][base], sts_preds[s.name][j]
+            if not _every_subset_correlates(pa, pb):
+                continue
             tests.append(_test(s.name, "mean", "pearson", a_name, emb.name, pa.gold, pa.cosine,
                                pb.cosine, pa.groups, policy))
     return tests
+
+
+def _every_subset_correlates(pa, pb) -> bool:
+    """A paired test of an STS year needs a defined correlation in each subset for both sides."""
+    for g in np.unique(pa.groups):
+        m = pa.groups == g
+        if (no_correlation_reason(pa.gold[m], pa.cosine[m], int(m.sum()), int(m.sum()))
+                or no_correlation_reason(pb.gold[m], pb.cosine[m], int(m.sum()), int(m.sum()))):
+            return False
+    return True
 
 
 def _test(dataset, section, metric, a, b, gold, pred_a, pred_b, groups, policy: Policy) -> PairedTest:

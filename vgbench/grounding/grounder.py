@@ -24,6 +24,7 @@ import numpy as np
 import torch
 
 from vgbench.atomic import atomic_path
+from vgbench.grounding.checkpoint import load_state
 from vgbench.embeddings.core import Embeddings
 
 log = logging.getLogger(__name__)
@@ -117,11 +118,7 @@ class Grounder:
     def load(cls, path: str | os.PathLike, te: str | None = None) -> "Grounder":
         """A grounder file, or a training checkpoint (its M at that point of training)."""
         path = Path(path)
-        try:
-            state = torch.load(path, map_location="cpu", weights_only=False)
-        except Exception as exc:
-            raise ValueError(f"{path}: not a readable grounder or checkpoint "
-                             f"({type(exc).__name__}: {exc})") from None
+        state = load_state(path, "vgbench grounder or checkpoint")
         fmt = state.get("format") if isinstance(state, dict) else None
         if fmt == GROUNDER_FORMAT:
             g = cls(state["M"].numpy(), state["te"], list(state["words"]),

@@ -32,6 +32,7 @@ import numpy as np
 import torch
 
 from vgbench.atomic import atomic_path, write_text_atomic
+from vgbench.grounding.checkpoint import load_state
 from vgbench.grounding.config import Config, config_from_dict, dumps_toml
 from vgbench.grounding.model import VGEModel, init_textual_rows, singular_values
 
@@ -404,10 +405,7 @@ def train(cfg: Config, resume: bool = False, **kwargs) -> dict[str, Any]:
 
 def load_checkpoint(path: str | Path) -> dict[str, Any]:
     path = Path(path)
-    try:
-        state = torch.load(path, map_location="cpu", weights_only=False)
-    except Exception as exc:  # torch raises several types for a bad file
-        raise ValueError(f"{path}: not a readable checkpoint ({type(exc).__name__}: {exc})") from None
+    state = load_state(path, "vgbench training checkpoint")
     if not isinstance(state, dict) or state.get("format") != CHECKPOINT_FORMAT:
         raise ValueError(f"{path}: not a vgbench training checkpoint")
     return state
