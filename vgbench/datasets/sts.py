@@ -5,11 +5,14 @@ Sentences are split on whitespace, as SentEval does with its Moses-tokenized, lo
 """
 from __future__ import annotations
 
+import math
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
+
+from vgbench.datasets.word_pairs import read_text_lines
 
 
 @dataclass
@@ -45,8 +48,8 @@ class STSSet:
 def read_sts_subset(directory: Path, subset: str, lower: bool = False) -> STSSubset:
     inp = directory / f"STS.input.{subset}.txt"
     gs = directory / f"STS.gs.{subset}.txt"
-    pairs = inp.read_text(encoding="utf-8").splitlines()
-    golds = gs.read_text(encoding="utf-8").splitlines()
+    pairs = read_text_lines(inp)
+    golds = read_text_lines(gs)
     if len(pairs) != len(golds):
         raise ValueError(f"{gs}: line {min(len(pairs), len(golds)) + 1}: {len(golds)} gold lines for "
                          f"{len(pairs)} sentence pairs in {inp.name}; expected one per pair")
@@ -59,9 +62,12 @@ def read_sts_subset(directory: Path, subset: str, lower: bool = False) -> STSSub
         if len(fields) < 2:
             raise ValueError(f"{inp}: line {i}: expected two tab-separated sentences")
         try:
-            gold.append(float(score))
+            value = float(score)
         except ValueError:
             raise ValueError(f"{gs}: line {i}: gold score {score!r} is not a number") from None
+        if not math.isfinite(value):
+            raise ValueError(f"{gs}: line {i}: gold score {score!r} is not a finite number")
+        gold.append(value)
         a, b = fields[0], fields[1]
         if lower:
             a, b = a.lower(), b.lower()

@@ -16,7 +16,7 @@ import pandas as pd
 from vgbench.atomic import write_text_atomic
 
 SCORE_COLUMNS = ["embedding", "task", "dataset", "section", "metric", "value",
-                 "ci_low", "ci_high", "n_used", "n_total", "note"]
+                 "ci_low", "ci_high", "n_used", "n_total"]
 TEST_COLUMNS = ["dataset", "section", "metric", "embedding_a", "embedding_b", "value_a",
                 "value_b", "delta", "ci_low", "ci_high", "p_value", "method", "n"]
 
