@@ -96,7 +96,7 @@ def run(args: argparse.Namespace) -> int:
     print(console_table(results, sts_metric=args.metric, sts_aggregate=args.aggregate))
     for name, meta in results.embeddings.items():
         if meta.get("nonfinite"):
-            print(f"note: {name}: dropped {meta['nonfinite']} word(s) whose vectors hold nan or inf "
+            print(f"note: {meta.get('source', name)}: dropped {meta['nonfinite']} word(s) whose vectors hold nan or inf "
                   f"({'; '.join(meta.get('nonfinite_examples', [])[:3])}; --nonfinite error to stop instead)")
     if args.out:
         written = write_reports(results, args.out, charts=not args.no_charts,

@@ -46,3 +46,19 @@ def load_state(path: str | os.PathLike, what: str = "vgbench checkpoint") -> Any
             reason = ("it holds Python objects beyond tensors and plain values, which vgbench never "
                       "unpickles")
         raise ValueError(f"{path}: not a readable {what} ({reason})") from None
+
+
+def save_state(state: Any, path: str | os.PathLike) -> Path:
+    """Write a .pt file atomically; a failed write (a full disk) keeps the previous file and is an
+    OSError naming the file."""
+    from vgbench.atomic import atomic_path
+    path = Path(path)
+    try:
+        with atomic_path(path) as tmp:
+            torch.save(state, tmp)
+    except (OSError, RuntimeError) as exc:  # torch reports a failed write as RuntimeError
+        reason = " ".join(str(exc).split())[:200]
+        raise OSError(getattr(exc, "errno", None),
+                      f"could not write it ({reason}); check the free disk space. The previous "
+                      f"{path.name}, if any, is kept", str(path)) from exc
+    return path

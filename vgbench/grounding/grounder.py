@@ -23,8 +23,7 @@ from typing import Any, Iterable
 import numpy as np
 import torch
 
-from vgbench.atomic import atomic_path
-from vgbench.grounding.checkpoint import load_state
+from vgbench.grounding.checkpoint import load_state, save_state
 from vgbench.embeddings.core import Embeddings
 
 log = logging.getLogger(__name__)
@@ -93,6 +92,10 @@ class Grounder:
                chunk: int = DEFAULT_CHUNK, progress: bool = True) -> Path:
         """Ground every word of `emb` and write it chunk by chunk (atomic; flat memory)."""
         from vgbench.embeddings.writers import EmbeddingWriter
+        bad = np.flatnonzero(~np.isfinite(emb.vectors).all(axis=1))
+        if len(bad):
+            raise ValueError(f"{emb.name}: word {emb.words[bad[0]]!r} (and {len(bad) - 1} more) has "
+                             f"non-finite values; drop such rows before grounding")
         with EmbeddingWriter(path, len(emb), self.out_dim, fmt) as writer:
             for start, stop in _chunks(len(emb), chunk, progress, f"grounding -> {Path(path).name}"):
                 writer.write(emb.words[start:stop], self.ground(emb.vectors[start:stop],
@@ -110,9 +113,7 @@ class Grounder:
                  "te": self.te, "words": list(self.words),
                  "finetuned": None if self.finetuned is None else torch.from_numpy(self.finetuned),
                  "textual": self.textual, "meta": _plain(self.meta)}
-        with atomic_path(path) as tmp:
-            torch.save(state, tmp)
-        return Path(path)
+        return save_state(state, path)
 
     @classmethod
     def load(cls, path: str | os.PathLike, te: str | None = None) -> "Grounder":
