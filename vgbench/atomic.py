@@ -153,6 +153,7 @@ def _commit(stage: Path, path: Path) -> None:
         shutil.rmtree(old, ignore_errors=True)
         return
     produced = _files(stage) - {MANIFEST}
+    remove_stale_temps(path)
     for name in sorted(produced):
         target = path / name
         target.parent.mkdir(parents=True, exist_ok=True)
