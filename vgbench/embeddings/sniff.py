@@ -10,6 +10,8 @@ import zlib
 from pathlib import Path
 from typing import BinaryIO, Iterator
 
+import numpy as np
+
 FORMATS = ("glove", "word2vec", "word2vec-binary", "npy", "gensim", "checkpoint")
 
 _GZIP, _BZ2, _ZIP, _NPY, _PICKLE = b"\x1f\x8b", b"BZh", b"PK\x03\x04", b"\x93NUMPY", b"\x80"
@@ -74,17 +76,56 @@ def sniff_format(path: str | os.PathLike) -> str:
     fields = first.split()
     if len(fields) == 2 and all(f.isdigit() for f in fields):
         # word2vec header "count dim": text rows follow if the next bytes decode as text rows.
-        dim = int(fields[1])
+        count, dim = int(fields[0]), int(fields[1])
+        if _text_row(rest, dim):
+            return "word2vec"
+        if _binary_rows(rest, count, dim):
+            return "word2vec-binary"
         if _mostly_text(rest[: 4 * dim + 64]):
             return "word2vec"
         return "word2vec-binary"
     return "glove"
 
 
+def _text_row(rest: bytes, dim: int) -> bool:
+    """True when the first row after the header is a whole text row: a word and `dim` numbers."""
+    line, newline, _ = rest.partition(b"\n")
+    if not newline or dim < 1:
+        return False
+    parts = line.rstrip().rsplit(None, dim)
+    if len(parts) != dim + 1:
+        return False
+    try:
+        [float(v) for v in parts[1:]]
+    except ValueError:
+        return False
+    return True
+
+
+def _binary_rows(rest: bytes, count: int, dim: int) -> bool:
+    """True when the bytes after the header read as whole binary rows ('word ' + dim float32,
+    an optional newline before each word) up to the declared count or the end of the sample."""
+    pos, rows, size = 0, 0, 4 * dim
+    while rows < count:
+        sp = rest.find(b" ", pos)
+        if sp < 0:
+            break
+        word = rest[pos:sp].lstrip(b"\n")
+        if not word or b"\n" in word or len(word) > 1000 or sp + 1 + size > len(rest):
+            break
+        if rows == 0 and not np.isfinite(np.frombuffer(rest[sp + 1:sp + 1 + size], "<f4")).all():
+            return False
+        pos, rows = sp + 1 + size, rows + 1
+    return rows >= 1 and (rows == count or len(rest) - pos < size + 1000)
+
+
 def _mostly_text(data: bytes) -> bool:
-    """True when bytes look like a text row (numbers, spaces, letters), not packed floats."""
+    """True when bytes look like text rows (valid UTF-8, few control characters), not packed floats."""
     if not data:
         return True
-    printable = sum(32 <= b < 127 or b in (9, 10, 13) or b >= 0xC2 for b in data)
-    return printable / len(data) > 0.95 and b"\x00" not in data
+    if b"\x00" in data:
+        return False
+    text = data.decode("utf-8", errors="replace")
+    bad = sum(ch == "\ufffd" or (ord(ch) < 32 and ch not in "\t\n\r") for ch in text)
+    return bad <= max(1, 0.05 * len(text))
 

@@ -147,6 +147,8 @@ def _fast_block(block: bytes, dim: int) -> tuple[list[str], np.ndarray] | None:
     Words are read as latin-1 (byte-preserving) and decoded as UTF-8 later, so decode errors
     can be counted. A trailing separator on every row (fastText .vec) gives one empty column.
     """
+    if b"\t" in block:
+        return None  # tabs between fields: the careful parser splits on any run of blanks
     try:
         frame = pd.read_csv(io.BytesIO(block), sep=" ", header=None, quoting=3, na_filter=False,
                             engine="c", encoding="latin-1", dtype={0: object},

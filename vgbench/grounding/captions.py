@@ -86,7 +86,11 @@ def read_captions(path: str | os.PathLike, fmt: str | None = None) -> CaptionFil
                "tsv": _read_tsv}
     if fmt not in readers:
         raise ValueError(f"unknown caption format {fmt!r}; expected one of {', '.join(FORMATS)}")
-    captions, problems = readers[fmt](path)
+    try:
+        captions, problems = readers[fmt](path)
+    except UnicodeDecodeError as exc:
+        line = path.read_bytes()[:exc.start].count(b"\n") + 1
+        raise ValueError(f"{path}: line {line}: not valid UTF-8 text") from None
     return CaptionFile(path, fmt, captions, problems)
 
 
@@ -150,6 +154,8 @@ def _read_csv(path: Path):
         header = next(reader)
     except StopIteration:
         return captions, problems
+    except csv.Error as exc:
+        raise ValueError(f"{path}: line 1: unreadable CSV header ({exc})") from None
     cols = [h.strip().lower() for h in header]
     if "image" not in cols or "caption" not in cols:
         raise ValueError(f"{path}: line 1: expected a header with 'image' and 'caption' columns, "
