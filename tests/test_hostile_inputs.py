@@ -338,3 +338,16 @@ def test_featurize_lists_a_dangling_symlink(tmp_path):
     (tmp_path / "imgs" / "a.jpg").write_bytes(b"x")
     (tmp_path / "imgs" / "gone.jpg").symlink_to(tmp_path / "nowhere.jpg")
     assert [n for n, _ in collect_images([tmp_path / "imgs"])] == ["a.jpg", "gone.jpg"]
+
+
+def test_featurize_run_lists_the_dangling_symlink_as_skipped(tmp_path):
+    from PIL import Image
+    sys.path.insert(0, os.path.dirname(__file__))
+    from test_featurize import MeanColour
+    from vgbench.grounding.featurize import featurize
+    images = tmp_path / "imgs"
+    images.mkdir()
+    Image.new("RGB", (8, 8), (10, 20, 30)).save(images / "a.png")
+    (images / "gone.jpg").symlink_to(tmp_path / "nowhere.jpg")
+    res = featurize([images], tmp_path / "out", MeanColour(), chunk_size=4, workers=0, progress=False)
+    assert [s.image for s in res.skipped] == ["gone.jpg"] and len(res.store) == 1

@@ -92,7 +92,7 @@ def drop_nonfinite(words: list[str], vectors: np.ndarray, places: Callable[[int]
     stats.nonfinite += len(bad)
     for i in bad[:max(0, 5 - len(stats.nonfinite_examples))]:
         stats.nonfinite_examples.append(f"{places(int(i))}: {words[int(i)]}")
-    log.warning("%s: %s: word %r has a non-finite value; dropped", path, places(int(bad[0])), words[int(bad[0])])
+    log.info("%s: %s: word %r has a non-finite value; dropped", path, places(int(bad[0])), words[int(bad[0])])
     return [words[i] for i in np.flatnonzero(finite)], vectors[finite]
 
 
