@@ -149,3 +149,19 @@ def test_training_run_cleans_litter_and_an_unfinished_run(tmp_path):
     assert not any(p.exists() for p in stale) and not (run_dir / "grounders" / "epoch_007.pt").exists()
     assert [json.loads(r)["epoch"] for r in (run_dir / "log.jsonl").read_text().splitlines()] == [1]
     assert not [p for p in run_dir.rglob("*") if p.name.endswith(".tmp")]
+
+
+def test_two_writers_sharing_a_folder_remove_only_their_own_files(tmp_path):
+    out = tmp_path / "out"
+    with atomic_output_dir(out) as stage:
+        (stage / "a.csv").write_text("1")
+        (stage / "a.png").write_text("1")
+    with atomic_output_dir(out, owner="spectrum") as stage:
+        (stage / "spectrum.csv").write_text("1")
+    with atomic_output_dir(out) as stage:
+        (stage / "a.csv").write_text("2")
+    with atomic_output_dir(out, owner="spectrum") as stage:
+        (stage / "spectrum.csv").write_text("2")
+    names = sorted(p.name for p in out.iterdir())
+    assert names == [".vgbench-files", ".vgbench-files-spectrum", "a.csv", "spectrum.csv"]
+    assert (out / "a.csv").read_text() == "2" and (out / "spectrum.csv").read_text() == "2"

@@ -96,15 +96,20 @@ def _files(folder: Path) -> set[str]:
             if p.is_file() or p.is_symlink()}
 
 
-def _manifest(folder: Path) -> set[str]:
+def manifest_name(owner: str | None = None) -> str:
+    """The file listing what one writer put into a folder (several writers may share a folder)."""
+    return MANIFEST if not owner else f"{MANIFEST}-{owner}"
+
+
+def _manifest(folder: Path, name: str) -> set[str]:
     try:
-        return set(filter(None, (folder / MANIFEST).read_text(encoding="utf-8").splitlines()))
+        return set(filter(None, (folder / name).read_text(encoding="utf-8").splitlines()))
     except (FileNotFoundError, NotADirectoryError, UnicodeDecodeError):
         return set()
 
 
 @contextlib.contextmanager
-def atomic_output_dir(path: str | os.PathLike) -> Iterator[Path]:
+def atomic_output_dir(path: str | os.PathLike, owner: str | None = None) -> Iterator[Path]:
     """Yield an empty staging folder beside `path`; on success `path` holds exactly what was
     written there (plus files vgbench did not write, which are never touched).
 
@@ -113,7 +118,8 @@ def atomic_output_dir(path: str | os.PathLike) -> Iterator[Path]:
     user's notes, a pipeline's README) gets the new files moved in one by one, and the previous
     run's files that this run does not produce are removed. On any exception, including a full
     disk while writing, `path` is left as it was and the staging folder is removed; a staging
-    folder left by a killed run is removed by the next run.
+    folder left by a killed run is removed by the next run. `owner` names the writer when
+    several write into one folder: each removes only its own earlier files.
     """
     path = Path(path)
     if path.exists() and not path.is_dir():
@@ -125,21 +131,22 @@ def atomic_output_dir(path: str | os.PathLike) -> Iterator[Path]:
     stage = Path(tempfile.mkdtemp(dir=parent, prefix=f".{path.name}.{os.getpid()}-", suffix=".tmp"))
     try:
         yield stage
-        produced = _files(stage) - {MANIFEST}
-        (stage / MANIFEST).write_text("".join(f"{n}\n" for n in sorted(produced)), encoding="utf-8")
+        listing = manifest_name(owner)
+        produced = _files(stage) - {listing}
+        (stage / listing).write_text("".join(f"{n}\n" for n in sorted(produced)), encoding="utf-8")
         os.chmod(stage, 0o777 & ~_umask())
-        _commit(stage, path)
+        _commit(stage, path, listing)
     finally:
         if stage.exists():
             shutil.rmtree(stage, ignore_errors=True)
 
 
-def _commit(stage: Path, path: Path) -> None:
+def _commit(stage: Path, path: Path, listing: str) -> None:
     if not path.exists():
         os.rename(stage, path)
         return
-    previous = _manifest(path)
-    foreign = _files(path) - previous - {MANIFEST}
+    previous = _manifest(path, listing)
+    foreign = _files(path) - previous - {listing}
     if not foreign:
         old = Path(tempfile.mkdtemp(dir=path.parent, prefix=f".{path.name}.{os.getpid()}-",
                                     suffix=".old"))
@@ -152,7 +159,7 @@ def _commit(stage: Path, path: Path) -> None:
             raise
         shutil.rmtree(old, ignore_errors=True)
         return
-    produced = _files(stage) - {MANIFEST}
+    produced = _files(stage) - {listing}
     remove_stale_temps(path)
     for name in sorted(produced):
         target = path / name
@@ -161,4 +168,4 @@ def _commit(stage: Path, path: Path) -> None:
     for name in sorted(previous - produced):
         with contextlib.suppress(FileNotFoundError):
             (path / name).unlink()
-    os.replace(stage / MANIFEST, path / MANIFEST)
+    os.replace(stage / listing, path / listing)

@@ -60,6 +60,8 @@ def describe_error(exc: BaseException, args: argparse.Namespace) -> tuple[int, s
         return EXIT_SYSTEM, ("out of memory; evaluate fewer sources at once, or choose fewer datasets "
                              "so that fewer words are kept")
     if isinstance(exc, OSError):
+        if exc.errno is None and exc.filename is None and str(exc):
+            return EXIT_SYSTEM, _one_line(str(exc))  # a library message that names its file
         where = exc.filename or ", ".join(_input_paths(args)) or "a file"
         what = exc.strerror or _one_line(str(exc)) or type(exc).__name__
         if exc.errno in _DISK_FULL:
@@ -68,6 +70,8 @@ def describe_error(exc: BaseException, args: argparse.Namespace) -> tuple[int, s
             hint = "check the permissions, or write elsewhere"
         elif isinstance(exc, FileNotFoundError):
             hint = "check the path"
+        elif isinstance(exc, (NotADirectoryError, IsADirectoryError, FileExistsError)):
+            hint = "choose another path"
         else:
             hint = "check the file and the disk"
         return EXIT_SYSTEM, f"{where}: {what}; {hint}"

@@ -37,12 +37,15 @@ def load_state(path: str | os.PathLike, what: str = "vgbench checkpoint") -> Any
     path = Path(path)
     if not path.is_file():
         raise ValueError(f"{path}: no such file, expected a {what}")
+    with open(path, "rb") as fh:
+        if fh.read(4) != b"PK\x03\x04":  # torch.save writes a zip archive
+            raise ValueError(f"{path}: not a torch file, expected a {what} (.pt)")
     try:
         with torch.serialization.safe_globals(SAFE_GLOBALS):
             return torch.load(path, map_location="cpu", weights_only=True)
     except Exception as exc:  # noqa: BLE001 - torch raises many types for a bad or hostile file
         reason = str(exc).strip().splitlines()[0][:200] if str(exc).strip() else type(exc).__name__
-        if "weights_only" in str(exc) or "Unsupported global" in str(exc):
+        if "Unsupported global" in str(exc) or "Unsupported operand" in str(exc):
             reason = ("it holds Python objects beyond tensors and plain values, which vgbench never "
                       "unpickles")
         raise ValueError(f"{path}: not a readable {what} ({reason})") from None
