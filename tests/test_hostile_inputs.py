@@ -351,3 +351,14 @@ def test_featurize_run_lists_the_dangling_symlink_as_skipped(tmp_path):
     (images / "gone.jpg").symlink_to(tmp_path / "nowhere.jpg")
     res = featurize([images], tmp_path / "out", MeanColour(), chunk_size=4, workers=0, progress=False)
     assert [s.image for s in res.skipped] == ["gone.jpg"] and len(res.store) == 1
+
+
+def test_in_memory_embeddings_follow_the_same_nonfinite_policy(tmp_path):
+    from vgbench.embeddings.core import Embeddings
+    bad = vectors()
+    bad[0, 0] = np.nan
+    pairs = write_pairs(tmp_path / "p.tsv", PAIRS)
+    res = evaluate([Embeddings(WORDS, bad, "mem")], [], pair_files=[pairs], n_boot=0)
+    assert res.embeddings["mem"]["nonfinite_examples"] == ["row 1: cat"] and res.scores[0].n_used == 5
+    with pytest.raises(ValueError, match="row 1: word 'cat'"):
+        evaluate([Embeddings(WORDS, bad, "mem")], [], pair_files=[pairs], n_boot=0, nonfinite="error")

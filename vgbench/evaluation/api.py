@@ -139,6 +139,7 @@ def load_sources(sources: Sequence, words: set[str] | None, names: Sequence[str]
     loaded, taken = [], set()
     for i, source in enumerate(sources):
         if isinstance(source, Embeddings):
+            source = _finite_rows(source, nonfinite)
             emb = (apply_steps(source, parse_steps(post, postprocess_rows)) if post
                    else Embeddings(source.words, source.vectors, source.name, dict(source.meta)))
         else:
@@ -148,6 +149,18 @@ def load_sources(sources: Sequence, words: set[str] | None, names: Sequence[str]
         emb.name = label
         loaded.append(emb)
     return loaded
+
+
+def _finite_rows(emb: Embeddings, policy: str) -> Embeddings:
+    """An in-memory source under the same non-finite policy as a file (rows named by index)."""
+    from vgbench.embeddings.text_reader import LoadStats, drop_nonfinite
+    if np.isfinite(emb.vectors).all():
+        return emb
+    stats = LoadStats()
+    words, vecs = drop_nonfinite(list(emb.words), emb.vectors, lambda i: f"row {i + 1}", stats,
+                                 policy, emb.name)
+    return Embeddings(words, vecs, emb.name, {**emb.meta, "nonfinite": stats.nonfinite,
+                                               "nonfinite_examples": stats.nonfinite_examples})
 
 
 def evaluate(sources: Sequence, datasets: Iterable[str] | None = None, *,
