@@ -23,8 +23,8 @@ from typing import Any, Iterable
 import numpy as np
 import torch
 
-from vgbench.grounding.checkpoint import load_state, save_state
 from vgbench.embeddings.core import Embeddings
+from vgbench.grounding.checkpoint import load_state, save_state
 
 log = logging.getLogger(__name__)
 
