@@ -164,3 +164,19 @@ def test_two_writers_sharing_a_folder_remove_only_their_own_files(tmp_path):
     names = sorted(p.name for p in out.iterdir())
     assert names == [".vgbench-files", ".vgbench-files-spectrum", "a.csv", "spectrum.csv"]
     assert (out / "a.csv").read_text() == "2" and (out / "spectrum.csv").read_text() == "2"
+
+
+def test_working_directory_and_symlinked_folders_are_updated_in_place(tmp_path, monkeypatch):
+    real = tmp_path / "real"
+    link = tmp_path / "link"
+    for folder in (real, link):
+        with atomic_output_dir(real if folder is real else link) as stage:
+            (stage / "a.txt").write_text("1")
+        if folder is real:
+            link.symlink_to(real, target_is_directory=True)
+    assert link.is_symlink() and (real / "a.txt").read_text() == "1"
+    monkeypatch.chdir(real)
+    with atomic_output_dir(".") as stage:
+        (stage / "b.txt").write_text("2")
+    assert Path.cwd() == real.resolve() and sorted(p.name for p in real.iterdir()) == [MANIFEST, "b.txt"]
+    assert not litter(tmp_path)

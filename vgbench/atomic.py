@@ -122,6 +122,8 @@ def atomic_output_dir(path: str | os.PathLike, owner: str | None = None) -> Iter
     several write into one folder: each removes only its own earlier files.
     """
     path = Path(path)
+    if path.name in ("", ".", ".."):
+        path = path.resolve()
     if path.exists() and not path.is_dir():
         raise NotADirectoryError(errno.ENOTDIR, "exists and is not a folder; the output needs a folder",
                                  str(path))
@@ -141,13 +143,21 @@ def atomic_output_dir(path: str | os.PathLike, owner: str | None = None) -> Iter
             shutil.rmtree(stage, ignore_errors=True)
 
 
+def _swappable(path: Path) -> bool:
+    """A folder may be renamed away unless it is a symlink or holds the working directory."""
+    if path.is_symlink():
+        return False
+    here, target = Path.cwd().resolve(), path.resolve()
+    return target != here and target not in here.parents
+
+
 def _commit(stage: Path, path: Path, listing: str) -> None:
     if not path.exists():
         os.rename(stage, path)
         return
     previous = _manifest(path, listing)
     foreign = _files(path) - previous - {listing}
-    if not foreign:
+    if not foreign and _swappable(path):
         old = Path(tempfile.mkdtemp(dir=path.parent, prefix=f".{path.name}.{os.getpid()}-",
                                     suffix=".old"))
         os.rmdir(old)
