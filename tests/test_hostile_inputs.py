@@ -329,6 +329,9 @@ def test_empty_dataset_list_is_an_error(tmp_path, capsys):
         assert "names no dataset" in one_line_error(capsys)
     with pytest.raises(ValueError, match="no dataset to evaluate"):
         evaluate([str(path)], [])
+    pairs = write_pairs(tmp_path / "p.tsv", PAIRS)
+    assert main(["eval", str(path), "--dataset", str(pairs), "--bootstrap", "-1", "--quiet"]) == EXIT_INPUT
+    assert "--bootstrap" in one_line_error(capsys)
 
 
 # ------------------------------------------------------------------------ featurize

@@ -185,6 +185,8 @@ def evaluate(sources: Sequence, datasets: Iterable[str] | None = None, *,
         sources = [sources]
     if paired_test not in PAIRED_TESTS:
         raise ValueError(f"unknown paired test {paired_test!r}; expected one of {', '.join(PAIRED_TESTS)}")
+    if n_boot < 0:
+        raise ValueError(f"n_boot (--bootstrap) must be 0 (no CIs) or more, got {n_boot}")
     policy = Policy(case, sts_case, oov, common_pairs, n_boot, seed, level, paired_test)
     bench = resolve_datasets(datasets, pair_files, sts_dirs, data_root)
     if not bench.similarity and not bench.sts:
