@@ -65,6 +65,10 @@ class CaptionDataset:
             raise ValueError(f"{where}: {feats.shape[0]} image vectors for {len(self.image_names)} "
                              f"image names; expected one vector per image")
         for name, split in self.splits.items():
+            if split.tokens.ndim != 2 or split.lengths.ndim != 1 or split.image_index.ndim != 1:
+                raise ValueError(f"{where}: split {name!r} needs a token matrix and 1-D lengths and "
+                                 f"image rows, found shapes {split.tokens.shape}, {split.lengths.shape}, "
+                                 f"{split.image_index.shape}")
             n = len(split.lengths)
             if split.tokens.shape[0] != n or split.image_index.shape[0] != n:
                 raise ValueError(f"{where}: split {name!r} has {split.tokens.shape[0]} token rows, {n} "
@@ -127,16 +131,20 @@ class CaptionDataset:
         doc_path = directory / "dataset.json"
         if not doc_path.is_file():
             raise FileNotFoundError(f"{directory}: not a saved caption dataset (no dataset.json)")
-        doc = json.loads(doc_path.read_text(encoding="utf-8"))
-        if doc.get("format") != "vgbench-caption-dataset" or doc.get("version") != DATASET_VERSION:
+        try:
+            doc = json.loads(doc_path.read_text(encoding="utf-8"))
+        except json.JSONDecodeError as exc:
+            raise ValueError(f"{doc_path}: line {exc.lineno}: not JSON ({exc.msg})") from None
+        if (not isinstance(doc, dict) or doc.get("format") != "vgbench-caption-dataset"
+                or doc.get("version") != DATASET_VERSION or not isinstance(doc.get("splits"), list)):
             raise ValueError(f"{doc_path}: expected a vgbench caption dataset, version {DATASET_VERSION}")
         mode = "r" if mmap else None
-        names = [n for n in (directory / "images.txt").read_text(encoding="utf-8").split("\n") if n]
-        splits = {name: CaptionSplit(np.load(directory / f"{name}.tokens.npy", mmap_mode=mode),
-                                     np.load(directory / f"{name}.lengths.npy", mmap_mode=mode),
-                                     np.load(directory / f"{name}.image_index.npy", mmap_mode=mode))
-                  for name in doc["splits"]}
         try:
+            names = [n for n in (directory / "images.txt").read_text(encoding="utf-8").split("\n") if n]
+            splits = {name: CaptionSplit(np.load(directory / f"{name}.tokens.npy", mmap_mode=mode),
+                                         np.load(directory / f"{name}.lengths.npy", mmap_mode=mode),
+                                         np.load(directory / f"{name}.image_index.npy", mmap_mode=mode))
+                      for name in doc["splits"]}
             return cls(Vocabulary.load(directory / "vocab.json"),
                        np.load(directory / "features.npy", mmap_mode=mode), names, splits,
                        doc.get("report", {}), doc.get("meta", {}))
