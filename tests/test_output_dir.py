@@ -137,7 +137,8 @@ def test_training_run_cleans_litter_and_an_unfinished_run(tmp_path):
     run_dir = tmp_path / "run"
     (run_dir / "grounders").mkdir(parents=True)
     pid = dead_pid()
-    stale = [run_dir / f".last.pt.{pid}-x1.tmp", run_dir / "grounders" / f".epoch_001.pt.{pid}-x2.tmp"]
+    stale = [run_dir / f".last.pt.{pid}-x1.tmp", run_dir / "grounders" / f".epoch_001.pt.{pid}-x2.tmp",
+             run_dir / ".last.pt.k3j_9x2a.tmp"]  # an older version's temp name, without a pid
     leftovers = [run_dir / "log.jsonl", run_dir / "grounders" / "epoch_007.pt"]  # killed earlier run
     for p in stale + leftovers:
         p.write_text("x")

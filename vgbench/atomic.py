@@ -17,6 +17,7 @@ from typing import Iterator
 
 MANIFEST = ".vgbench-files"
 _TEMP = re.compile(r"^\..+\.(\d+)-[A-Za-z0-9_]+\.(tmp|old)$")
+_LEGACY_TEMP = re.compile(r"^\..+\.[A-Za-z0-9_]{8}\.tmp$")  # written before temp names held a pid
 
 
 @contextlib.contextmanager
@@ -68,9 +69,12 @@ def _alive(pid: int) -> bool:
     return True
 
 
-def remove_stale_temps(folder: str | os.PathLike, name: str | None = None) -> list[Path]:
+def remove_stale_temps(folder: str | os.PathLike, name: str | None = None,
+                       legacy: bool = False) -> list[Path]:
     """Remove temporary files and folders that a killed run left in `folder` (only those of
-    `name` when given); a temp whose process still runs is left alone. Returns what was removed."""
+    `name` when given); a temp whose process still runs is left alone. `legacy` also removes
+    temps without a process id (older versions), for folders only one process writes to.
+    Returns what was removed."""
     folder = Path(folder)
     removed: list[Path] = []
     if not folder.is_dir():
@@ -79,7 +83,11 @@ def remove_stale_temps(folder: str | os.PathLike, name: str | None = None) -> li
     with os.scandir(folder) as entries:
         for entry in entries:
             m = _TEMP.match(entry.name)
-            if not m or not entry.name.startswith(prefix) or _alive(int(m.group(1))):
+            if not entry.name.startswith(prefix):
+                continue
+            if m is None and not (legacy and _LEGACY_TEMP.match(entry.name)):
+                continue
+            if m is not None and _alive(int(m.group(1))):
                 continue
             target = Path(entry.path)
             if entry.is_dir(follow_symlinks=False):

@@ -286,8 +286,8 @@ class Trainer:
             remove_unfinished_run(run_dir)
             write_text_atomic(run_dir / "config.toml", dumps_toml(cfg))
         if self.rank == 0:
-            for folder in (run_dir, run_dir / "grounders"):
-                remove_stale_temps(folder)
+            for folder in (run_dir, run_dir / "grounders"):  # only this process writes here
+                remove_stale_temps(folder, legacy=True)
 
         t = cfg.train
         if t.keep_epoch_grounders and start_epoch == 0 and start_step == 0:
