@@ -106,6 +106,7 @@ def test_killed_run_leaves_previous_output_and_next_run_cleans_up(tmp_path, inpu
     proc.wait()
     assert {p.name: p.read_bytes() for p in out.iterdir()} == before
     assert litter(tmp_path)  # the killed run's staging folder is still there ...
+    (out / ".results.json.a1b2c3d4.tmp").write_text("an older version's half-written file")
     assert run_eval(*inputs, out, "--no-charts") == 0
     assert not litter(tmp_path) and not litter(out)  # ... until the next run
 

@@ -163,6 +163,7 @@ def _commit(stage: Path, path: Path, listing: str) -> None:
     if not path.exists():
         os.rename(stage, path)
         return
+    remove_stale_temps(path, legacy=True)  # what killed writes left inside is no one's output
     previous = _manifest(path, listing)
     foreign = _files(path) - previous - {listing}
     if not foreign and _swappable(path):
@@ -178,7 +179,6 @@ def _commit(stage: Path, path: Path, listing: str) -> None:
         shutil.rmtree(old, ignore_errors=True)
         return
     produced = _files(stage) - {listing}
-    remove_stale_temps(path)
     for name in sorted(produced):
         target = path / name
         target.parent.mkdir(parents=True, exist_ok=True)
