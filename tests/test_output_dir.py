@@ -182,3 +182,16 @@ def test_working_directory_and_symlinked_folders_are_updated_in_place(tmp_path, 
         (stage / "b.txt").write_text("2")
     assert Path.cwd() == real.resolve() and sorted(p.name for p in real.iterdir()) == [MANIFEST, "b.txt"]
     assert not litter(tmp_path)
+
+
+def test_a_hostile_manifest_cannot_remove_files_outside_the_folder(tmp_path):
+    out = tmp_path / "out"
+    out.mkdir()
+    victim = tmp_path / "victim.txt"
+    victim.write_text("keep")
+    (out / "mine.txt").write_text("user file")
+    (out / MANIFEST).write_text(f"../victim.txt\n{victim}\nmine.txt\n")
+    with atomic_output_dir(out) as stage:
+        (stage / "new.txt").write_text("1")
+    assert victim.read_text() == "keep"
+    assert sorted(p.name for p in out.iterdir()) == [MANIFEST, "new.txt"]

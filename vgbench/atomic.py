@@ -110,10 +110,12 @@ def manifest_name(owner: str | None = None) -> str:
 
 
 def _manifest(folder: Path, name: str) -> set[str]:
+    """Names a previous run listed; only plain relative names inside the folder are trusted."""
     try:
-        return set(filter(None, (folder / name).read_text(encoding="utf-8").splitlines()))
+        lines = (folder / name).read_text(encoding="utf-8").splitlines()
     except (FileNotFoundError, NotADirectoryError, UnicodeDecodeError):
         return set()
+    return {n for n in lines if n and not Path(n).is_absolute() and ".." not in Path(n).parts}
 
 
 @contextlib.contextmanager
