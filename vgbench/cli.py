@@ -40,9 +40,7 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return EXIT_INTERRUPTED
-    except BaseException as exc:  # noqa: BLE001 - every failure becomes one line (+ traceback with -v)
-        if isinstance(exc, SystemExit):
-            raise
+    except Exception as exc:  # noqa: BLE001 - every failure becomes one line (+ traceback with -v)
         code, message = describe_error(exc, args)
         if args.verbose:
             traceback.print_exc()
