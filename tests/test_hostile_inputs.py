@@ -365,3 +365,17 @@ def test_in_memory_embeddings_follow_the_same_nonfinite_policy(tmp_path):
     assert res.embeddings["mem"]["nonfinite_examples"] == ["row 1: cat"] and res.scores[0].n_used == 5
     with pytest.raises(ValueError, match="row 1: word 'cat'"):
         evaluate([Embeddings(WORDS, bad, "mem")], [], pair_files=[pairs], n_boot=0, nonfinite="error")
+
+
+def test_exit_codes_for_paths(tmp_path, capsys):
+    assert main(["train", str(tmp_path / "missing.toml")]) == EXIT_INPUT
+    assert one_line_error(capsys).endswith("missing.toml: No such file or directory; check the path")
+    afile = tmp_path / "afile"
+    afile.write_text("x")
+    pairs = write_pairs(tmp_path / "p.tsv", PAIRS)
+    assert main(["eval", str(write_glove(tmp_path / "v.txt")), "--dataset", str(pairs), "--bootstrap", "0",
+                 "--out", str(afile), "--quiet"]) == EXIT_INPUT
+    assert one_line_error(capsys).endswith(f"{afile}: exists and is not a folder; the output needs a "
+                                           f"folder; choose another path")
+    assert main(["data", "info", str(tmp_path)]) == EXIT_INPUT
+    assert "not a saved caption dataset" in one_line_error(capsys)

@@ -29,6 +29,7 @@ def build_parser() -> argparse.ArgumentParser:
 EXIT_OK, EXIT_INTERNAL, EXIT_INPUT, EXIT_SYSTEM, EXIT_INTERRUPTED = 0, 1, 2, 3, 130
 
 _DISK_FULL = {getattr(errno, "ENOSPC", 28), getattr(errno, "EDQUOT", 122)}
+_BAD_PATH = (FileNotFoundError, NotADirectoryError, IsADirectoryError, FileExistsError)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -58,8 +59,10 @@ def describe_error(exc: BaseException, args: argparse.Namespace) -> tuple[int, s
         return EXIT_SYSTEM, ("out of memory; evaluate fewer sources at once, or choose fewer datasets "
                              "so that fewer words are kept")
     if isinstance(exc, OSError):
+        # a path that is not there or not of the right kind is the user's input; the rest is the system's
+        code = EXIT_INPUT if isinstance(exc, _BAD_PATH) else EXIT_SYSTEM
         if exc.errno is None and exc.filename is None and str(exc):
-            return EXIT_SYSTEM, _one_line(str(exc))  # a library message that names its file
+            return code, _one_line(str(exc))  # a library message that names its file
         where = exc.filename or ", ".join(_input_paths(args)) or "a file"
         what = exc.strerror or _one_line(str(exc)) or type(exc).__name__
         if exc.errno in _DISK_FULL:
@@ -68,11 +71,11 @@ def describe_error(exc: BaseException, args: argparse.Namespace) -> tuple[int, s
             hint = "check the permissions, or write elsewhere"
         elif isinstance(exc, FileNotFoundError):
             hint = "check the path"
-        elif isinstance(exc, (NotADirectoryError, IsADirectoryError, FileExistsError)):
+        elif isinstance(exc, _BAD_PATH):
             hint = "choose another path"
         else:
             hint = "check the file and the disk"
-        return EXIT_SYSTEM, f"{where}: {what}; {hint}"
+        return code, f"{where}: {what}; {hint}"
     inputs = ", ".join(_input_paths(args)) or "the given inputs"
     return EXIT_INTERNAL, (f"unexpected {type(exc).__name__} while working on {inputs}: "
                            f"{_one_line(str(exc))}; rerun with -v for the traceback and please "
