@@ -86,6 +86,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--cache-dir", default=None, metavar="DIR",
                    help="results cache folder (default: ~/.cache/vgbench/results or "
                         "$VGBENCH_RESULTS_CACHE); `vgbench leaderboard` reads it")
+    p.add_argument("--nonfinite", choices=("drop", "error"), default="drop",
+                   help="a vector row with nan/inf: drop that word and count it (default), or stop")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     p.set_defaults(func=run)
 
@@ -99,6 +101,9 @@ def run(args: argparse.Namespace) -> int:
         datasets = [] if (args.dataset or args.sts_dir or args.analogy or args.categorization) else ["paper"]
     else:
         datasets = [d.strip() for d in args.datasets.split(",") if d.strip()]
+        if not datasets:
+            raise ValueError(f"--datasets {args.datasets!r} names no dataset; give names such as "
+                             f"MEN,SimLex-999,sts, or all")
     baseline = [int(b) if b.isdigit() else b for b in (args.baseline or ["0"])]
     results = evaluate(args.sources, datasets, pair_files=args.dataset, sts_dirs=args.sts_dir,
                        case=args.case, sts_case=args.sts_case, oov=args.oov,
@@ -111,11 +116,16 @@ def run(args: argparse.Namespace) -> int:
                        analogy_files=args.analogy, categorization_files=args.categorization,
                        analogy_vocab=args.analogy_vocab,
                        analogy_methods=[m.strip().lower() for m in args.analogy_methods.split(",")
-                                        if m.strip()])
+                                        if m.strip()],
+                       nonfinite=args.nonfinite)
     if results.cached:
         print(f"cached: the same files, datasets, policy and vgbench version were evaluated on "
               f"{results.cached['created']}; nothing re-evaluated ({results.cached['path']})")
     print(console_table(results, sts_metric=args.metric, sts_aggregate=args.aggregate))
+    for name, meta in results.embeddings.items():
+        if meta.get("nonfinite"):
+            print(f"note: {meta.get('source', name)}: dropped {meta['nonfinite']} word(s) whose vectors hold nan or inf "
+                  f"({'; '.join(meta.get('nonfinite_examples', [])[:3])}; --nonfinite error to stop instead)")
     if args.out:
         written = write_reports(results, args.out, charts=not args.no_charts,
                                 sts_metric=args.metric, sts_aggregate=args.aggregate)

@@ -31,7 +31,8 @@ from vgbench.evaluation.cache import ResultsCache
 from vgbench.evaluation.categorization import evaluate_categorization
 from vgbench.evaluation.provenance import dataset_checksum, source_fingerprint
 from vgbench.evaluation.results import PairedTest, Results, Score
-from vgbench.evaluation.similarity import evaluate_pairs, predict_pairs, scored_values
+from vgbench.evaluation.similarity import (evaluate_pairs, no_correlation_reason, predict_pairs,
+                                           scored_values)
 from vgbench.evaluation.sts import evaluate_sts, predict_sts
 
 log = logging.getLogger(__name__)
@@ -124,7 +125,7 @@ def _source_label(label: str, taken: set[str]) -> str:
 def load_sources(sources: Sequence, words: set[str] | None, names: Sequence[str] | None = None,
                  fmt: str | None = None, download: bool = False, progress: bool = False,
                  postprocess: str | None = None, postprocess_rows: int = DEFAULT_FIT_ROWS,
-                 head_rows: int = 0) -> list[Embeddings]:
+                 head_rows: int = 0, nonfinite: str = "drop") -> list[Embeddings]:
     """Resolve each source (spec string or Embeddings), post-process it, and give it a unique label.
 
     Only rows a benchmark word can resolve to under any case policy are loaded (plus the first
@@ -148,12 +149,14 @@ def load_sources(sources: Sequence, words: set[str] | None, names: Sequence[str]
         if target not in cache:
             # keep every row a benchmark word can resolve to under any case policy
             cache[target] = load_embeddings(target, words=words, case="exact-then-lower", fmt=fmt,
-                                            download=download, progress=progress, head_rows=heads[target])
+                                            download=download, progress=progress, head_rows=heads[target],
+                                            nonfinite=nonfinite)
         return cache[target]
 
     loaded, taken = [], set()
     for i, source in enumerate(sources):
         if isinstance(source, Embeddings):
+            source = _finite_rows(source, nonfinite)
             emb = (apply_steps(source, parse_steps(post, postprocess_rows)) if post
                    else Embeddings(source.words, source.vectors, source.name, dict(source.meta)))
         else:
@@ -163,6 +166,18 @@ def load_sources(sources: Sequence, words: set[str] | None, names: Sequence[str]
         emb.name = label
         loaded.append(emb)
     return loaded
+
+
+def _finite_rows(emb: Embeddings, policy: str) -> Embeddings:
+    """An in-memory source under the same non-finite policy as a file (rows named by index)."""
+    from vgbench.embeddings.text_reader import LoadStats, drop_nonfinite
+    if np.isfinite(emb.vectors).all():
+        return emb
+    stats = LoadStats()
+    words, vecs = drop_nonfinite(list(emb.words), emb.vectors, lambda i: f"row {i + 1}", stats,
+                                 policy, emb.name)
+    return Embeddings(words, vecs, emb.name, {**emb.meta, "nonfinite": stats.nonfinite,
+                                               "nonfinite_examples": stats.nonfinite_examples})
 
 
 def evaluate(sources: Sequence, datasets: Iterable[str] | None = None, *,
@@ -176,7 +191,8 @@ def evaluate(sources: Sequence, datasets: Iterable[str] | None = None, *,
              analogy_files: Sequence[str | os.PathLike] = (),
              categorization_files: Sequence[str | os.PathLike] = (),
              analogy_vocab: int = analogy_eval.DEFAULT_RESTRICT,
-             analogy_methods: Sequence[str] = analogy_eval.METHODS) -> Results:
+             analogy_methods: Sequence[str] = analogy_eval.METHODS,
+             nonfinite: str = "drop") -> Results:
     """Evaluate embeddings (paths, registry names or Embeddings) on the chosen benchmarks.
 
     Defaults follow the paper: all six word-similarity sets and STS12-16; lower-case lookup and
@@ -190,6 +206,8 @@ def evaluate(sources: Sequence, datasets: Iterable[str] | None = None, *,
     Analogies (vgbench.evaluation.analogy) search the first `analogy_vocab` words of each source
     with gensim's conventions; categorization (vgbench.evaluation.categorization) looks words up
     with `case` and skips missing ones.
+    `nonfinite`: a vector row holding nan/inf is dropped and counted ("drop", listed under the
+    embedding's `nonfinite` / `nonfinite_examples`), or stops the evaluation ("error").
     """
     if isinstance(sources, (str, os.PathLike, Embeddings)):
         sources = [sources]
@@ -199,9 +217,14 @@ def evaluate(sources: Sequence, datasets: Iterable[str] | None = None, *,
     if bad or not analogy_methods:
         raise ValueError(f"unknown analogy method(s) {', '.join(bad) or '(none given)'}; expected "
                          f"some of {', '.join(analogy_eval.METHODS)}")
+    if n_boot < 0:
+        raise ValueError(f"n_boot (--bootstrap) must be 0 (no CIs) or more, got {n_boot}")
     policy = Policy(case, sts_case, oov, common_pairs, n_boot, seed, level, paired_test)
     bench = resolve_datasets(datasets, pair_files, sts_dirs, data_root, analogy_files,
                              categorization_files)
+    if not bench.all_sets():
+        raise ValueError("no dataset to evaluate on: name some (e.g. MEN,SimLex-999,sts or all), "
+                         "or give a word-pair file, STS folder, analogy or categorization file")
     store = None if cache is None else cache if isinstance(cache, ResultsCache) else ResultsCache(cache)
     memo = store.memo_dir if store is not None else None
     checksums = {d.name: dataset_checksum(d) for d in bench.all_sets()}
@@ -210,14 +233,14 @@ def evaluate(sources: Sequence, datasets: Iterable[str] | None = None, *,
     if store is not None:
         cache_key = store.key({"version": __version__, "sources": fingerprints, "names": list(names or []),
                          "datasets": checksums, "policy": policy.as_dict(), "analogy_vocab": analogy_vocab,
-                         "analogy_methods": list(analogy_methods),
+                         "analogy_methods": list(analogy_methods), "nonfinite": nonfinite,
                          "baseline": baseline if isinstance(baseline, (str, int)) else list(baseline)})
         entry = store.get(cache_key)
         if entry is not None:
             entry.results.cached = {"key": cache_key, "created": entry.created, "path": str(entry.path)}
             return entry.results
     embs = load_sources(sources, bench.vocabulary(), names, fmt, download, progress,
-                        postprocess, postprocess_rows, analogy_vocab if bench.analogy else 0)
+                        postprocess, postprocess_rows, analogy_vocab if bench.analogy else 0, nonfinite)
     results = Results(settings={"policy": policy.as_dict(),
                                 "datasets": [d.name for d in bench.all_sets()],
                                 "citations": {d.name: d.citation for d in bench.all_sets()
@@ -338,15 +361,28 @@ def paired_tests(embs, base: int, bench: Benchmarks, sim_preds, sts_preds, polic
             sections = d.sections or {"All": np.ones(len(d), bool)}
             for section, members in sections.items():
                 use = ua & ub & members
-                if use.sum() < 3:
+                if (no_correlation_reason(d.gold[use], va[use], int(use.sum()), int(use.sum()))
+                        or no_correlation_reason(d.gold[use], vb[use], int(use.sum()), int(use.sum()))):
                     continue
                 tests.append(_test(d.name, section, "spearman", a_name, emb.name, d.gold[use],
                                    va[use], vb[use], None, policy))
         for s in bench.sts:
             pa, pb = sts_preds[s.name][base], sts_preds[s.name][j]
+            if not _every_subset_correlates(pa, pb):
+                continue
             tests.append(_test(s.name, "mean", "pearson", a_name, emb.name, pa.gold, pa.cosine,
                                pb.cosine, pa.groups, policy))
     return tests
+
+
+def _every_subset_correlates(pa, pb) -> bool:
+    """A paired test of an STS year needs a defined correlation in each subset for both sides."""
+    for g in np.unique(pa.groups):
+        m = pa.groups == g
+        if (no_correlation_reason(pa.gold[m], pa.cosine[m], int(m.sum()), int(m.sum()))
+                or no_correlation_reason(pb.gold[m], pb.cosine[m], int(m.sum()), int(m.sum()))):
+            return False
+    return True
 
 
 def _test(dataset, section, metric, a, b, gold, pred_a, pred_b, groups, policy: Policy) -> PairedTest:

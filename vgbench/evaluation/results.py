@@ -39,6 +39,7 @@ class Score:
     ci_high: float | None = None
     n_used: int = 0
     n_total: int = 0
+    note: str = ""  # why `value` is undefined (NaN), e.g. "gold scores are constant"
 
 
 @dataclass

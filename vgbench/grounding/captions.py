@@ -15,6 +15,7 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
+NEWLINE = b"\n"
 FORMATS = ("coco", "flickr8k-csv", "flickr8k-token", "tsv")
 _TOKEN_KEY = re.compile(r"^(?P<image>.+)#(?P<k>\d+)$")
 MAX_EXAMPLES = 5
@@ -100,6 +101,12 @@ def read_captions(path: str | os.PathLike, fmt: str | None = None) -> CaptionFil
         captions, problems = readers[fmt](path)
     except (gzip.BadGzipFile, EOFError) as exc:
         raise ValueError(f"{path}: not a readable gzip file ({exc})") from None
+    except UnicodeDecodeError as exc:
+        if path.suffix == ".gz":
+            where = f"byte {exc.start} of its decompressed content"
+        else:
+            where = f"line {path.read_bytes()[:exc.start].count(NEWLINE) + 1}"
+        raise ValueError(f"{path}: {where}: not valid UTF-8 text") from None
     return CaptionFile(path, fmt, captions, problems)
 
 
@@ -163,6 +170,8 @@ def _read_csv(path: Path):
         header = next(reader)
     except StopIteration:
         return captions, problems
+    except csv.Error as exc:
+        raise ValueError(f"{path}: line 1: unreadable CSV header ({exc})") from None
     cols = [h.strip().lower() for h in header]
     if "image" not in cols or "caption" not in cols:
         raise ValueError(f"{path}: line 1: expected a header with 'image' and 'caption' columns, "

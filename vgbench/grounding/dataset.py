@@ -51,6 +51,41 @@ class CaptionDataset:
     report: dict[str, Any] = field(default_factory=dict)
     meta: dict[str, Any] = field(default_factory=dict)
 
+    def __post_init__(self) -> None:
+        self.check()
+
+    def check(self) -> None:
+        """The captions point into the image vectors and the vocabulary, or a one-line error:
+        a feature matrix with fewer rows than the captions use would otherwise fail mid-training."""
+        where = "caption dataset"
+        feats = self.features
+        if feats.ndim != 2:
+            raise ValueError(f"{where}: image vectors must be a matrix, found shape {feats.shape}")
+        if feats.shape[0] != len(self.image_names):
+            raise ValueError(f"{where}: {feats.shape[0]} image vectors for {len(self.image_names)} "
+                             f"image names; expected one vector per image")
+        for name, split in self.splits.items():
+            if split.tokens.ndim != 2 or split.lengths.ndim != 1 or split.image_index.ndim != 1:
+                raise ValueError(f"{where}: split {name!r} needs a token matrix and 1-D lengths and "
+                                 f"image rows, found shapes {split.tokens.shape}, {split.lengths.shape}, "
+                                 f"{split.image_index.shape}")
+            n = len(split.lengths)
+            if split.tokens.shape[0] != n or split.image_index.shape[0] != n:
+                raise ValueError(f"{where}: split {name!r} has {split.tokens.shape[0]} token rows, {n} "
+                                 f"lengths and {split.image_index.shape[0]} image rows; expected equal")
+            if n == 0:
+                continue
+            lo, hi = int(np.min(split.image_index)), int(np.max(split.image_index))
+            if lo < 0 or hi >= feats.shape[0]:
+                raise ValueError(f"{where}: split {name!r} points to image row {hi if hi >= feats.shape[0] else lo}, "
+                                 f"but the image vectors cover rows 0..{feats.shape[0] - 1}; rebuild the "
+                                 f"dataset from its feature store")
+            if int(np.min(split.lengths)) < 0 or int(np.max(split.lengths)) > split.tokens.shape[1]:
+                raise ValueError(f"{where}: split {name!r} has caption lengths outside 0..{split.tokens.shape[1]}")
+            if split.tokens.size and (int(np.min(split.tokens)) < 0 or int(np.max(split.tokens)) >= len(self.vocab)):
+                raise ValueError(f"{where}: split {name!r} has word ids outside the vocabulary of "
+                                 f"{len(self.vocab)} words")
+
     @property
     def feature_dim(self) -> int:
         return int(self.features.shape[1])
@@ -96,18 +131,25 @@ class CaptionDataset:
         doc_path = directory / "dataset.json"
         if not doc_path.is_file():
             raise FileNotFoundError(f"{directory}: not a saved caption dataset (no dataset.json)")
-        doc = json.loads(doc_path.read_text(encoding="utf-8"))
-        if doc.get("format") != "vgbench-caption-dataset" or doc.get("version") != DATASET_VERSION:
+        try:
+            doc = json.loads(doc_path.read_text(encoding="utf-8"))
+        except json.JSONDecodeError as exc:
+            raise ValueError(f"{doc_path}: line {exc.lineno}: not JSON ({exc.msg})") from None
+        if (not isinstance(doc, dict) or doc.get("format") != "vgbench-caption-dataset"
+                or doc.get("version") != DATASET_VERSION or not isinstance(doc.get("splits"), list)):
             raise ValueError(f"{doc_path}: expected a vgbench caption dataset, version {DATASET_VERSION}")
         mode = "r" if mmap else None
-        names = [n for n in (directory / "images.txt").read_text(encoding="utf-8").split("\n") if n]
-        splits = {name: CaptionSplit(np.load(directory / f"{name}.tokens.npy", mmap_mode=mode),
-                                     np.load(directory / f"{name}.lengths.npy", mmap_mode=mode),
-                                     np.load(directory / f"{name}.image_index.npy", mmap_mode=mode))
-                  for name in doc["splits"]}
-        return cls(Vocabulary.load(directory / "vocab.json"),
-                   np.load(directory / "features.npy", mmap_mode=mode), names, splits,
-                   doc.get("report", {}), doc.get("meta", {}))
+        try:
+            names = [n for n in (directory / "images.txt").read_text(encoding="utf-8").split("\n") if n]
+            splits = {name: CaptionSplit(np.load(directory / f"{name}.tokens.npy", mmap_mode=mode),
+                                         np.load(directory / f"{name}.lengths.npy", mmap_mode=mode),
+                                         np.load(directory / f"{name}.image_index.npy", mmap_mode=mode))
+                      for name in doc["splits"]}
+            return cls(Vocabulary.load(directory / "vocab.json"),
+                       np.load(directory / "features.npy", mmap_mode=mode), names, splits,
+                       doc.get("report", {}), doc.get("meta", {}))
+        except ValueError as exc:
+            raise ValueError(f"{directory}: {exc}") from None
 
     def __repr__(self) -> str:
         parts = ", ".join(f"{k}={len(v)} captions" for k, v in self.splits.items())

@@ -466,11 +466,27 @@ def console_table(results: Results, width: int = 100, sts_metric: str = "pearson
     """
     parts = [t.to_console(width, policy=False)
              for t in all_tables(results, sts_metric, sts_aggregate)]
+    unscored = [line for note in unscored_notes(results)
+                for line in textwrap.wrap(note, width, subsequent_indent="  ")]
     if not parts:
-        return "No scores.\n"
+        return "\n".join(["No scores."] + unscored) + "\n"
     footer = [line for note in policy_notes(results)
               for line in textwrap.wrap(plain(note), width, subsequent_indent="  ")]
-    return "\n".join(parts) + "\n" + "\n".join(footer) + "\n"
+    return "\n".join(parts) + "\n" + "\n".join(unscored + footer) + "\n"
+
+
+def unscored_notes(results: Results) -> list[str]:
+    """One line per dataset section that yielded no correlation, with the reason and for whom.
+
+    STS aggregates are left out (they follow from their subsets)."""
+    groups: dict[tuple[str, str, str], list[str]] = {}
+    for s in results.scores:
+        if s.note and (s.task != "sts" or s.section not in STS_AGGREGATES):
+            groups.setdefault((s.dataset, s.section, s.note), [])
+            if s.embedding not in groups[(s.dataset, s.section, s.note)]:
+                groups[(s.dataset, s.section, s.note)].append(s.embedding)
+    return [f"no correlation: {dataset}" + (f" ({section})" if section != "All" else "")
+            + f" for {', '.join(embs)}: {note}" for (dataset, section, note), embs in groups.items()]
 
 
 def report_tables(results: Results) -> list[Any]:
@@ -496,6 +512,9 @@ def markdown_report(results: Results, ci: bool = True, extra: list[Any] = ()) ->
     body = [t.to_markdown(ci) for t in report_tables(results) + list(extra)]
     if ci and body and any(s.ci_low is not None for s in results.scores):
         body.insert(0, _ci_note(results) + "\n")
+    unscored = unscored_notes(results)
+    if unscored:
+        body.append("## Not scored\n\n" + "".join(f"- {n}\n" for n in unscored))
     return "# vgbench results\n\n" + "\n".join(body)
 
 

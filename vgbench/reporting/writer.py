@@ -1,8 +1,9 @@
 """`write_reports`: every report file of a run, written into one folder.
 
 Why render first, write second: every table and chart is built in memory before the first file
-is touched, so a failure while rendering leaves the folder as it was; each file is then written
-atomically (temp file + rename), so no reader ever sees half a file.
+is touched, so a failure while rendering leaves the folder as it was. The files are then written
+into a staging folder that replaces the output folder as a whole (vgbench.atomic.atomic_output_dir):
+the folder ends with exactly this run's reports, and a kill or a full disk leaves the previous ones.
 """
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ import os
 from pathlib import Path
 from typing import Iterable
 
-from vgbench.atomic import write_bytes_atomic
+from vgbench.atomic import atomic_output_dir
 from vgbench.evaluation.results import Results
 from vgbench.reporting import charts as charts_mod
 from vgbench.reporting import concreteness, html, tables
@@ -102,10 +103,13 @@ def write_reports(results: Results, out_dir: str | os.PathLike,
     """
     files = render_reports(results, formats, charts, sts_metric, sts_aggregate, latex_ci)
     out = Path(out_dir)
-    if out.exists() and not out.is_dir():
-        raise OSError(f"{out}: exists and is not a folder; --out needs a folder for the reports")
-    written = []
-    for name, data in files.items():
-        written.append(write_bytes_atomic(out / name, data))
-        log.info("wrote %s", out / name)
+    try:
+        with atomic_output_dir(out) as stage:
+            for name, data in files.items():
+                (stage / name).write_bytes(data)
+    except OSError as exc:  # name the folder the user gave, not the staging folder
+        raise OSError(exc.errno, exc.strerror or str(exc), str(out)) from exc
+    written = [out / name for name in files]
+    for path in written:
+        log.info("wrote %s", path)
     return written
