@@ -13,7 +13,7 @@ $(STAMP): requirements.txt pyproject.toml
 	$(PY) -m pip install -q --no-deps --no-build-isolation -e .
 	touch $(STAMP)
 
-# `make demo` runs the whole study (about 25 minutes on 2 cores); `make demo QUICK=1` a few-minute smoke run.
+# `make demo` runs the whole study (fixed epochs, about 20 minutes on 2 cores); `make demo QUICK=1` a one-minute smoke run.
 demo: $(STAMP)
 	$(VENV)/bin/vgbench demo $(if $(QUICK),--quick,)
 
@@ -26,12 +26,12 @@ bench: $(STAMP)
 clean-venv:
 	rm -rf $(VENV)
 
-# The paper's Tables 6, 7/10 and 8 on our data; BUDGET=minutes per training run (default: full configs).
+# The paper's Tables 6, 7/10 and 8 on our data; EPOCHS=N epochs per training run (default: the configs' own).
 paper: $(STAMP)
-	$(VENV)/bin/vgbench paper $(if $(BUDGET),--budget-minutes $(BUDGET),)
+	$(VENV)/bin/vgbench paper $(if $(EPOCHS),--epochs $(EPOCHS),)
 
 # Does grounding help? Seeds, two selection rules, pooled paired tests: reports/study/ (resumable).
-# CPU: about 2 hours on 2 cores (4 epochs per run). GPU=1: both models at paper size (c = 1024,
+# CPU: about 2 hours on 2 cores (6 epochs per run). GPU=1: both models at paper size (c = 1024,
 # 20 epochs, patience 5) on one GPU, into reports/study/gpu/.
 study: $(STAMP)
 	$(VENV)/bin/vgbench study --download $(if $(GPU),--gpu,)

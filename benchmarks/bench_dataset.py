@@ -19,14 +19,14 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from vgbench.grounding.dataset import build_dataset  # noqa: E402
-from vgbench.paths import data_root  # noqa: E402
+from vgbench.grounding.bundled import flickr8k_dir, require  # noqa: E402
 
 
 def plain(flickr: Path, vocab_size: int = 10000) -> dict:
     import re
 
     import pandas as pd
-    df = pd.read_csv(flickr / "captions.txt")
+    df = pd.read_csv(require(flickr, "captions.txt"))  # pandas reads .gz too
     punct = re.compile(r"[^\w\s]|_")
     df["tokens"] = [punct.sub(" ", c.lower()).split() for c in df["caption"]]
     splits = {s: set(Path(flickr / f"Flickr_8k.{s}Images.txt").read_text().split()) for s in ("train", "dev", "test")}
@@ -47,14 +47,14 @@ def main() -> int:
     import logging
     logging.getLogger("vgbench").setLevel(logging.ERROR)  # the known 470 orphan captions
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--data-root")
+    ap.add_argument("--data-root", help="use DATA_ROOT/flickr8k instead of the repository's data/flickr8k")
     ap.add_argument("--repeats", type=int, default=3)
     args = ap.parse_args()
-    flickr = data_root(args.data_root) / "flickr8k"
+    flickr = flickr8k_dir(args.data_root)
     best_ours = best_plain = float("inf")
     for _ in range(args.repeats):
         t = time.perf_counter()
-        ds = build_dataset(flickr / "captions.txt", flickr / "features")
+        ds = build_dataset(require(flickr, "captions.txt"), flickr / "features")
         best_ours = min(best_ours, time.perf_counter() - t)
         t = time.perf_counter()
         ref = plain(flickr)

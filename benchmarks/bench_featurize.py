@@ -25,6 +25,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from vgbench.grounding.features import FeatureStore  # noqa: E402
 from vgbench.grounding.featurize import featurize  # noqa: E402
+from vgbench.grounding.bundled import flickr8k_dir  # noqa: E402
 from vgbench.paths import data_root  # noqa: E402
 
 
@@ -64,10 +65,14 @@ def main() -> int:
                     help="also time ours with these torch thread counts (default: 2)")
     args = ap.parse_args()
 
-    flickr = data_root(args.data_root) / "flickr8k"
-    paths = sorted(str(p) for p in (flickr / "images" / "test").glob("*.jpg"))[:args.n]
+    images = data_root(args.data_root) / "flickr8k" / "images" / "test"
+    paths = sorted(str(p) for p in images.glob("*.jpg"))[:args.n]
+    if not paths:
+        print(f"no images in {images}: the 1,000 Flickr8k test images are not in the repository; pass "
+              f"--data-root DIR holding flickr8k/images/test/ (see data/flickr8k/README.md)")
+        return 2
     names = [Path(p).name for p in paths]
-    shipped = FeatureStore.open(flickr / "features").rows(names)
+    shipped = FeatureStore.open(flickr8k_dir(args.data_root) / "features").rows(names)
     import torch
     print(f"{len(paths)} images, {os.cpu_count()} CPUs, torch {torch.__version__} "
           f"({torch.get_num_threads()} threads)")

@@ -9,6 +9,19 @@ import pytest
 from vgbench.paths import data_root
 
 
+@pytest.fixture(autouse=True, scope="session")
+def _private_results_cache(tmp_path_factory):
+    """`vgbench eval` caches results by default: keep the tests' entries out of ~/.cache."""
+    import os
+    old = os.environ.get("VGBENCH_RESULTS_CACHE")
+    os.environ["VGBENCH_RESULTS_CACHE"] = str(tmp_path_factory.mktemp("results_cache"))
+    yield
+    if old is None:
+        os.environ.pop("VGBENCH_RESULTS_CACHE", None)
+    else:
+        os.environ["VGBENCH_RESULTS_CACHE"] = old
+
+
 @pytest.fixture(scope="session")
 def root():
     return data_root()

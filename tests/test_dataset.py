@@ -1,30 +1,39 @@
-"""Caption datasets: Flickr8k from the shared files (sizes vs the split lists), COCO fixtures, save/load."""
+"""Caption datasets: Flickr8k from the repository's copy (sizes vs the split lists, checksums, the data
+root as override), COCO fixtures, save/load."""
 from __future__ import annotations
 
 import argparse
 import csv
+import gzip
 import json
+import shutil
 from collections import Counter
 
 import numpy as np
 import pytest
 
+from vgbench.grounding import bundled
 from vgbench.grounding.dataset import CaptionDataset, build_dataset, load_flickr8k
 from vgbench.grounding.features import FeatureStore, write_store
 from vgbench.grounding.splits import read_image_list
 from vgbench.grounding.vocab import tokenize
 
+F8K = bundled.BUNDLED
+
+
+def caption_rows() -> list[dict]:
+    with gzip.open(F8K / "captions.txt.gz", "rt", encoding="utf-8", newline="") as fh:
+        return list(csv.DictReader(fh))
+
 
 @pytest.fixture(scope="module")
-def flickr(root):
-    return build_dataset(root / "flickr8k" / "captions.txt", root / "flickr8k" / "features")
+def flickr():
+    return build_dataset(F8K / "captions.txt.gz", F8K / "features")
 
 
-def test_flickr8k_sizes_match_the_split_lists(root, flickr):
-    f8k = root / "flickr8k"
-    lists = {s: read_image_list(f8k / f"Flickr_8k.{s}Images.txt") for s in ("train", "dev", "test")}
-    with open(f8k / "captions.txt", newline="") as fh:
-        per_image = Counter(row["image"] for row in csv.DictReader(fh))
+def test_flickr8k_sizes_match_the_split_lists(flickr):
+    lists = {s: read_image_list(F8K / f"Flickr_8k.{s}Images.txt") for s in ("train", "dev", "test")}
+    per_image = Counter(row["image"] for row in caption_rows())
     for split, names in lists.items():
         s = flickr.splits[split]
         assert s.n_images == len(names) == {"train": 5997, "dev": 1000, "test": 1000}[split]
@@ -41,10 +50,9 @@ def test_flickr8k_sizes_match_the_split_lists(root, flickr):
     assert flickr.report["captions_read"] == 40455 == sum(len(s) for s in flickr.splits.values()) + 470
 
 
-def test_flickr8k_tokens_vocab_and_image_rows(root, flickr):
-    with open(root / "flickr8k" / "captions.txt", newline="") as fh:
-        rows = list(csv.DictReader(fh))
-    train = set(read_image_list(root / "flickr8k" / "Flickr_8k.trainImages.txt"))
+def test_flickr8k_tokens_vocab_and_image_rows(flickr):
+    rows = caption_rows()
+    train = set(read_image_list(F8K / "Flickr_8k.trainImages.txt"))
     counts = Counter(w for r in rows if r["image"] in train for w in tokenize(r["caption"]))
     v = flickr.vocab
     assert len(v) == 4 + len(counts)  # fewer than 10,000 train words: all are kept
@@ -58,7 +66,7 @@ def test_flickr8k_tokens_vocab_and_image_rows(root, flickr):
     # Caption 0 of train is the first train caption of captions.txt, word for word, without <s>/</s>.
     first = next(r for r in rows if r["image"] in train)
     assert flickr.captions("train", 0) == tokenize(first["caption"])
-    store = FeatureStore.open(root / "flickr8k" / "features")
+    store = FeatureStore.open(F8K / "features")
     pick = s.image_index[[0, 1234, len(s) - 1]]
     np.testing.assert_array_equal(np.asarray(flickr.features[pick], np.float32),
                                   store.rows([flickr.image_names[i] for i in pick]))
@@ -80,15 +88,73 @@ def test_save_load_round_trip_memory_mapped(flickr, tmp_path):
     assert sorted(p.name for p in tmp_path.iterdir()) == ["ds", "other"]
 
 
-def test_load_flickr8k_caches(root, tmp_path):
-    a = load_flickr8k(root, vocab_size=50, cache=tmp_path)
+def test_vendored_files_match_the_recorded_checksums():
+    """Independent of the loader: hashlib over the decompressed bytes vs SHA256SUMS and the README."""
+    import hashlib
+    readme = (F8K / "README.md").read_text()
+    sums = {}
+    for line in (F8K / "SHA256SUMS").read_text().splitlines():
+        digest, name = line.split()
+        sums[name[2:]] = digest
+        assert f"`{digest}`" in readme, name
+    assert sorted(sums) == sorted(bundled.DATASET_FILES + (bundled.TOKEN_FILE,))
+    for name, digest in sums.items():
+        path = bundled.require(F8K, name)
+        data = gzip.decompress(path.read_bytes()) if path.suffix == ".gz" else path.read_bytes()
+        assert hashlib.sha256(data).hexdigest() == digest, name
+    assert bundled.verify(F8K)["captions.txt"] == sums["captions.txt"]
+
+
+def copy_flickr(dest):
+    shutil.copytree(F8K, dest, ignore=shutil.ignore_patterns("README.md"))
+    return dest
+
+
+def test_a_changed_file_stops_the_load_with_its_name(tmp_path):
+    root = tmp_path / "root"
+    f8k = copy_flickr(root / "flickr8k")
+    lists = f8k / "Flickr_8k.devImages.txt"
+    lists.write_text(lists.read_text() + "9999999999_0000000000.jpg\n")
+    with pytest.raises(bundled.ChecksumError, match=r"Flickr_8k.devImages.txt: SHA-256 of its content is "
+                       r"[0-9a-f]{64}, but .*SHA256SUMS: line 2 expects 18ba829f"):
+        load_flickr8k(root, cache=tmp_path / "cache")
+    assert not (tmp_path / "cache").exists()
+
+
+def test_data_root_overrides_the_vendored_copy(tmp_path, monkeypatch):
+    """A data root holding flickr8k/ is used (here with captions of one image cut); one without it
+    falls back to the repository's copy; $VGBENCH_DATA counts as a data root."""
+    root = tmp_path / "root"
+    f8k = copy_flickr(root / "flickr8k")
+    (f8k / "SHA256SUMS").unlink()  # user-brought data: no checksums to check
+    rows = [r for r in caption_rows() if r["image"] != "1000268201_693b08cb0e.jpg"]
+    (f8k / "captions.txt.gz").unlink()
+    with open(f8k / "captions.txt", "w", newline="") as fh:
+        w = csv.DictWriter(fh, ["image", "caption"])
+        w.writeheader()
+        w.writerows(rows)
+    ds = load_flickr8k(root, vocab_size=50, cache=tmp_path / "cache")
+    assert ds.report["captions_read"] == 40455 - 5 and ds.meta["captions"] == [str(f8k / "captions.txt")]
+    assert ds.meta["inputs_sha256"]["captions.txt"] is None
+    monkeypatch.setenv("VGBENCH_DATA", str(root))
+    assert bundled.flickr8k_dir() == f8k
+    (tmp_path / "bare").mkdir()
+    monkeypatch.setenv("VGBENCH_DATA", str(tmp_path / "bare"))
+    assert bundled.flickr8k_dir() == F8K
+    monkeypatch.delenv("VGBENCH_DATA")
+    assert bundled.flickr8k_dir() == F8K and bundled.flickr8k_dir(tmp_path / "bare") == F8K
+
+
+def test_load_flickr8k_caches(tmp_path):
+    a = load_flickr8k(vocab_size=50, cache=tmp_path)
     assert len(a.vocab) == 54 and isinstance(a.features, np.memmap)
+    assert a.meta["inputs_sha256"]["features/efficientnet_lite0.f16.npy"].startswith("3252827340f7")
     (cached,) = (tmp_path / "datasets").iterdir()
     mtime = (cached / "dataset.json").stat().st_mtime_ns
-    b = load_flickr8k(root, vocab_size=50, cache=tmp_path)
+    b = load_flickr8k(vocab_size=50, cache=tmp_path)
     assert (cached / "dataset.json").stat().st_mtime_ns == mtime and b.vocab.words == a.vocab.words
     assert len(list((tmp_path / "datasets").iterdir())) == 1
-    load_flickr8k(root, vocab_size=60, cache=tmp_path)
+    load_flickr8k(vocab_size=60, cache=tmp_path)
     assert len(list((tmp_path / "datasets").iterdir())) == 2
 
 
@@ -143,7 +209,8 @@ def test_random_split_truncation_and_errors(coco):
     assert a.report["dropped_captions"]["image_without_vector"]["count"] == 1
     with pytest.raises(ValueError, match="leave split unset"):
         build_dataset({"train": caps[0]}, coco / "feats", "random:1")
-    with pytest.raises(FileNotFoundError, match="Flickr_8k.trainImages.txt"):
+    with pytest.raises(ValueError, match=r"flickr8k-standard': none of the 5 images of "
+                       r".*captions_train2017.json, .*captions_val2017.json is in"):
         build_dataset(caps, coco / "feats", data_root=coco)
 
 

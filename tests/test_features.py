@@ -7,6 +7,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
+from vgbench.grounding.bundled import BUNDLED
 from vgbench.grounding.encoders import InceptionV3, Preprocess, get_encoder
 from vgbench.grounding.features import FeatureStore, write_store
 
@@ -46,12 +47,12 @@ def test_store_choice_and_errors(tmp_path):
         write_store(tmp_path, "c", np.zeros((1, 2), np.int64), ["q"], {})
 
 
-def test_shipped_flickr8k_store(root):
-    store = FeatureStore.open(root / "flickr8k" / "features")
+def test_shipped_flickr8k_store():
+    store = FeatureStore.open(BUNDLED / "features")
     assert store.vectors.shape == (8091, 1280) and store.vectors.dtype == np.float16
     assert len(store.names) == 8091 and store.names[0] == "1000268201_693b08cb0e.jpg"
     # Sidecar's "rows" is prose ("NAME.images.txt (one image ...)"): the file name is taken from it.
-    meta = json.loads((root / "flickr8k" / "features" / "efficientnet_lite0.json").read_text())
+    meta = json.loads((BUNDLED / "features" / "efficientnet_lite0.json").read_text())
     assert meta["rows"].split()[0] == "efficientnet_lite0.images.txt"
 
 

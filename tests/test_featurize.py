@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import random
 import signal
 import subprocess
 import sys
@@ -19,11 +18,14 @@ import pytest
 from PIL import Image
 
 from vgbench.grounding import encoders
+from vgbench.grounding.bundled import BUNDLED
 from vgbench.grounding.encoders import ImageEncoder, Preprocess
 from vgbench.grounding.features import FeatureStore
 from vgbench.grounding.featurize import collect_images, featurize, parse_shard
 
 REPO = Path(__file__).resolve().parent.parent
+# Eight of the 1,000 Flickr8k test-split images (224x224 JPEGs), committed for these tests.
+SAMPLE = Path(__file__).resolve().parent / "data" / "flickr8k_images"
 
 
 class MeanColour(ImageEncoder):
@@ -156,26 +158,33 @@ def test_cli_featurize(image_dir, tmp_path, monkeypatch, capsys):
     assert FeatureStore.open(tmp_path).dim == 3
 
 
-def test_default_encoder_reproduces_shipped_vectors(root, tmp_path):
-    """Issue 3's check on a sample: cosine >= 0.999 with efficientnet_lite0.f16.npy (all 1,000 in the bench)."""
-    test_dir = root / "flickr8k" / "images" / "test"
-    sample = random.Random(3).sample(sorted(p.name for p in test_dir.glob("*.jpg")), 32)
-    res = featurize([test_dir / n for n in sample], tmp_path, batch_size=16, progress=False)
+def test_sample_images_are_the_recorded_ones():
+    import hashlib
+    sums = dict(reversed(line.split()) for line in (SAMPLE / "SHA256SUMS").read_text().splitlines())
+    assert len(sums) == 8 == len(list(SAMPLE.glob("*.jpg")))
+    for name, digest in sums.items():
+        assert hashlib.sha256((SAMPLE / name[2:]).read_bytes()).hexdigest() == digest, name
+
+
+def test_default_encoder_reproduces_shipped_vectors(tmp_path):
+    """Issue 3's check on the committed sample: cosine >= 0.999 with efficientnet_lite0.f16.npy (all
+    1,000 test images in benchmarks/bench_featurize.py)."""
+    sample = sorted(p.name for p in SAMPLE.glob("*.jpg"))
+    res = featurize([SAMPLE / n for n in sample], tmp_path, batch_size=4, progress=False)
     assert res.store.meta["encoder_name"] == "efficientnet-lite0" and res.store.dim == 1280
     ours = res.store.rows(sample).astype(np.float64)
-    ref = FeatureStore.open(root / "flickr8k" / "features").rows(sample).astype(np.float64)
+    ref = FeatureStore.open(BUNDLED / "features").rows(sample).astype(np.float64)
     cos = (ours * ref).sum(1) / np.linalg.norm(ours, axis=1) / np.linalg.norm(ref, axis=1)
     assert cos.min() >= 0.999, f"worst cosine {cos.min():.6f}"
 
 
 @pytest.mark.slow
-def test_killed_cli_run_resumes(root, tmp_path):
+def test_killed_cli_run_resumes(tmp_path):
     """A real `vgbench featurize` killed with SIGKILL after its first chunk continues from there."""
-    test_dir = root / "flickr8k" / "images" / "test"
-    names = sorted(p.name for p in test_dir.glob("*.jpg"))[:48]
-    files = [str(test_dir / n) for n in names]
+    names = sorted(p.name for p in SAMPLE.glob("*.jpg"))
+    files = [str(SAMPLE / n) for n in names]
     cmd = [sys.executable, "-c", "import sys; from vgbench.cli import main; sys.exit(main(sys.argv[1:]))",
-           "featurize", *files, "--out", str(tmp_path), "--chunk-size", "16", "--batch-size", "8",
+           "featurize", *files, "--out", str(tmp_path), "--chunk-size", "2", "--batch-size", "1",
            "--workers", "1", "--quiet"]
     env = {**os.environ, "PYTHONPATH": str(REPO)}
     proc = subprocess.Popen(cmd, env=env, start_new_session=True,
@@ -187,19 +196,19 @@ def test_killed_cli_run_resumes(root, tmp_path):
     os.killpg(proc.pid, signal.SIGKILL)
     proc.wait()
     done_before = len(list(work.glob("chunk-*.npz")))
-    assert 1 <= done_before < 3, "the run should have been killed part-way"
+    assert 1 <= done_before < 4, "the run should have been killed part-way"
     again = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=300)
     assert again.returncode == 0, again.stderr
-    assert f"done before {16 * done_before}" in again.stdout
+    assert f"done before {2 * done_before}" in again.stdout
     ours = FeatureStore.open(tmp_path).rows(names).astype(np.float64)
-    ref = FeatureStore.open(root / "flickr8k" / "features").rows(names).astype(np.float64)
+    ref = FeatureStore.open(BUNDLED / "features").rows(names).astype(np.float64)
     cos = (ours * ref).sum(1) / np.linalg.norm(ours, axis=1) / np.linalg.norm(ref, axis=1)
     assert cos.min() >= 0.999
 
 
-def test_featurize_leaves_torch_thread_count_as_it_was(root, tmp_path):
+def test_featurize_leaves_torch_thread_count_as_it_was(tmp_path):
     import torch
     before = torch.get_num_threads()
-    img = next((root / "flickr8k" / "images" / "test").glob("*.jpg"))
+    img = next(SAMPLE.glob("*.jpg"))
     featurize([img], tmp_path, threads=1, workers=0, progress=False)
     assert torch.get_num_threads() == before

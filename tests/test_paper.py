@@ -1,4 +1,5 @@
-"""`make paper` on a tiny budget: every table is written, and Table 6's best alpha is the argmax."""
+"""`make paper` on tiny runs: every table is written, Table 6's best alpha is the argmax, a rerun reuses
+every step, and EPOCHS=N fixes every run's epochs (no time cap)."""
 from __future__ import annotations
 
 import pytest
@@ -6,10 +7,20 @@ import pytest
 from vgbench.pipeline.paper import PaperSettings, run_paper
 
 
+def test_epochs_setting_fixes_every_run_and_sets_no_time_cap():
+    from vgbench.grounding.config import load_config
+    from vgbench.pipeline.paper import ABLATIONS, DIMENSIONS, REPO
+    s = PaperSettings(epochs=3)
+    for _, config in ABLATIONS + DIMENSIONS:
+        cfg = load_config(REPO / config, s.config_overrides())
+        assert cfg.train.epochs == 3 and cfg.train.time_limit_s == 0, config
+    assert PaperSettings().config_overrides() == ['out_dir="runs/paper"']
+
+
 @pytest.mark.slow
 def test_tiny_paper_run_writes_tables_6_7_8(tmp_path):
-    s = PaperSettings(out=tmp_path / "paper", runs=tmp_path / "runs", n_boot=0,
-                      overrides=["data.limit_train=400", "data.limit_dev=200", "train.epochs=1",
+    s = PaperSettings(out=tmp_path / "paper", runs=tmp_path / "runs", n_boot=0, epochs=1,
+                      overrides=["data.limit_train=400", "data.limit_dev=200",
                                  "model.grounded_dim=16", "train.keep_epoch_grounders=false"],
                       ablations=(("L_FW", "baselines/ablation_fw.toml"),
                                  ("L_All+R", "baselines/ablation_all_r.toml")),
@@ -23,4 +34,9 @@ def test_tiny_paper_run_writes_tables_6_7_8(tmp_path):
     for cells in rows:
         best, at_best, alpha1, alpha0 = (float(c) for c in cells[1:5])
         assert at_best >= max(alpha1, alpha0)
-    assert "Tables 7 and 10" in (out / "README.md").read_text()
+    readme = (out / "README.md").read_text()
+    assert "Tables 7 and 10" in readme and "1 epoch per training run" in readme
+    lines: list[str] = []
+    run_paper(s, echo=lines.append)
+    assert sum(line.startswith("[skip]") for line in lines) == 6
+    assert "reused (same inputs" in (out / "README.md").read_text()

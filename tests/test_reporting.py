@@ -217,7 +217,7 @@ def _check_latex(tex, n_rows, n_cols):
     assert tex.count("\\begin{") == tex.count("\\end{")
     assert tex.index("\\toprule") < tex.index("\\midrule") < tex.index("\\bottomrule")
     assert tex.count("$") % 2 == 0
-    spec = re.search(r"\\begin\{tabular\}\{([lrc]+)\}", tex).group(1)
+    spec = re.search(r"\\begin\{(?:long)?tabular\}\{([lrc]+)\}", tex).group(1)
     assert len(spec) == n_cols
     rows = _latex_rows(tex)
     assert len(rows) == n_rows
@@ -232,7 +232,9 @@ def test_latex_tables_are_well_formed(results):
     _check_latex(texts["table1_intrinsic"], 3, 1 + 8)
     _check_latex(texts["table3_simlex"], 3, 1 + 9)
     _check_latex(texts["table4_sts"], 3, 1 + 6)
-    _check_latex(texts["paired_tests"], 2, 11)
+    paired = texts["paired_tests"]
+    assert "\\begin{longtable}" in paired and paired.count("\\quad ") == 2
+    assert "\\textbf{0.008}" in paired  # p 0.004 x 2 tests (Holm), significant
     tex = texts["table1_intrinsic"]
     assert "cap\\&co" in tex and "VGE\\_G" in tex and "my\\_pairs" in tex
     assert "\\label{tab:table1_intrinsic}" in tex and "\\caption{" in tex
@@ -249,7 +251,8 @@ def test_markdown_report_has_every_table(results):
                   "Paired comparisons"]:
         assert title in md
     assert "| glove | 34.0 [31.5, 36.0] (87.6%) |" in md
-    assert "**0.004**" in md  # significant test in bold
+    assert "| 0.004 | **0.008** |" in md  # raw p, then Holm over 2 tests, significant in bold
+    assert "Family for p (Holm): the 2 tests of this table." in md
 
 
 # ------------------------------------------------------------------ files
@@ -259,7 +262,7 @@ def test_write_reports_files_round_trip(results, tmp_path):
     names = {p.name for p in paths}
     assert names == {"results.json", "scores.csv", "tests.csv", "tables.md",
                      "table1_intrinsic.tex", "table3_simlex.tex", "table4_sts.tex",
-                     "paired_tests.tex"} | {f"{c}.{f}" for c in
+                     "paired_tests.tex", "index.html"} | {f"{c}.{f}" for c in
                                             ["simlex_concreteness", "simlex_sections", "datasets"]
                                             for f in ["png", "pdf"]}
     assert all(p.exists() and p.stat().st_size > 0 for p in paths)
@@ -269,7 +272,7 @@ def test_write_reports_files_round_trip(results, tmp_path):
         assert png.startswith(b"\x89PNG\r\n\x1a\n") and len(png) > 5000
         assert Image.open(io.BytesIO(png)).size[0] >= 800  # 150 dpi, at least 6.4 inches wide
         assert pdf.startswith(b"%PDF") and pdf.rstrip().endswith(b"%%EOF") and len(pdf) > 2000
-    assert not [p for p in (tmp_path / "out").iterdir() if p.name.startswith(".")]
+    assert not [p for p in (tmp_path / "out").iterdir() if p.name.startswith(".") and p.name != ".vgbench-files"]
 
     back = Results.load_json(tmp_path / "out" / "results.json")
     assert back.to_dict() == results.to_dict()
@@ -280,7 +283,10 @@ def test_write_reports_files_round_trip(results, tmp_path):
     pd.testing.assert_frame_equal(csv, frame.astype({"ci_low": float, "ci_high": float}),
                                   check_exact=True)
     tests = pd.read_csv(tmp_path / "out" / "tests.csv")
-    pd.testing.assert_frame_equal(tests, results.tests_frame(), check_exact=True)
+    # The hand-made tests leave the optional columns (Holm, family, resampling p) empty.
+    pd.testing.assert_frame_equal(tests.dropna(axis=1, how="all"),
+                                  results.tests_frame().dropna(axis=1, how="all"),
+                                  check_exact=True)
 
 
 def test_write_reports_formats(results, tmp_path):

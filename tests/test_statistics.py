@@ -150,7 +150,58 @@ def test_paired_bootstrap_detects_a_better_predictor():
 def test_paired_bootstrap_identical_predictors():
     gold, pred = _data(n=200)
     res = S.paired_bootstrap(gold, pred, pred.copy(), groups=np.repeat([0, 1], 100))
-    assert res == {"delta": 0.0, "ci_low": 0.0, "ci_high": 0.0, "p_value": 1.0}
+    assert {k: res[k] for k in ("delta", "ci_low", "ci_high", "p_value", "p_resample", "se")} \
+        == {"delta": 0.0, "ci_low": 0.0, "ci_high": 0.0, "p_value": 1.0, "p_resample": 1.0,
+            "se": 0.0}
+    assert res["p_floor"] == pytest.approx(1 / 1001)
+
+
+def test_bootstrap_z_p_agrees_with_the_resampling_p_where_that_resolves():
+    # Moderate effect: the resampling p (resolution 1/2001) and the normal approximation
+    # from the bootstrap SE must tell the same story.
+    gold, worse = _data(n=300, noise=1.5, seed=3)
+    b = gold + 1.3 * np.random.default_rng(4).normal(size=300)
+    res = S.paired_bootstrap(gold, worse, b, n_boot=2000)
+    assert 0.01 < res["p_resample"] < 0.5
+    assert res["p_value"] == pytest.approx(res["p_resample"], abs=0.02)
+    assert res["p_value"] == pytest.approx(2 * stats.norm.sf(abs(res["delta"]) / res["se"]))
+
+
+def test_bootstrap_z_p_goes_below_the_resampling_floor():
+    gold, worse = _data(n=1000, noise=2.0, seed=5)
+    better = gold + 0.3 * np.random.default_rng(6).normal(size=1000)
+    res = S.paired_bootstrap(gold, worse, better, n_boot=200)
+    assert res["p_resample"] == pytest.approx(1 / 201)  # at its floor: only "p <= 0.005"
+    assert res["p_value"] < 1e-6  # the z test can still pass a Holm threshold of 0.05/133
+
+
+def test_holm_matches_the_step_down_definition():
+    p = np.array([0.01, 0.04, 0.03, 0.005, np.nan, 0.5])
+    adj = S.holm(p)
+    # By hand: sorted finite p 0.005, 0.01, 0.03, 0.04, 0.5 times 5, 4, 3, 2, 1, then running max.
+    expect = {3: 0.025, 0: 0.04, 2: 0.09, 1: 0.09, 5: 0.5}
+    for i, v in expect.items():
+        assert adj[i] == pytest.approx(v)
+    assert np.isnan(adj[4])
+    # Holm rejects at alpha exactly where the sequential procedure does.
+    order = np.argsort(p[np.isfinite(p)])
+    finite = p[np.isfinite(p)]
+    rejected, m = set(), len(finite)
+    for k, i in enumerate(order):
+        if finite[i] > 0.05 / (m - k):
+            break
+        rejected.add(i)
+    assert {i for i in range(m) if S.holm(finite)[i] <= 0.05} == rejected
+    assert np.all(S.holm([0.9, 0.8]) <= 1.0)
+
+
+def test_format_p_shows_the_real_precision():
+    assert S.format_p(1 / 1001, floor=1 / 1001) == "≤ 0.001"
+    assert S.format_p(1 / 10001, floor=1 / 10001) == "≤ 0.0001"
+    assert S.format_p(1 / 201, floor=1 / 201) == "≤ 0.005"
+    assert S.format_p(0.0123) == "0.012"
+    assert S.format_p(3.14e-7) == "3.1e-7"
+    assert S.format_p(float("nan")) == "–"
 
 
 def test_paired_bootstrap_is_calibrated_under_the_null():

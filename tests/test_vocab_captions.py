@@ -2,11 +2,13 @@
 from __future__ import annotations
 
 import csv
+import gzip
 import json
 from collections import Counter
 
 import pytest
 
+from vgbench.grounding.bundled import BUNDLED
 from vgbench.grounding.captions import read_captions, sniff_format
 from vgbench.grounding.splits import (flickr8k_standard, random_split, read_image_list, resolve_split)
 from vgbench.grounding.vocab import BOS, EOS, PAD, UNK, Vocabulary, tokenize
@@ -76,6 +78,14 @@ def test_every_format_reads_the_same_captions(tmp_path, name, fmt):
     # Whitespace runs are collapsed; the text is otherwise kept verbatim.
     assert [(c.image, c.text) for c in cf.captions] == [(i, " ".join(c.split())) for i, c in PAIRS]
     assert cf.images == ["a.jpg", "b.jpg", "c.jpg"]
+    packed = tmp_path / f"{name}.gz"  # the same file gzip-compressed reads the same
+    packed.write_bytes(gzip.compress((tmp_path / name).read_bytes()))
+    assert sniff_format(packed) == fmt
+    assert [(c.image, c.text, c.line) for c in read_captions(packed).captions] == \
+        [(c.image, c.text, c.line) for c in cf.captions]
+    packed.write_bytes(gzip.compress((tmp_path / name).read_bytes())[:-9])  # cut short
+    with pytest.raises(ValueError, match=rf"{name}.gz: not a readable gzip file"):
+        read_captions(packed)
 
 
 def test_format_override_and_unknown_format(tmp_path):
@@ -124,14 +134,14 @@ def test_coco_reports_unknown_images_and_bad_annotations(tmp_path):
         read_captions(tmp_path / "broken.json")
 
 
-def test_shipped_flickr8k_caption_files(root):
-    flickr = root / "flickr8k"
-    csv_file = read_captions(flickr / "captions.txt")
+def test_shipped_flickr8k_caption_files():
+    flickr = BUNDLED
+    csv_file = read_captions(flickr / "captions.txt.gz")
     assert csv_file.format == "flickr8k-csv" and not csv_file.problems
     assert len(csv_file.captions) == 40455
     per_image = Counter(c.image for c in csv_file.captions)
     assert len(per_image) == 8091 and set(per_image.values()) == {5}
-    tok = read_captions(flickr / "Flickr8k.token.txt")
+    tok = read_captions(flickr / "Flickr8k.token.txt.gz")
     assert tok.format == "flickr8k-token" and not tok.problems
     assert len(tok.captions) == 40450
     # The token file lacks two images of captions.txt and names one image "...jpg.1".
@@ -141,8 +151,8 @@ def test_shipped_flickr8k_caption_files(root):
     assert any(c.text == "A dog shakes its head near the shore , a red ball next to it ." for c in csv_file.captions)
 
 
-def test_flickr8k_standard_split(root):
-    s = flickr8k_standard(root / "flickr8k")
+def test_flickr8k_standard_split():
+    s = flickr8k_standard(BUNDLED)
     assert {k: len(v) for k, v in s.items()} == {"train": 5997, "dev": 1000, "test": 1000}
     assert not (set(s["train"]) & set(s["dev"])) and not (set(s["dev"]) & set(s["test"]))
 

@@ -4,12 +4,16 @@ one-line messages."""
 from __future__ import annotations
 
 import argparse
+import errno
 import importlib
 import logging
+import os
 import sys
+import traceback
 
 # Sub-command modules, in the order `vgbench --help` lists them.
-COMMANDS = ["demo", "paper", "study", "eval", "datasets", "spectrum", "neighbors", "featurize", "data", "train", "ground"]
+COMMANDS = ["demo", "paper", "study", "eval", "datasets", "report", "leaderboard", "spectrum", "neighbors", "featurize", "data",
+            "train", "ground"]
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -22,19 +26,78 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+# Exit codes (README "Exit codes"): what went wrong, for scripts that call vgbench.
+EXIT_OK, EXIT_INTERNAL, EXIT_INPUT, EXIT_SYSTEM, EXIT_INTERRUPTED = 0, 1, 2, 3, 130
+
+_DISK_FULL = {getattr(errno, "ENOSPC", 28), getattr(errno, "EDQUOT", 122)}
+_BAD_PATH = (FileNotFoundError, NotADirectoryError, IsADirectoryError, FileExistsError)
+
+
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING,
                         format="%(levelname)s %(name)s: %(message)s")
     try:
         return int(args.func(args) or 0)
-    except (ValueError, OSError, KeyError) as exc:  # library errors are one-line by design
-        msg = exc.args[0] if isinstance(exc, KeyError) and exc.args else exc
-        print(f"vgbench {args.command}: error: {msg}", file=sys.stderr)
-        return 2
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
-        return 130
+        return EXIT_INTERRUPTED
+    except Exception as exc:  # noqa: BLE001 - every failure becomes one line (+ traceback with -v)
+        code, message = describe_error(exc, args)
+        if args.verbose:
+            traceback.print_exc()
+        print(f"vgbench {args.command}: error: {message}", file=sys.stderr)
+        return code
+
+
+def describe_error(exc: BaseException, args: argparse.Namespace) -> tuple[int, str]:
+    """(exit code, one-line message) for an exception escaping a command."""
+    if isinstance(exc, (ValueError, KeyError, UnicodeError, EOFError)):
+        # bad input: the library's messages already name the file, the line and what was expected
+        msg = exc.args[0] if isinstance(exc, KeyError) and exc.args else exc
+        return EXIT_INPUT, _one_line(str(msg))
+    if isinstance(exc, MemoryError):
+        return EXIT_SYSTEM, ("out of memory; evaluate fewer sources at once, or choose fewer datasets "
+                             "so that fewer words are kept")
+    if isinstance(exc, OSError):
+        # a path that is not there or not of the right kind is the user's input; the rest is the system's
+        code = EXIT_INPUT if isinstance(exc, _BAD_PATH) else EXIT_SYSTEM
+        if exc.errno is None and exc.filename is None and str(exc):
+            return code, _one_line(str(exc))  # a library message that names its file
+        where = exc.filename or ", ".join(_input_paths(args)) or "a file"
+        what = exc.strerror or _one_line(str(exc)) or type(exc).__name__
+        if exc.errno in _DISK_FULL:
+            hint = "free some space or write elsewhere; the previous output is left as it was"
+        elif isinstance(exc, PermissionError):
+            hint = "check the permissions, or write elsewhere"
+        elif isinstance(exc, FileNotFoundError):
+            hint = "check the path"
+        elif isinstance(exc, _BAD_PATH):
+            hint = "choose another path"
+        else:
+            hint = "check the file and the disk"
+        return code, f"{where}: {what}; {hint}"
+    inputs = ", ".join(_input_paths(args)) or "the given inputs"
+    return EXIT_INTERNAL, (f"unexpected {type(exc).__name__} while working on {inputs}: "
+                           f"{_one_line(str(exc))}; rerun with -v for the traceback and please "
+                           f"report it")
+
+
+def _one_line(text: str, limit: int = 400) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[:limit - 1] + "…"
+
+
+def _input_paths(args: argparse.Namespace) -> list[str]:
+    """The existing files and folders a command was given, to name them in an error."""
+    found: list[str] = []
+    for key, value in vars(args).items():
+        if key in ("func", "command"):
+            continue
+        for item in value if isinstance(value, list) else [value]:
+            if isinstance(item, str) and item and os.path.exists(item) and item not in found:
+                found.append(item)
+    return found[:4]
 
 
 if __name__ == "__main__":

@@ -9,7 +9,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("demo", help="run the whole study on the bundled defaults (make demo)",
                        description="Evaluate GloVe, train C_GloVe and VGE on Flickr8k, ground all "
                                    "words zero-shot, evaluate side by side, write reports/demo/. "
-                                   "Resumable: a rerun skips finished steps.")
+                                   "Each step is recorded under --runs with a fingerprint of its "
+                                   "inputs: a rerun reuses only unchanged steps and resumes a killed "
+                                   "training run; the report folder is rebuilt every time.")
     p.add_argument("--quick", action="store_true",
                    help="a few-minute variant (small model, 1 epoch on a slice): a smoke test")
     p.add_argument("--out", default=None, metavar="DIR", help="report folder (default reports/demo)")

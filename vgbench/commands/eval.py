@@ -18,7 +18,8 @@ SPEC_HELP = """source forms:
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser("eval", help="evaluate word vectors on word similarity and STS",
+    p = sub.add_parser("eval", help="evaluate word vectors on word similarity, STS, analogies "
+                                    "and categorization",
                        formatter_class=argparse.RawDescriptionHelpFormatter,
                        description="Evaluate one or more embeddings (files in any format, registry "
                                    "names such as glove-6b-50d, trained checkpoints) side by side.",
@@ -27,15 +28,26 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--name", action="append", default=None, metavar="LABEL",
                    help="label for the n-th source in tables (repeat per source)")
     p.add_argument("--datasets", default=None, metavar="LIST",
-                   help="comma-separated groups (paper, similarity, sts, all) or names (MEN, "
-                        "SimLex-999, STS12, STSB, ...; `vgbench datasets` lists them); default: paper, "
-                        "or none when --dataset/--sts-dir are given")
+                   help="comma-separated groups (paper, similarity, sts, analogy, categorization, "
+                        "all) or names (MEN, SimLex-999, STS12, STSB, Google, MSR, AP, BLESS, ...; "
+                        "`vgbench datasets` lists them); default: paper, or none when --dataset, "
+                        "--sts-dir, --analogy or --categorization are given")
     p.add_argument("--dataset", action="append", default=[], metavar="FILE",
                    help="your own word-pair file (word1 word2 score; delimiter sniffed); repeatable")
     p.add_argument("--sts-dir", action="append", default=[], metavar="DIR",
                    help="your own STS folder (STS.input.X.txt + STS.gs.X.txt); repeatable")
+    p.add_argument("--analogy", action="append", default=[], metavar="FILE",
+                   help="your own analogy file in the Google format (': section' lines, then "
+                        "'a b c d'); repeatable")
+    p.add_argument("--categorization", action="append", default=[], metavar="FILE",
+                   help="your own categorization file (word<TAB>class per line); repeatable")
+    p.add_argument("--analogy-vocab", type=int, default=300_000, metavar="N",
+                   help="analogies search the first N words of each source (default 300000, as gensim)")
+    p.add_argument("--analogy-methods", default="3cosadd,3cosmul", metavar="LIST",
+                   help="analogy solvers: 3cosadd (headline), 3cosmul (Levy & Goldberg 2014); "
+                        "default both")
     p.add_argument("--case", choices=CASE_POLICIES, default="lower",
-                   help="word lookup for word similarity (default: lower)")
+                   help="word lookup for word similarity and categorization (default: lower)")
     p.add_argument("--sts-case", choices=CASE_POLICIES, default="exact",
                    help="token lookup for STS (default: exact, as SentEval)")
     p.add_argument("--oov", choices=("skip", "zero"), default="skip",
@@ -69,18 +81,29 @@ def register(sub: argparse._SubParsersAction) -> None:
                         "(e.g. abtt:3); per source: 'SOURCE|STEPS'")
     p.add_argument("--postprocess-rows", type=int, default=100_000, metavar="N",
                    help="estimate post-processing statistics on the first N rows (default 100000)")
+    p.add_argument("--no-cache", action="store_true",
+                   help="evaluate even if these files were evaluated before, and store nothing")
+    p.add_argument("--cache-dir", default=None, metavar="DIR",
+                   help="results cache folder (default: ~/.cache/vgbench/results or "
+                        "$VGBENCH_RESULTS_CACHE); `vgbench leaderboard` reads it")
+    p.add_argument("--nonfinite", choices=("drop", "error"), default="drop",
+                   help="a vector row with nan/inf: drop that word and count it (default), or stop")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     p.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:
     from vgbench.evaluation.api import evaluate
+    from vgbench.evaluation.cache import ResultsCache
     from vgbench.reporting import console_table, write_reports
 
     if args.datasets is None:
-        datasets = [] if (args.dataset or args.sts_dir) else ["paper"]
+        datasets = [] if (args.dataset or args.sts_dir or args.analogy or args.categorization) else ["paper"]
     else:
         datasets = [d.strip() for d in args.datasets.split(",") if d.strip()]
+        if not datasets:
+            raise ValueError(f"--datasets {args.datasets!r} names no dataset; give names such as "
+                             f"MEN,SimLex-999,sts, or all")
     baseline = [int(b) if b.isdigit() else b for b in (args.baseline or ["0"])]
     results = evaluate(args.sources, datasets, pair_files=args.dataset, sts_dirs=args.sts_dir,
                        case=args.case, sts_case=args.sts_case, oov=args.oov,
@@ -88,8 +111,21 @@ def run(args: argparse.Namespace) -> int:
                        paired_test=args.paired_test, baseline=baseline, names=args.name,
                        fmt=args.fmt, download=args.download, data_root=args.data_root,
                        progress=not args.quiet and sys.stderr.isatty(),
-                       postprocess=args.postprocess, postprocess_rows=args.postprocess_rows)
+                       postprocess=args.postprocess, postprocess_rows=args.postprocess_rows,
+                       cache=None if args.no_cache else ResultsCache(args.cache_dir),
+                       analogy_files=args.analogy, categorization_files=args.categorization,
+                       analogy_vocab=args.analogy_vocab,
+                       analogy_methods=[m.strip().lower() for m in args.analogy_methods.split(",")
+                                        if m.strip()],
+                       nonfinite=args.nonfinite)
+    if results.cached:
+        print(f"cached: the same files, datasets, policy and vgbench version were evaluated on "
+              f"{results.cached['created']}; nothing re-evaluated ({results.cached['path']})")
     print(console_table(results, sts_metric=args.metric, sts_aggregate=args.aggregate))
+    for name, meta in results.embeddings.items():
+        if meta.get("nonfinite"):
+            print(f"note: {meta.get('source', name)}: dropped {meta['nonfinite']} word(s) whose vectors hold nan or inf "
+                  f"({'; '.join(meta.get('nonfinite_examples', [])[:3])}; --nonfinite error to stop instead)")
     if args.out:
         written = write_reports(results, args.out, charts=not args.no_charts,
                                 sts_metric=args.metric, sts_aggregate=args.aggregate)

@@ -19,6 +19,8 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help="for training words: ground the original or the fine-tuned textual vector "
                         "(default: the checkpoint's export.te)")
     p.add_argument("--chunk-size", type=int, default=65536, help="words grounded per chunk (memory bound)")
+    p.add_argument("--nonfinite", choices=("drop", "error"), default="drop",
+                   help="a textual row with nan/inf: leave that word out and count it (default), or stop")
     p.add_argument("--no-progress", action="store_true", help="hide the progress bar")
     p.set_defaults(func=run)
 
@@ -30,7 +32,10 @@ def run(args: argparse.Namespace) -> int:
     source = args.vectors or g.textual
     if not source:
         raise ValueError(f"{args.checkpoint}: records no textual vectors; pass --vectors")
-    emb = load_embeddings(source, progress=not args.no_progress)
+    emb = load_embeddings(source, progress=not args.no_progress, nonfinite=args.nonfinite)
+    if emb.meta.get("nonfinite"):
+        print(f"note: {source}: left out {emb.meta['nonfinite']} word(s) whose vectors hold nan or inf "
+              f"({'; '.join(emb.meta.get('nonfinite_examples', [])[:3])})")
     if emb.dim != g.in_dim:
         raise ValueError(f"{source}: vectors have dimension {emb.dim}, but {args.checkpoint} grounds "
                          f"{g.in_dim}-dimensional vectors")

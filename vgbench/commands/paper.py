@@ -7,8 +7,9 @@ from pathlib import Path
 
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("paper", help="run the paper's Tables 6, 7/10 and 8 on our data (resumable)")
-    p.add_argument("--budget-minutes", type=float, default=0.0, metavar="M",
-                   help="cap every training run at M minutes (0: full configs; hours on a CPU)")
+    p.add_argument("--epochs", type=int, default=0, metavar="N",
+                   help="train every run for N epochs (0: the configs' own epochs and early stopping; "
+                        "hours on a CPU). A fixed amount of training, so any machine gives the same tables")
     p.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
                    help="override every training config, e.g. --set train.device=cuda")
     p.add_argument("--dims", default=None, metavar="C1,C2,...",
@@ -23,7 +24,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace) -> int:
     from vgbench.pipeline.paper import DIMENSIONS, PaperSettings, dimension_runs, run_paper
     from vgbench.pipeline.steps import StepError
-    settings = PaperSettings(out=Path(args.out), runs=Path(args.runs), budget_minutes=args.budget_minutes,
+    settings = PaperSettings(out=Path(args.out), runs=Path(args.runs), epochs=args.epochs,
                              overrides=args.set, data_root=args.data_root,
                              dimensions=dimension_runs([int(c) for c in args.dims.split(",")])
                              if args.dims else DIMENSIONS)

@@ -1,5 +1,5 @@
 """Turn shipped benchmark files into the suite's objects: WordPairs for word similarity, STSSet
-for sentence similarity. Each loader takes its registry entry, whose `files` name the data."""
+for sentence similarity, AnalogySet and CategorizationSet. Each loader takes its registry entry, whose `files` name the data."""
 from __future__ import annotations
 
 from pathlib import PurePosixPath
@@ -7,6 +7,8 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from vgbench.datasets.analogy import ANALOGY_SETS
+from vgbench.datasets.categorization import load_categorization
 from vgbench.datasets.store import benchmark_text
 from vgbench.datasets.sts import STSSet, parse_sentence_pairs, parse_sts_subset
 from vgbench.datasets.word_pairs import WordPairs, read_rows, read_word_pairs
@@ -69,3 +71,13 @@ def sentence_pairs(columns: tuple[int, int, int], header: bool):
         sub = parse_sentence_pairs(benchmark_text(rel), rel, entry.name, columns, header)
         return STSSet(entry.name, [sub], rel, entry.citation)
     return load
+
+
+def analogy(entry: Benchmark):
+    """Google or MSR analogies (vgbench.datasets.analogy)."""
+    return ANALOGY_SETS[entry.name]()
+
+
+def categorization(entry: Benchmark):
+    """A categorization set (vgbench.datasets.categorization)."""
+    return load_categorization(entry.name)

@@ -3,6 +3,7 @@ cite it and under which licence it ships, how to load it, and the named groups `
 accepts. The files themselves ship with the package (vgbench.datasets.store)."""
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
@@ -41,6 +42,14 @@ class Benchmark:
     def checksums(self) -> dict[str, str]:
         """SHA-256 of each file's original bytes."""
         return {f: checksum(f) for f in self.files}
+
+    def checksum(self) -> str:
+        """One SHA-256 for the set: its file's, or (several files) the hash of "path sha" lines."""
+        sums = self.checksums()
+        if len(sums) == 1:
+            return next(iter(sums.values()))
+        lines = "".join(f"{path} {sha}\n" for path, sha in sorted(sums.items()))
+        return hashlib.sha256(lines.encode()).hexdigest()
 
     def metadata(self) -> dict:
         return {"name": self.name, "task": self.task, "size": self.size, "unit": self.unit,
@@ -201,7 +210,7 @@ _ENTRIES = [
     Benchmark("SICK-R-train", "sts", (B + "sick/semeval2014_task1/SICK_train.txt", *_SICK_DOCS),
               4500, "pairs", "Marelli et al. 2014", _SICK, "CC BY-NC-SA 3.0", (),
               "SemEval-2014 Task 1 train file", "SICK-R", loaders.sentence_pairs(_SICK_COLS, True)),
-    # analogy and categorization: registered with their files; evaluated once a loader is plugged in
+    # analogy and categorization
     Benchmark("Google", "analogy", (B + "analogy/google/questions-words.txt",), 19544, "questions",
               "Mikolov et al. 2013a",
               "Mikolov, Chen, Corrado & Dean (2013). Efficient estimation of word representations in "
@@ -210,36 +219,43 @@ _ENTRIES = [
                "gram1-adjective-to-adverb", "gram2-opposite", "gram3-comparative", "gram4-superlative",
                "gram5-present-participle", "gram6-nationality-adjective", "gram7-past-tense",
                "gram8-plural", "gram9-plural-verbs"),
-              "questions-words.txt as in the word2vec distribution (and gensim's test data)"),
+              "questions-words.txt as in the word2vec distribution (and gensim's test data)",
+              loader=loaders.analogy),
     Benchmark("MSR", "analogy", (B + "analogy/msr/msr.txt", B + "analogy/msr/msr_vecto_labeled.csv",
                                  B + "analogy/msr/PROVENANCE"), 8000, "questions", "Mikolov et al. 2013b",
               "Mikolov, Yih & Zweig (2013). Linguistic regularities in continuous space word "
               "representations. NAACL-HLT.", "not stated (hyperwords test-set copy)", (),
-              "msr.txt: a b c d; msr_vecto_labeled.csv: the same 8000 rows with 16 relation types"),
+              "msr.txt: a b c d; msr_vecto_labeled.csv: the same 8000 rows with 16 relation types",
+              loader=loaders.analogy),
     Benchmark("AP", "categorization", (B + "categorization/ap_vecto.csv", _CAT_DOC), 402, "words",
               "Almuhareb & Poesio 2005",
               "Almuhareb & Poesio (2005). Concept learning and categorization from the web. CogSci.",
-              _VECTO, (), "21 classes; 21 artefact rows with an empty word are not items"),
+              _VECTO, (), "21 classes; 21 artefact rows with an empty word are not items",
+              loader=loaders.categorization),
     Benchmark("BLESS", "categorization", (B + "categorization/bless_vecto.csv", _CAT_DOC), 200, "words",
               "Baroni & Lenci 2011",
               "Baroni & Lenci (2011). How we BLESSed distributional semantic evaluation. GEMS workshop.",
-              _VECTO, (), "17 classes; 17 empty-word rows are not items"),
+              _VECTO, (), "17 classes; 17 empty-word rows are not items",
+              loader=loaders.categorization),
     Benchmark("Battig", "categorization", (B + "categorization/battig_vecto.csv", _CAT_DOC), 5231,
               "words", "Battig & Montague 1969",
               "Battig & Montague (1969). Category norms for verbal items in 56 categories. Journal of "
               "Experimental Psychology Monographs 80(3).", _VECTO, (),
-              "56 categories, 4,668 distinct words (words recur across categories; 2 duplicate rows)"),
-    Benchmark("ESSLLI-2008-nouns", "categorization",
+              "56 categories, 4,668 distinct words (words recur across categories; 2 duplicate rows)",
+              loader=loaders.categorization),
+    Benchmark("ESSLLI-N", "categorization",
               (B + "categorization/esslli2008_1a_concrete_nouns_wordspace.tbl", _CAT_DOC), 44, "words",
               "Baroni, Evert & Lenci 2008",
               "Baroni, Evert & Lenci (eds.) (2008). ESSLLI 2008 Workshop on Distributional Lexical "
               "Semantics, shared task 1a (concrete nouns).", "GPL-3 (wordspace R package)", (),
-              "6 classes (class1), 3 (class2), 2 (class3)"),
-    Benchmark("ESSLLI-2008-verbs", "categorization",
+              "6 classes (class1), 3 (class2), 2 (class3)",
+              loader=loaders.categorization),
+    Benchmark("ESSLLI-V", "categorization",
               (B + "categorization/esslli2008_verbs_vecto.csv", _CAT_DOC), 45, "words",
               "Baroni, Evert & Lenci 2008",
               "Baroni, Evert & Lenci (eds.) (2008). ESSLLI 2008 Workshop on Distributional Lexical "
-              "Semantics, shared task 2c (verbs).", _VECTO, (), "9 classes (5 coarse classes after '-')"),
+              "Semantics, shared task 2c (verbs).", _VECTO, (), "9 classes (5 coarse classes after '-')",
+              loader=loaders.categorization),
     # word norms used to split benchmarks by concreteness
     Benchmark("Brysbaert-concreteness", "norms",
               (B + "concreteness/Concreteness_ratings_Brysbaert_et_al_BRM.txt",), 39954, "words",
@@ -284,8 +300,9 @@ ALIASES.update({"simlex": "SimLex-999", "simverb": "SimVerb-3500", "mturk": "MTu
                 "rg": "RG-65", "mc": "MC-30", "yp": "YP-130", "card": "Card-660",
                 "stsbenchmark": "STSB", "stsbtest": "STSB", "sick": "SICK-R", "sickrtest": "SICK-R",
                 "sickrdev": "SICK-R-trial", "googleanalogy": "Google", "msranalogy": "MSR",
-                "esslli1a": "ESSLLI-2008-nouns", "esslli2c": "ESSLLI-2008-verbs",
-                "essli1a": "ESSLLI-2008-nouns", "essli2c": "ESSLLI-2008-verbs",
+                "esslli1a": "ESSLLI-N", "esslli2c": "ESSLLI-V",
+                "essli1a": "ESSLLI-N", "essli2c": "ESSLLI-V", "esslli2008nouns": "ESSLLI-N",
+                "esslli2008verbs": "ESSLLI-V", "essllinouns": "ESSLLI-N", "esslliverbs": "ESSLLI-V",
                 "concreteness": "Brysbaert-concreteness", "glasgow": "Glasgow-norms"})
 GROUP_ALIASES = {_key(g): g for g in GROUPS}
 GROUP_ALIASES.update({"wordsimilarity": "similarity", "default": "paper"})
@@ -338,18 +355,25 @@ def load(name: str):
     entry = get(name)
     if entry.loader is None:
         raise ValueError(f"dataset {entry.name!r} ({entry.task}) has no loader in this version of vgbench")
-    return entry.loader(entry)
+    return _loaded(entry)
+
+
+def _loaded(entry: Benchmark):
+    """The loaded set, carrying the registry's checksum so reports can name exactly what was scored."""
+    dataset = entry.loader(entry)
+    dataset.checksum = entry.checksum()
+    return dataset
 
 
 def load_similarity(name: str) -> WordPairs:
     entry = get(name)
     if entry.task != "similarity":
         raise ValueError(f"dataset {entry.name!r} is a {entry.task} set, not word similarity")
-    return entry.loader(entry)
+    return _loaded(entry)
 
 
 def load_sts(name: str) -> STSSet:
     entry = get(name)
     if entry.task != "sts":
         raise ValueError(f"dataset {entry.name!r} is a {entry.task} set, not sentence similarity")
-    return entry.loader(entry)
+    return _loaded(entry)

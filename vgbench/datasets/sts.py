@@ -5,11 +5,14 @@ Sentences are split on whitespace, as SentEval does with its Moses-tokenized, lo
 """
 from __future__ import annotations
 
+import math
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
+
+from vgbench.datasets.word_pairs import read_text
 
 
 @dataclass
@@ -30,6 +33,7 @@ class STSSet:
     subsets: list[STSSubset] = field(default_factory=list)
     source: str = ""
     citation: str = ""
+    checksum: str = ""  # SHA-256 of the shipped file(s), set by the registry
 
     def vocabulary(self) -> set[str]:
         vocab: set[str] = set()
@@ -45,15 +49,14 @@ class STSSet:
 def read_sts_subset(directory: Path, subset: str, lower: bool = False) -> STSSubset:
     inp = directory / f"STS.input.{subset}.txt"
     gs = directory / f"STS.gs.{subset}.txt"
-    return parse_sts_subset(subset, inp.read_text(encoding="utf-8"), gs.read_text(encoding="utf-8"),
-                            inp, gs, lower)
+    return parse_sts_subset(subset, read_text(inp), read_text(gs), inp, gs, lower)
 
 
 def parse_sts_subset(subset: str, input_text: str, gold_text: str, inp: Path, gs: Path,
                      lower: bool = False) -> STSSubset:
     """One subset from the texts of its input and gold files (`inp`, `gs` name them in messages)."""
-    pairs = input_text.splitlines()
-    golds = gold_text.splitlines()
+    pairs = input_text.removeprefix("\ufeff").splitlines()
+    golds = gold_text.removeprefix("\ufeff").splitlines()
     if len(pairs) != len(golds):
         raise ValueError(f"{gs}: line {min(len(pairs), len(golds)) + 1}: {len(golds)} gold lines for "
                          f"{len(pairs)} sentence pairs in {inp.name}; expected one per pair")
@@ -66,9 +69,12 @@ def parse_sts_subset(subset: str, input_text: str, gold_text: str, inp: Path, gs
         if len(fields) < 2:
             raise ValueError(f"{inp}: line {i}: expected two tab-separated sentences")
         try:
-            gold.append(float(score))
+            value = float(score)
         except ValueError:
             raise ValueError(f"{gs}: line {i}: gold score {score!r} is not a number") from None
+        if not math.isfinite(value):
+            raise ValueError(f"{gs}: line {i}: gold score {score!r} is not a finite number")
+        gold.append(value)
         a, b = fields[0], fields[1]
         if lower:
             a, b = a.lower(), b.lower()

@@ -6,6 +6,7 @@ which makes gensim skip that pair silently).
 """
 from __future__ import annotations
 
+import math
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -24,6 +25,7 @@ class WordPairs:
     sections: dict[str, np.ndarray] = field(default_factory=dict)
     source: str = ""
     citation: str = ""
+    checksum: str = ""  # SHA-256 of the shipped file(s), set by the registry
 
     def __len__(self) -> int:
         return len(self.word1)
@@ -49,13 +51,36 @@ def _is_number(text: str) -> bool:
         return False
 
 
+HEADER_WORDS = ("word", "score", "sim", "rel", "mean", "rating", "gold", "human", "judg", "avg",
+                "value", "pos", "term", "assoc")
+MISSING_MARKS = {"", "nan", "na", "n/a", "none", "null", "-", "?"}
+
+
 def read_text(path: str | os.PathLike) -> str:
+    """A UTF-8 text file (a byte-order mark is dropped); invalid UTF-8 is a one-line error naming
+    the file and line."""
     path = Path(path)
+    data = path.read_bytes()
     try:
-        return path.read_text(encoding="utf-8")
+        return data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
-        line = path.read_bytes()[:exc.start].count(b"\n") + 1
+        line = data[:exc.start].count(b"\n") + 1
         raise ValueError(f"{path}: line {line}: not valid UTF-8 text") from None
+
+
+def looks_like_header(fields: list[str], score_column: int) -> bool:
+    """A first row is a header only when it cannot be a pair: its score field is no number and
+    the row names columns (word1, score, SimLex999, Human (mean), ...), or it lacks a score field.
+    A row like 'cat dog n/a' is a pair with a bad score, reported as such, not dropped."""
+    if len(fields) <= score_column:
+        return True
+    score = fields[score_column]
+    if _is_number(score):
+        return False
+    if score.lower() in MISSING_MARKS:
+        return False
+    text = " ".join(fields).lower()
+    return any(w in text for w in HEADER_WORDS)
 
 
 def read_rows(path: str | os.PathLike, delimiter: str | None = None, header: bool | None = None,
@@ -66,9 +91,7 @@ def read_rows(path: str | os.PathLike, delimiter: str | None = None, header: boo
     `text`, when given, is the file's content and `path` only names it in messages (shipped files).
     Raises ValueError naming the file and line for a row with too few fields or a non-numeric score.
     """
-    if text is None:
-        text = read_text(path)
-    lines = text.splitlines()
+    lines = (read_text(path) if text is None else text.removeprefix("\ufeff")).splitlines()
     first = next((i for i, l in enumerate(lines) if l.strip()), None)
     if first is None:
         raise ValueError(f"{path}: line 1: empty file, expected rows 'word1 word2 score'")
@@ -77,7 +100,7 @@ def read_rows(path: str | os.PathLike, delimiter: str | None = None, header: boo
     split = (lambda s: s.split(delimiter)) if delimiter else str.split
     head_fields = [f.strip() for f in split(lines[first])]
     if header is None:
-        header = len(head_fields) <= score_column or not _is_number(head_fields[score_column])
+        header = looks_like_header(head_fields, score_column)
     rows = []
     for i in range(first + (1 if header else 0), len(lines)):
         if not lines[i].strip():
@@ -89,7 +112,11 @@ def read_rows(path: str | os.PathLike, delimiter: str | None = None, header: boo
             raise ValueError(f"{path}: line {i + 1}: expected at least {min_fields} fields "
                              f"(word1, word2, score), found {len([f for f in fields if f])}")
         if not _is_number(fields[score_column]):
-            raise ValueError(f"{path}: line {i + 1}: score {fields[score_column]!r} is not a number")
+            hint = (" (a first row is read as a header only when it names columns, e.g. "
+                    "'word1 word2 score')" if i == first else "")
+            raise ValueError(f"{path}: line {i + 1}: score {fields[score_column]!r} is not a number{hint}")
+        if not math.isfinite(float(fields[score_column])):
+            raise ValueError(f"{path}: line {i + 1}: score {fields[score_column]!r} is not a finite number")
         rows.append((i + 1, fields))
     if not rows:
         raise ValueError(f"{path}: line {len(lines)}: no word pairs found")

@@ -8,16 +8,21 @@ from typing import Callable
 import numpy as np
 
 from vgbench.embeddings.core import Embeddings
-from vgbench.embeddings.sniff import open_binary
-from vgbench.embeddings.text_reader import LoadStats, _Accumulator, _decode_words
+from vgbench.embeddings.sniff import BOM, compressed_errors, open_binary
+from vgbench.embeddings.text_reader import LoadStats, _Accumulator, _decode_words, drop_nonfinite
 
 VOCAB_SUFFIXES = (".vocab", ".words.txt", ".vocab.txt", ".txt")
 
 
 def read_word2vec_binary(path: str | os.PathLike, keep: Callable[[str], bool] | None = None,
-                         name: str | None = None) -> Embeddings:
+                         name: str | None = None, nonfinite: str = "drop") -> Embeddings:
     """word2vec's binary format: 'count dim' line, then per row 'word ' + dim float32 (+ optional newline)."""
     path = Path(path)
+    with compressed_errors(path):
+        return _read_word2vec_binary(path, keep, name, nonfinite)
+
+
+def _read_word2vec_binary(path: Path, keep, name, nonfinite: str) -> Embeddings:
     stats = LoadStats()
     acc = _Accumulator(keep, stats)
     with open_binary(path) as fh:
@@ -27,6 +32,9 @@ def read_word2vec_binary(path: str | os.PathLike, keep: Callable[[str], bool] | 
             raise ValueError(f"{path}: line 1: expected a word2vec header 'count dim', found "
                              f"{header[:60].decode('utf-8', 'replace').strip()!r}")
         count, dim = int(fields[0]), int(fields[1])
+        if count < 1 or dim < 1:
+            raise ValueError(f"{path}: line 1: header declares {count} rows of dimension {dim}; "
+                             f"expected at least one row of at least one value")
         row_bytes = 4 * dim
         batch_words: list[bytes] = []
         batch_vecs: list[bytes] = []
@@ -46,8 +54,12 @@ def read_word2vec_binary(path: str | os.PathLike, keep: Callable[[str], bool] | 
             pos = sp + 1 + row_bytes
             if len(batch_words) >= 65536 or row == count - 1:
                 words = _decode_words(batch_words, stats)
+                first_row = stats.rows_read + 1
                 stats.rows_read += len(words)
-                acc.add(words, np.frombuffer(b"".join(batch_vecs), dtype="<f4").reshape(-1, dim))
+                words, vecs = drop_nonfinite(
+                    words, np.frombuffer(b"".join(batch_vecs), dtype="<f4").reshape(-1, dim),
+                    lambda i: f"row {first_row + i}", stats, nonfinite, path)
+                acc.add(words, vecs)
                 batch_words, batch_vecs = [], []
     return Embeddings(acc.words, acc.matrix(dim), name or path.name,
                       {"source": str(path), "format": "word2vec-binary", "dim": dim, **stats.as_dict()})
@@ -64,15 +76,24 @@ def find_vocab_file(npy_path: Path) -> Path:
 
 
 def read_npy(path: str | os.PathLike, vocab: str | os.PathLike | None = None,
-             keep: Callable[[str], bool] | None = None, name: str | None = None) -> Embeddings:
+             keep: Callable[[str], bool] | None = None, name: str | None = None,
+             nonfinite: str = "drop") -> Embeddings:
     """A (rows, dim) .npy matrix with a vocabulary file of one word per line, same order."""
     path = Path(path)
     vocab_path = Path(vocab) if vocab else find_vocab_file(path)
-    matrix = np.load(path, mmap_mode="r")
-    if matrix.ndim != 2:
+    try:
+        matrix = np.load(path, mmap_mode="r", allow_pickle=False)
+    except (ValueError, EOFError, OSError) as exc:
+        if isinstance(exc, OSError) and exc.errno is not None:
+            raise
+        raise ValueError(f"{path}: not a readable numeric .npy matrix ({exc})") from None
+    if matrix.ndim != 2 or matrix.shape[1] < 1:
         raise ValueError(f"{path}: expected a 2-D matrix (rows x dim), found shape {matrix.shape}")
+    if not (np.issubdtype(matrix.dtype, np.floating) or np.issubdtype(matrix.dtype, np.integer)):
+        raise ValueError(f"{path}: expected a numeric matrix, found dtype {matrix.dtype}")
     stats = LoadStats()
-    raw = vocab_path.read_bytes().split(b"\n")
+    raw = vocab_path.read_bytes()
+    raw = (raw[len(BOM):] if raw.startswith(BOM) else raw).split(b"\n")
     if raw and raw[-1] == b"":
         raw.pop()
     words = _decode_words((w.rstrip(b"\r") for w in raw), stats)
@@ -81,19 +102,22 @@ def read_npy(path: str | os.PathLike, vocab: str | os.PathLike | None = None,
                          f"rows of {path.name}; expected one word per row")
     stats.rows_read = len(words)
     acc = _Accumulator(keep, stats)
-    if keep is None:
-        acc.add(words, np.asarray(matrix))
-    else:
-        wanted = [i for i, w in enumerate(words) if keep(w)]
-        acc.add([words[i] for i in wanted], np.asarray(matrix[wanted]))
+    wanted = list(range(len(words))) if keep is None else [i for i, w in enumerate(words) if keep(w)]
+    kept, vecs = drop_nonfinite([words[i] for i in wanted],
+                                np.asarray(matrix if keep is None else matrix[wanted], dtype=np.float32),
+                                lambda i: f"row {wanted[i] + 1}", stats, nonfinite, path)
+    acc.add(kept, vecs)
     return Embeddings(acc.words, acc.matrix(matrix.shape[1]), name or path.name,
                       {"source": str(path), "vocab": str(vocab_path), "format": "npy",
                        "dim": int(matrix.shape[1]), **stats.as_dict()})
 
 
 def read_gensim(path: str | os.PathLike, keep: Callable[[str], bool] | None = None,
-                name: str | None = None) -> Embeddings:
-    """A gensim `KeyedVectors.save()` file (gensim is imported only for this format)."""
+                name: str | None = None, nonfinite: str = "drop") -> Embeddings:
+    """A gensim `KeyedVectors.save()` file (gensim is imported only for this format).
+
+    This unpickles the file, which can run code in it: callers reach it only when the user named
+    the file a gensim model (`--format gensim`, or a .kv/.model name)."""
     path = Path(path)
     try:
         from gensim.models import KeyedVectors
@@ -107,10 +131,9 @@ def read_gensim(path: str | os.PathLike, keep: Callable[[str], bool] | None = No
     words = list(kv.index_to_key)
     stats = LoadStats(rows_read=len(words))
     acc = _Accumulator(keep, stats)
-    if keep is None:
-        acc.add(words, np.asarray(kv.vectors))
-    else:
-        wanted = [i for i, w in enumerate(words) if keep(w)]
-        acc.add([words[i] for i in wanted], np.asarray(kv.vectors[wanted]))
+    wanted = list(range(len(words))) if keep is None else [i for i, w in enumerate(words) if keep(w)]
+    kept, vecs = drop_nonfinite([words[i] for i in wanted], np.asarray(kv.vectors[wanted], dtype=np.float32),
+                                lambda i: f"row {wanted[i] + 1}", stats, nonfinite, path)
+    acc.add(kept, vecs)
     return Embeddings(acc.words, acc.matrix(kv.vector_size), name or path.name,
                       {"source": str(path), "format": "gensim", "dim": int(kv.vector_size), **stats.as_dict()})

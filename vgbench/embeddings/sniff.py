@@ -2,14 +2,22 @@
 from __future__ import annotations
 
 import bz2
+import contextlib
 import gzip
+import lzma
 import os
+import zlib
 from pathlib import Path
-from typing import BinaryIO
+from typing import BinaryIO, Iterator
+
+import numpy as np
 
 FORMATS = ("glove", "word2vec", "word2vec-binary", "npy", "gensim", "checkpoint")
 
 _GZIP, _BZ2, _ZIP, _NPY, _PICKLE = b"\x1f\x8b", b"BZh", b"PK\x03\x04", b"\x93NUMPY", b"\x80"
+BOM = b"\xef\xbb\xbf"
+# Names under which a pickle is taken to be a gensim KeyedVectors file without --format gensim.
+GENSIM_SUFFIXES = (".kv", ".model")
 
 
 def open_binary(path: str | os.PathLike) -> BinaryIO:
@@ -21,6 +29,21 @@ def open_binary(path: str | os.PathLike) -> BinaryIO:
     if magic == _BZ2:
         return bz2.open(path, "rb")
     return open(path, "rb", buffering=1 << 20)
+
+
+@contextlib.contextmanager
+def compressed_errors(path: str | os.PathLike) -> Iterator[None]:
+    """Turn the errors of a truncated or corrupt .gz/.bz2 stream into one line naming the file."""
+    try:
+        yield
+    except (EOFError, zlib.error, gzip.BadGzipFile, lzma.LZMAError) as exc:
+        raise ValueError(f"{path}: compressed data is truncated or corrupt ({exc}); check the "
+                         f"file with gzip -t / bzip2 -t, or download it again") from None
+    except OSError as exc:
+        if exc.errno is None:  # bz2 reports a bad stream as a bare OSError
+            raise ValueError(f"{path}: compressed data is corrupt ({exc}); check the file with "
+                             f"bzip2 -t / gzip -t, or download it again") from None
+        raise
 
 
 def sniff_format(path: str | os.PathLike) -> str:
@@ -37,26 +60,72 @@ def sniff_format(path: str | os.PathLike) -> str:
     if magic.startswith(_ZIP):
         return "checkpoint"  # torch.save writes a zip archive
     if magic.startswith(_PICKLE):
-        return "gensim"  # KeyedVectors.save pickles the object
-    with open_binary(path) as fh:
+        # KeyedVectors.save pickles the object, and unpickling runs whatever code the file names:
+        # only a file the user calls a gensim model is ever unpickled.
+        if path.suffix.lower() in GENSIM_SUFFIXES:
+            return "gensim"
+        raise ValueError(f"{path}: looks like a Python pickle; vgbench unpickles only files named "
+                         f"as gensim models (a .kv/.model name, or --format gensim), because "
+                         f"unpickling a file can run code it contains")
+    with compressed_errors(path), open_binary(path) as fh:
         head = fh.read(1 << 16)
+    head = head[len(BOM):] if head.startswith(BOM) else head
     if not head:
         raise ValueError(f"{path}: line 1: empty file, expected word vectors")
     first, _, rest = head.partition(b"\n")
     fields = first.split()
     if len(fields) == 2 and all(f.isdigit() for f in fields):
         # word2vec header "count dim": text rows follow if the next bytes decode as text rows.
-        dim = int(fields[1])
+        count, dim = int(fields[0]), int(fields[1])
+        if _text_row(rest, dim):
+            return "word2vec"
+        if _binary_rows(rest, count, dim):
+            return "word2vec-binary"
         if _mostly_text(rest[: 4 * dim + 64]):
             return "word2vec"
         return "word2vec-binary"
     return "glove"
 
 
+def _text_row(rest: bytes, dim: int) -> bool:
+    """True when the first row after the header is a whole text row: a word and `dim` numbers."""
+    line, newline, _ = rest.partition(b"\n")
+    if not newline or dim < 1:
+        return False
+    parts = line.rstrip().rsplit(None, dim)
+    if len(parts) != dim + 1:
+        return False
+    try:
+        [float(v) for v in parts[1:]]
+    except ValueError:
+        return False
+    return True
+
+
+def _binary_rows(rest: bytes, count: int, dim: int) -> bool:
+    """True when the bytes after the header read as whole binary rows ('word ' + dim float32,
+    an optional newline before each word) up to the declared count or the end of the sample."""
+    pos, rows, size = 0, 0, 4 * dim
+    while rows < count:
+        sp = rest.find(b" ", pos)
+        if sp < 0:
+            break
+        word = rest[pos:sp].lstrip(b"\n")
+        if not word or b"\n" in word or len(word) > 1000 or sp + 1 + size > len(rest):
+            break
+        if rows == 0 and not np.isfinite(np.frombuffer(rest[sp + 1:sp + 1 + size], "<f4")).all():
+            return False
+        pos, rows = sp + 1 + size, rows + 1
+    return rows >= 1 and (rows == count or len(rest) - pos < size + 1000)
+
+
 def _mostly_text(data: bytes) -> bool:
-    """True when bytes look like a text row (numbers, spaces, letters), not packed floats."""
+    """True when bytes look like text rows (valid UTF-8, few control characters), not packed floats."""
     if not data:
         return True
-    printable = sum(32 <= b < 127 or b in (9, 10, 13) or b >= 0xC2 for b in data)
-    return printable / len(data) > 0.95 and b"\x00" not in data
+    if b"\x00" in data:
+        return False
+    text = data.decode("utf-8", errors="replace")
+    bad = sum(ch == "\ufffd" or (ord(ch) < 32 and ch not in "\t\n\r") for ch in text)
+    return bad <= max(1, 0.05 * len(text))
 

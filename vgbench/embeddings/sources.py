@@ -44,11 +44,13 @@ class _KeepHead:
 def load_embeddings(source: str | os.PathLike, words: Iterable[str] | None = None,
                     case: str = "exact", fmt: str | None = None, vocab: str | os.PathLike | None = None,
                     progress: bool = False, download: bool = False, name: str | None = None,
-                    head_rows: int = 0) -> Embeddings:
+                    head_rows: int = 0, nonfinite: str = "drop") -> Embeddings:
     """Load vectors from a path (format sniffed unless `fmt`), a registry name, or a checkpoint.
 
     words: only rows these words can resolve to (under `case`) are kept — one streaming pass.
     head_rows: with `words`, also keep the file's first `head_rows` rows (for post-processing).
+    nonfinite: a row holding nan/inf is dropped and counted in meta ("drop"), or is an error.
+    A file is unpickled only as `fmt="gensim"` or under a .kv/.model name (see sniff_format).
     """
     keep = word_filter(words, case)
     if keep is not None and head_rows > 0:
@@ -57,7 +59,7 @@ def load_embeddings(source: str | os.PathLike, words: Iterable[str] | None = Non
     if is_registry_name(src) and not Path(src).exists():
         npy, word_list = registry_files(src, download=download)
         return _from_matrix(np.load(npy, mmap_mode="r"), word_list(), keep, name or src,
-                            {"source": src, "format": "registry"})
+                            {"source": src, "format": "registry"}, nonfinite)
     path = Path(src)
     if not path.exists():
         raise ValueError(f"{path}: no such file, and not a known embedding name")
@@ -67,20 +69,22 @@ def load_embeddings(source: str | os.PathLike, words: Iterable[str] | None = Non
     label = name or path.name
     if fmt in ("glove", "word2vec"):
         from vgbench.embeddings.text_reader import read_text
-        return read_text(path, header=(fmt == "word2vec"), keep=keep, progress=progress, name=label)
+        return read_text(path, header=(fmt == "word2vec"), keep=keep, progress=progress, name=label,
+                         nonfinite=nonfinite)
     if fmt == "word2vec-binary":
         from vgbench.embeddings.binary_readers import read_word2vec_binary
-        return read_word2vec_binary(path, keep=keep, name=label)
+        return read_word2vec_binary(path, keep=keep, name=label, nonfinite=nonfinite)
     if fmt == "npy":
         from vgbench.embeddings.binary_readers import read_npy
-        return read_npy(path, vocab=vocab, keep=keep, name=label)
+        return read_npy(path, vocab=vocab, keep=keep, name=label, nonfinite=nonfinite)
     if fmt == "gensim":
         from vgbench.embeddings.binary_readers import read_gensim
-        return read_gensim(path, keep=keep, name=label)
-    return _load_checkpoint(path, words, case, head_rows, progress, label)
+        return read_gensim(path, keep=keep, name=label, nonfinite=nonfinite)
+    return _load_checkpoint(path, words, case, head_rows, progress, label, nonfinite)
 
 
-def _load_checkpoint(path: Path, words, case: str, head_rows: int, progress: bool, label: str) -> Embeddings:
+def _load_checkpoint(path: Path, words, case: str, head_rows: int, progress: bool, label: str,
+                     nonfinite: str = "drop") -> Embeddings:
     """A trained checkpoint or grounder file: its textual source, streamed like any other source
     (same word filter and head rows), then grounded through its M."""
     try:
@@ -91,7 +95,7 @@ def _load_checkpoint(path: Path, words, case: str, head_rows: int, progress: boo
     if not grounder.textual:
         raise ValueError(f"{path}: records no textual source to ground")
     textual = load_embeddings(grounder.textual, words=words, case=case, head_rows=head_rows,
-                              progress=progress)
+                              progress=progress, nonfinite=nonfinite)
     if textual.dim != grounder.in_dim:
         raise ValueError(f"{grounder.textual}: vectors have dimension {textual.dim}, but {path} "
                          f"grounds {grounder.in_dim}-dimensional vectors")
@@ -100,7 +104,9 @@ def _load_checkpoint(path: Path, words, case: str, head_rows: int, progress: boo
     return out
 
 
-def _from_matrix(matrix: np.ndarray, words: list[str], keep, name: str, meta: dict) -> Embeddings:
+def _from_matrix(matrix: np.ndarray, words: list[str], keep, name: str, meta: dict,
+                 nonfinite: str = "drop") -> Embeddings:
+    from vgbench.embeddings.text_reader import LoadStats, drop_nonfinite
     if len(words) != matrix.shape[0]:
         raise ValueError(f"{name}: {len(words)} words for {matrix.shape[0]} rows")
     rows = range(len(words)) if keep is None else [i for i, w in enumerate(words) if keep(w)]
@@ -108,6 +114,10 @@ def _from_matrix(matrix: np.ndarray, words: list[str], keep, name: str, meta: di
     for i in rows:
         seen.setdefault(words[i], i)
     idx = list(seen.values())
-    return Embeddings(list(seen), np.asarray(matrix[idx], dtype=np.float32), name,
+    stats = LoadStats()
+    kept, vecs = drop_nonfinite(list(seen), np.asarray(matrix[idx], dtype=np.float32),
+                                lambda i: f"row {idx[i] + 1}", stats, nonfinite, name)
+    return Embeddings(kept, vecs, name,
                       {**meta, "dim": int(matrix.shape[1]), "rows_read": len(words),
-                       "duplicates": len(rows) - len(idx)})
+                       "duplicates": len(rows) - len(idx), "nonfinite": stats.nonfinite,
+                       "nonfinite_examples": stats.nonfinite_examples})

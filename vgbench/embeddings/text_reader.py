@@ -18,7 +18,7 @@ from typing import Callable, Iterable, Iterator
 import numpy as np
 import pandas as pd
 
-from vgbench.embeddings.sniff import open_binary
+from vgbench.embeddings.sniff import BOM, compressed_errors, open_binary
 
 log = logging.getLogger(__name__)
 
@@ -36,6 +36,8 @@ class LoadStats:
     duplicate_examples: list[str] = field(default_factory=list)
     words_with_spaces: int = 0
     blank_lines: int = 0
+    nonfinite: int = 0
+    nonfinite_examples: list[str] = field(default_factory=list)
 
     def as_dict(self) -> dict:
         return dict(self.__dict__)
@@ -49,15 +51,23 @@ def _is_float(token: bytes) -> bool:
         return False
 
 
+NONFINITE_POLICIES = ("drop", "error")
+
+
 def _parse_line(line: bytes, dim: int, where: str) -> tuple[bytes, np.ndarray, bool]:
-    """Parse one row. Returns (word bytes, vector, word_had_spaces). Raises ValueError."""
-    parts = line.rstrip().split(b" ")
+    """Parse one row. Returns (word bytes, vector, word_had_spaces). Raises ValueError.
+
+    Values are separated by any run of spaces or tabs (and a CR or spaces may end the row); the
+    word is everything before the last `dim` values, so a word may contain single spaces.
+    """
+    parts = line.rstrip().rsplit(None, dim)
     if len(parts) < dim + 1:
         found = len(parts) - 1
         raise ValueError(f"{where}: expected a word and {dim} values, found {max(found, 0)} values")
-    head, values = parts[:-dim], parts[-dim:]
+    values = parts[1:]
+    head = parts[0].rstrip(b" \t").split(b" ")
     if len(head) > 1 and all(_is_float(t) for t in head[1:]):
-        raise ValueError(f"{where}: expected a word and {dim} values, found {len(parts) - 1} values")
+        raise ValueError(f"{where}: expected a word and {dim} values, found {len(head) - 1 + dim} values")
     try:
         vec = np.array([float(v) for v in values], dtype=np.float32)
     except ValueError:
@@ -65,6 +75,25 @@ def _parse_line(line: bytes, dim: int, where: str) -> tuple[bytes, np.ndarray, b
         raise ValueError(f"{where}: value {bad.decode('utf-8', 'replace')!r} is not a number "
                          f"(expected {dim} numeric values after the word)") from None
     return b" ".join(head), vec, len(head) > 1
+
+
+def drop_nonfinite(words: list[str], vectors: np.ndarray, places: Callable[[int], str], stats: LoadStats,
+                   policy: str, path) -> tuple[list[str], np.ndarray]:
+    """Rows holding nan or inf: counted with their place ("line 7") and word, then dropped, or an
+    error under policy "error". One bad row would otherwise make every score undefined."""
+    finite = np.isfinite(vectors).all(axis=1)
+    if finite.all():
+        return words, vectors
+    bad = np.flatnonzero(~finite)
+    if policy == "error":
+        i = int(bad[0])
+        raise ValueError(f"{path}: {places(i)}: word {words[i]!r} has a non-finite value (nan or inf); "
+                         f"fix the row, or pass --nonfinite drop to skip such words")
+    stats.nonfinite += len(bad)
+    for i in bad[:max(0, 5 - len(stats.nonfinite_examples))]:
+        stats.nonfinite_examples.append(f"{places(int(i))}: {words[int(i)]}")
+    log.info("%s: %s: word %r has a non-finite value; dropped", path, places(int(bad[0])), words[int(bad[0])])
+    return [words[i] for i in np.flatnonzero(finite)], vectors[finite]
 
 
 class _Accumulator:
@@ -118,6 +147,8 @@ def _fast_block(block: bytes, dim: int) -> tuple[list[str], np.ndarray] | None:
     Words are read as latin-1 (byte-preserving) and decoded as UTF-8 later, so decode errors
     can be counted. A trailing separator on every row (fastText .vec) gives one empty column.
     """
+    if b"\t" in block:
+        return None  # tabs between fields: the careful parser splits on any run of blanks
     try:
         frame = pd.read_csv(io.BytesIO(block), sep=" ", header=None, quoting=3, na_filter=False,
                             engine="c", encoding="latin-1", dtype={0: object},
@@ -183,8 +214,10 @@ def default_workers() -> int:
 
 def read_text(path: str | os.PathLike, header: bool | None = None,
               keep: Callable[[str], bool] | None = None, progress: bool = False,
-              name: str | None = None, workers: int | None = None):
+              name: str | None = None, workers: int | None = None, nonfinite: str = "drop"):
     """Read a text embedding file. `header`: None sniffs the word2vec "count dim" line.
+
+    nonfinite: rows with nan/inf are dropped and counted ("drop") or stop the read ("error").
 
     `keep(word) -> bool` selects rows (None keeps all). Files over PARALLEL_MIN_BYTES are parsed
     by `workers` processes (default: up to 4 CPUs); rows are still taken in file order.
@@ -200,9 +233,14 @@ def read_text(path: str | os.PathLike, header: bool | None = None,
     if progress:
         from tqdm import tqdm
         bar = tqdm(total=size, unit="B", unit_scale=True, desc=f"reading {path.name}", leave=False)
+    if nonfinite not in NONFINITE_POLICIES:
+        raise ValueError(f"unknown non-finite policy {nonfinite!r}; expected one of "
+                         f"{', '.join(NONFINITE_POLICIES)}")
     declared_rows = None
-    with open_binary(path) as fh:
+    with compressed_errors(path), open_binary(path) as fh:
         first = fh.readline()
+        if first.startswith(BOM):
+            first = first[len(BOM):]
         if not first.strip():
             raise ValueError(f"{path}: line 1: empty file, expected word vectors")
         fields = first.split()
@@ -220,7 +258,7 @@ def read_text(path: str | os.PathLike, header: bool | None = None,
             pending, line_no = first, 1
         blocks = _whole_line_blocks(fh, pending, bar)
         for block, fast in _parse_blocks(blocks, dim, workers if size >= PARALLEL_MIN_BYTES else 1):
-            line_no = _read_block(block, fast, dim, line_no, path, acc, stats)
+            line_no = _read_block(block, fast, dim, line_no, path, acc, stats, nonfinite)
     if bar is not None:
         bar.close()
     if declared_rows is not None and declared_rows != stats.rows_read:
@@ -233,7 +271,7 @@ def read_text(path: str | os.PathLike, header: bool | None = None,
 
 
 def _infer_dim(first: bytes, path: Path) -> int:
-    parts = first.rstrip().split(b" ")
+    parts = first.split()
     dim = 0
     for token in reversed(parts[1:]):
         if not _is_float(token):
@@ -246,16 +284,18 @@ def _infer_dim(first: bytes, path: Path) -> int:
 
 
 def _read_block(block: bytes, fast, dim: int, line_no: int, path: Path, acc: _Accumulator,
-                stats: LoadStats) -> int:
+                stats: LoadStats, nonfinite: str = "drop") -> int:
     """Take one block of whole lines starting at `line_no` (its fast parse, or parse it carefully
     when that failed); return the next line number."""
     n_lines = block.count(b"\n") + (0 if block.endswith(b"\n") else 1)
     if fast is not None and len(fast[0]) == n_lines:
         words = _decode_words((w.encode("latin-1") for w in fast[0]), stats)
         stats.rows_read += len(words)
-        acc.add(words, fast[1])
+        words, vecs = drop_nonfinite(words, fast[1], lambda i: f"line {line_no + i}", stats,
+                                     nonfinite, path)
+        acc.add(words, vecs)
         return line_no + n_lines
-    words_b, vecs = [], []
+    words_b, vecs, lines = [], [], []
     for offset, line in enumerate(block.split(b"\n")[:n_lines]):
         if not line.strip():
             stats.blank_lines += 1
@@ -264,8 +304,11 @@ def _read_block(block: bytes, fast, dim: int, line_no: int, path: Path, acc: _Ac
         stats.words_with_spaces += spaced
         words_b.append(word)
         vecs.append(vec)
+        lines.append(line_no + offset)
     words = _decode_words(words_b, stats)
     stats.rows_read += len(words)
     if words:
-        acc.add(words, np.stack(vecs))
+        words, matrix = drop_nonfinite(words, np.stack(vecs), lambda i: f"line {lines[i]}", stats,
+                                       nonfinite, path)
+        acc.add(words, matrix)
     return line_no + n_lines

@@ -11,7 +11,7 @@ from typing import Sequence
 
 import numpy as np
 
-from vgbench.atomic import atomic_path
+from vgbench.atomic import atomic_path, remove_stale_temps
 
 WRITE_FORMATS = ("glove", "word2vec", "word2vec-binary", "npy")
 _SUFFIX_FORMATS = {".npy": "npy", ".bin": "word2vec-binary", ".vec": "word2vec", ".w2v": "word2vec"}
@@ -38,6 +38,9 @@ class EmbeddingWriter:
         self.fmt = format_for_path(path, fmt)
         self.precision = precision
         self.written = 0
+        vocab_name = self.path.stem + ".vocab"
+        for name in (self.path.name, vocab_name):  # what an earlier killed export left
+            remove_stale_temps(self.path.parent, name)
         self._ctx = atomic_path(self.path)
         self._tmp = self._ctx.__enter__()
         self._vocab_ctx = self._vocab_tmp = None

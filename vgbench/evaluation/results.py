@@ -18,7 +18,8 @@ from vgbench.atomic import write_text_atomic
 SCORE_COLUMNS = ["embedding", "task", "dataset", "section", "metric", "value",
                  "ci_low", "ci_high", "n_used", "n_total"]
 TEST_COLUMNS = ["dataset", "section", "metric", "embedding_a", "embedding_b", "value_a",
-                "value_b", "delta", "ci_low", "ci_high", "p_value", "method", "n"]
+                "value_b", "delta", "ci_low", "ci_high", "p_value", "method", "n", "p_adjusted",
+                "family", "p_resample", "p_floor"]
 
 
 @dataclass
@@ -38,6 +39,7 @@ class Score:
     ci_high: float | None = None
     n_used: int = 0
     n_total: int = 0
+    note: str = ""  # why `value` is undefined (NaN), e.g. "gold scores are constant"
 
 
 @dataclass
@@ -56,15 +58,27 @@ class PairedTest:
     p_value: float
     method: str
     n: int
+    p_adjusted: float | None = None   # Holm over `family`
+    family: str | None = None         # which tests p_adjusted was corrected over
+    p_resample: float | None = None   # Monte Carlo bootstrap p, resolution p_floor = 1/(B+1)
+    p_floor: float | None = None
 
 
 @dataclass
 class Results:
-    """Scores, paired tests, and per-embedding metadata (source, policy, load statistics)."""
+    """Scores, paired tests, and per-embedding metadata (source, policy, load statistics).
+
+    pairs / predictions (word-pair sets only) keep every pair's words and gold score and each
+    embedding's cosine (None where a word is missing), so analyses by pair (concreteness) can be
+    rebuilt from results.json alone.
+    """
     scores: list[Score] = field(default_factory=list)
     tests: list[PairedTest] = field(default_factory=list)
     embeddings: dict[str, dict[str, Any]] = field(default_factory=dict)
     settings: dict[str, Any] = field(default_factory=dict)
+    pairs: dict[str, dict[str, list]] = field(default_factory=dict)
+    predictions: dict[str, dict[str, list]] = field(default_factory=dict)
+    cached: dict[str, Any] | None = field(default=None, compare=False, repr=False)  # not saved
 
     def frame(self) -> pd.DataFrame:
         """All scores as a DataFrame with SCORE_COLUMNS."""
@@ -86,14 +100,25 @@ class Results:
                        + (f"/{metric}" if metric else ""))
 
     def merge(self, other: "Results") -> "Results":
+        preds = {k: dict(v) for k, v in self.predictions.items()}
+        for name, per_set in other.predictions.items():
+            preds.setdefault(name, {}).update(per_set)
+        settings = dict(self.settings)
+        for k, v in other.settings.items():  # per-dataset maps (checksums, citations) combine
+            both = isinstance(v, dict) and isinstance(settings.get(k), dict) and k != "policy"
+            lists = isinstance(v, list) and isinstance(settings.get(k), list)
+            settings[k] = ({**settings[k], **v} if both else
+                           list(dict.fromkeys(settings[k] + v)) if lists else v)
         return Results(self.scores + other.scores, self.tests + other.tests,
-                       {**self.embeddings, **other.embeddings}, {**self.settings, **other.settings})
+                       {**self.embeddings, **other.embeddings}, settings,
+                       {**self.pairs, **other.pairs}, preds)
 
     def to_dict(self) -> dict[str, Any]:
         return {"format": "vgbench-results/1", "settings": self.settings,
                 "embeddings": self.embeddings,
                 "scores": [asdict(s) for s in self.scores],
-                "tests": [asdict(t) for t in self.tests]}
+                "tests": [asdict(t) for t in self.tests],
+                **({"pairs": self.pairs, "predictions": self.predictions} if self.pairs else {})}
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> "Results":
@@ -101,7 +126,8 @@ class Results:
                   for s in data.get("scores", [])]
         return cls([Score(**s) for s in scores],
                    [PairedTest(**t) for t in data.get("tests", [])],
-                   dict(data.get("embeddings", {})), dict(data.get("settings", {})))
+                   dict(data.get("embeddings", {})), dict(data.get("settings", {})),
+                   dict(data.get("pairs", {})), dict(data.get("predictions", {})))
 
     def to_json(self) -> str:
         """The JSON text that save_json writes (reports render it before writing anything)."""

@@ -45,6 +45,19 @@ def scored_values(pred: PairPredictions, oov: str) -> tuple[np.ndarray, np.ndarr
     raise ValueError(f"unknown OOV policy {oov!r}; expected one of {', '.join(OOV_POLICIES)}")
 
 
+def no_correlation_reason(gold: np.ndarray, pred: np.ndarray, n_covered: int, n_total: int) -> str:
+    """Why a correlation is undefined, in words a table can show ("" when it is defined)."""
+    if len(gold) < 3:
+        if n_covered < n_total and len(gold) < n_total:
+            return f"only {len(gold)} of {n_total} pairs covered (a correlation needs 3)"
+        return f"only {len(gold)} pairs (a correlation needs 3)"
+    if np.ptp(gold) == 0:
+        return "gold scores are constant"
+    if np.ptp(pred) == 0:
+        return "predicted similarities are all equal (e.g. all-zero vectors)"
+    return ""
+
+
 def evaluate_pairs(emb_name: str, pairs: WordPairs, pred: PairPredictions, oov: str = "skip",
                    restrict: np.ndarray | None = None, n_boot: int = 1000, seed: int = 0,
                    level: float = 0.95) -> list[Score]:
@@ -61,7 +74,8 @@ def evaluate_pairs(emb_name: str, pairs: WordPairs, pred: PairPredictions, oov: 
         use = usable & members
         n_total = int(members.sum() if restrict is None else (members & restrict).sum())
         n_cov = int((pred.covered & members & (restrict if restrict is not None else True)).sum())
-        if use.sum() < 3:
+        reason = no_correlation_reason(pairs.gold[use], values[use], n_cov, n_total)
+        if reason:
             value, lo, hi = float("nan"), None, None
         else:
             value = statistics.correlation(pairs.gold[use], values[use], "spearman")
@@ -70,5 +84,5 @@ def evaluate_pairs(emb_name: str, pairs: WordPairs, pred: PairPredictions, oov: 
                 lo, hi = statistics.bootstrap_ci(pairs.gold[use], values[use], "spearman",
                                                  n_boot=n_boot, seed=seed, level=level)
         scores.append(Score(emb_name, "similarity", pairs.name, section, "spearman", value,
-                            lo, hi, n_cov, n_total))
+                            lo, hi, n_cov, n_total, reason))
     return scores

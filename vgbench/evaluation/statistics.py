@@ -247,11 +247,18 @@ def paired_bootstrap(gold: Sequence[float], pred_a: Sequence[float], pred_b: Seq
 
     Both predictors are scored on the *same* resampled pairs (stratified by ``groups`` and
     aggregated as in :func:`bootstrap_ci`), which cancels the difficulty of the particular pairs.
-    Returns ``delta`` = score(b) - score(a) on the original pairs, its percentile CI, and a
-    two-sided p-value for H0 "delta = 0" built by recentring the bootstrap distribution at zero
-    (Hall & Wilson 1991; the paired test of Berg-Kirkpatrick et al. 2012 is its one-sided form):
-    p = (1 + #{|delta* - delta| >= |delta|}) / (1 + B) over the B defined resamples.
-    Identical predictors give delta 0 and p 1.
+    Returns ``delta`` = score(b) - score(a) on the original pairs, its percentile CI, its
+    bootstrap standard error ``se`` and two two-sided p-values for H0 "delta = 0":
+
+    - ``p_value``: the bootstrap z test, 2 * Phi(-|delta| / se) with se the standard deviation of
+      the paired bootstrap deltas (Efron & Tibshirani 1993, sec. 16.4). It is not bounded below
+      by the number of resamples, so a Holm correction over a family of a hundred tests can
+      still reject with B = 1,000 (a resampling p cannot go below 1/(B+1)).
+    - ``p_resample``: the Monte Carlo p of the bootstrap distribution recentred at zero (Hall &
+      Wilson 1991), (1 + #{|delta* - delta| >= |delta|}) / (1 + B); ``p_floor`` = 1/(1 + B) is
+      its resolution, so a value at the floor means "p <= p_floor".
+
+    Identical predictors give delta 0 and both p-values 1.
     """
     _check_metric(metric)
     _check_level(level, n_boot)
@@ -265,11 +272,59 @@ def paired_bootstrap(gold: Sequence[float], pred_a: Sequence[float], pred_b: Seq
     low, high = _percentiles(diffs, level)
     ok = diffs[np.isfinite(diffs)]
     if not len(ok) or not math.isfinite(delta):
-        p_value = math.nan
+        p_value = p_resample = se = math.nan
     else:
         extreme = np.abs(ok - delta) >= abs(delta) - 1e-9  # tolerance: float noise at delta = 0
-        p_value = min(1.0, (1.0 + extreme.sum()) / (1.0 + len(ok)))
-    return {"delta": delta, "ci_low": low, "ci_high": high, "p_value": float(p_value)}
+        p_resample = min(1.0, (1.0 + extreme.sum()) / (1.0 + len(ok)))
+        se = float(ok.std(ddof=1)) if len(ok) > 1 else math.nan
+        p_value = bootstrap_z_p(delta, se)
+    return {"delta": delta, "ci_low": low, "ci_high": high, "p_value": float(p_value),
+            "se": se, "p_resample": float(p_resample),
+            "p_floor": 1.0 / (1.0 + len(ok)) if len(ok) else math.nan}
+
+
+def bootstrap_z_p(delta: float, se: float) -> float:
+    """Two-sided p of z = delta / se; 1 when delta is 0 (within float noise), NaN if se is."""
+    if not (math.isfinite(delta) and math.isfinite(se)):
+        return math.nan
+    if abs(delta) < 1e-9:
+        return 1.0
+    if se <= 0:
+        return 0.0
+    return float(2 * norm.sf(abs(delta) / se))
+
+
+def holm(p_values: Sequence[float]) -> np.ndarray:
+    """Holm-Bonferroni adjusted p-values (Holm 1979), in the input order.
+
+    The family is every finite p given; NaN stays NaN. Reject H_i at level alpha when its
+    adjusted p <= alpha: this controls the family-wise error rate without assuming independence.
+    """
+    p = np.asarray(p_values, dtype=np.float64)
+    out = np.full(p.shape, np.nan)
+    ok = np.flatnonzero(np.isfinite(p))
+    m = len(ok)
+    if not m:
+        return out
+    order = ok[np.argsort(p[ok], kind="stable")]
+    adj = np.maximum.accumulate((m - np.arange(m)) * p[order])
+    out[order] = np.minimum(adj, 1.0)
+    return out
+
+
+def format_p(p: float, floor: float | None = None) -> str:
+    """A p-value at the precision it has: '≤ 0.001' at a resampling floor of 1/1001, three
+    decimals from 0.001 up, two significant digits below."""
+    if p is None or not math.isfinite(p):
+        return "–"
+    if floor is not None and math.isfinite(floor) and p <= floor * (1 + 1e-9):
+        exp = math.floor(math.log10(floor))  # one significant digit, rounded up
+        mant = math.ceil(floor / 10 ** exp - 1e-9)
+        digits = -exp - 1 if mant == 10 else -exp
+        return f"≤ {mant * 10.0 ** exp:.{max(digits, 0)}f}"
+    if p >= 0.001:
+        return f"{p:.3f}"
+    return f"{p:.1e}".replace("e-0", "e-")
 
 
 def steiger_test(gold: Sequence[float], pred_a: Sequence[float], pred_b: Sequence[float],

@@ -8,6 +8,7 @@ headline), the size-weighted mean (`wmean`), and one correlation over all pairs 
 """
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -16,6 +17,7 @@ from vgbench.datasets.sts import STSSet
 from vgbench.embeddings.core import Embeddings
 from vgbench.evaluation import statistics
 from vgbench.evaluation.results import Score
+from vgbench.evaluation.similarity import no_correlation_reason
 
 AGGREGATES = ("mean", "wmean", "all")
 METRICS = ("pearson", "spearman")
@@ -79,19 +81,26 @@ def evaluate_sts(emb_name: str, sts: STSSet, pred: STSPredictions, n_boot: int =
         per_subset = []
         for g, sub in enumerate(sts.subsets):
             m = pred.groups == g
-            value = statistics.correlation(pred.gold[m], pred.cosine[m], metric)
+            reason = no_correlation_reason(pred.gold[m], pred.cosine[m], int(m.sum()), int(m.sum()))
+            value, lo, hi = math.nan, None, None
+            if not reason:
+                value = statistics.correlation(pred.gold[m], pred.cosine[m], metric)
+                lo, hi = (statistics.bootstrap_ci(pred.gold[m], pred.cosine[m], metric, n_boot=n_boot,
+                                                  seed=seed, level=level) if n_boot else (None, None))
             per_subset.append(value)
-            lo, hi = (statistics.bootstrap_ci(pred.gold[m], pred.cosine[m], metric, n_boot=n_boot,
-                                              seed=seed, level=level) if n_boot else (None, None))
             scores.append(Score(emb_name, "sts", sts.name, sub.name, metric, value, lo, hi,
-                                int(m.sum()), int(m.sum())))
+                                int(m.sum()), int(m.sum()), reason))
         sizes = np.array([len(s) for s in sts.subsets], dtype=np.float64)
         aggregates = {"mean": float(np.mean(per_subset)),
                       "wmean": float(np.average(per_subset, weights=sizes)),
-                      "all": statistics.correlation(pred.gold, pred.cosine, metric)}
+                      "all": (math.nan if no_correlation_reason(pred.gold, pred.cosine, n, n)
+                              else statistics.correlation(pred.gold, pred.cosine, metric))}
         for agg in AGGREGATES:
             lo, hi = (statistics.bootstrap_ci(pred.gold, pred.cosine, metric, n_boot=n_boot, seed=seed,
                                               level=level, groups=pred.groups, aggregate=agg)
-                      if n_boot else (None, None))
-            scores.append(Score(emb_name, "sts", sts.name, agg, metric, aggregates[agg], lo, hi, n, n))
+                      if n_boot and np.isfinite(aggregates[agg]) else (None, None))
+            note = "" if np.isfinite(aggregates[agg]) else (
+                no_correlation_reason(pred.gold, pred.cosine, n, n) or "a subset has no correlation")
+            scores.append(Score(emb_name, "sts", sts.name, agg, metric, aggregates[agg], lo, hi, n, n,
+                                note))
     return scores

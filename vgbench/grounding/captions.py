@@ -1,4 +1,5 @@
-"""Readers for the caption files users have: COCO JSON, Flickr8k captions.txt / Flickr8k.token.txt, TSV.
+"""Readers for the caption files users have: COCO JSON, Flickr8k captions.txt / Flickr8k.token.txt, TSV
+(each also gzip-compressed, `NAME.gz`).
 
 Every reader returns the same `CaptionFile`: (image name, caption) pairs in file order, plus the
 lines it could not use, so that nothing is dropped without a word.
@@ -6,6 +7,7 @@ lines it could not use, so that nothing is dropped without a word.
 from __future__ import annotations
 
 import csv
+import gzip
 import io
 import json
 import os
@@ -13,6 +15,7 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
+NEWLINE = b"\n"
 FORMATS = ("coco", "flickr8k-csv", "flickr8k-token", "tsv")
 _TOKEN_KEY = re.compile(r"^(?P<image>.+)#(?P<k>\d+)$")
 MAX_EXAMPLES = 5
@@ -57,10 +60,18 @@ class CaptionFile:
                 for reason, ps in by_reason.items()}
 
 
+def open_text(path: str | os.PathLike, errors: str = "strict"):
+    """Open a caption file as text; a `.gz` file is decompressed on the fly."""
+    path = Path(path)
+    if path.suffix == ".gz":
+        return gzip.open(path, "rt", encoding="utf-8-sig", errors=errors, newline="")
+    return open(path, "r", encoding="utf-8-sig", errors=errors, newline="")
+
+
 def sniff_format(path: str | os.PathLike) -> str:
     """Guess the caption format from the file's first bytes (see FORMATS)."""
     path = Path(path)
-    with open(path, "r", encoding="utf-8-sig", errors="replace") as fh:
+    with open_text(path, errors="replace") as fh:
         head = fh.read(4096)
     stripped = head.lstrip()
     if stripped.startswith("{"):
@@ -81,12 +92,21 @@ def read_captions(path: str | os.PathLike, fmt: str | None = None) -> CaptionFil
     path = Path(path)
     if not path.is_file():
         raise FileNotFoundError(f"{path}: caption file not found")
-    fmt = fmt or sniff_format(path)
     readers = {"coco": _read_coco, "flickr8k-csv": _read_csv, "flickr8k-token": _read_token,
                "tsv": _read_tsv}
-    if fmt not in readers:
+    if fmt is not None and fmt not in readers:
         raise ValueError(f"unknown caption format {fmt!r}; expected one of {', '.join(FORMATS)}")
-    captions, problems = readers[fmt](path)
+    try:
+        fmt = fmt or sniff_format(path)
+        captions, problems = readers[fmt](path)
+    except (gzip.BadGzipFile, EOFError) as exc:
+        raise ValueError(f"{path}: not a readable gzip file ({exc})") from None
+    except UnicodeDecodeError as exc:
+        if path.suffix == ".gz":
+            where = f"byte {exc.start} of its decompressed content"
+        else:
+            where = f"line {path.read_bytes()[:exc.start].count(NEWLINE) + 1}"
+        raise ValueError(f"{path}: {where}: not valid UTF-8 text") from None
     return CaptionFile(path, fmt, captions, problems)
 
 
@@ -101,7 +121,7 @@ def _add(captions: list[Caption], problems: list[Problem], image: str, text: str
 
 
 def _lines(path: Path):
-    with open(path, "r", encoding="utf-8-sig", newline="") as fh:
+    with open_text(path) as fh:
         for n, raw in enumerate(fh, 1):
             yield n, raw.rstrip("\r\n")
 
@@ -143,13 +163,15 @@ def _read_token(path: Path):
 def _read_csv(path: Path):
     captions: list[Caption] = []
     problems: list[Problem] = []
-    with open(path, "r", encoding="utf-8-sig", newline="") as fh:
+    with open_text(path) as fh:
         text = fh.read()
     reader = csv.reader(io.StringIO(text))
     try:
         header = next(reader)
     except StopIteration:
         return captions, problems
+    except csv.Error as exc:
+        raise ValueError(f"{path}: line 1: unreadable CSV header ({exc})") from None
     cols = [h.strip().lower() for h in header]
     if "image" not in cols or "caption" not in cols:
         raise ValueError(f"{path}: line 1: expected a header with 'image' and 'caption' columns, "
@@ -175,7 +197,8 @@ def _read_csv(path: Path):
 
 def _read_coco(path: Path):
     try:
-        doc = json.loads(path.read_text(encoding="utf-8-sig"))
+        with open_text(path) as fh:
+            doc = json.loads(fh.read())
     except json.JSONDecodeError as exc:
         raise ValueError(f"{path}: line {exc.lineno}: not JSON ({exc.msg})") from None
     if not isinstance(doc, dict) or "annotations" not in doc or "images" not in doc:

@@ -6,6 +6,8 @@ The defaults are the paper's (Sections 3-4) except where a field's comment says 
 from __future__ import annotations
 
 import dataclasses
+import math
+import re
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -15,6 +17,7 @@ MODEL_KINDS = ("vge", "caption_lm", "caption_image")
 EXPORT_TE = ("original", "finetuned")
 SELECT = ("dev_loss", "intrinsic")
 M_INITS = ("xavier", "orthogonal")
+DEVICE = re.compile(r"^(auto|cpu|mps|cuda(:\d+)?)$")
 
 
 @dataclass
@@ -118,6 +121,21 @@ class Config:
         _choice("model.m_init", m.m_init, M_INITS)
         _choice("train.select", t.select, SELECT)
         _choice("export.te", self.export.te, EXPORT_TE)
+        _at_least("train.epochs", t.epochs, 1)
+        _at_least("train.patience", t.patience, 1)
+        _at_least("data.vocab_size", self.data.vocab_size, 1)
+        for key, value in (("data.limit_train", self.data.limit_train), ("data.limit_dev", self.data.limit_dev),
+                           ("model.image_hidden", m.image_hidden), ("train.threads", t.threads),
+                           ("train.checkpoint_every_steps", t.checkpoint_every_steps),
+                           ("train.time_limit_s", t.time_limit_s), ("model.reg_alpha", m.reg_alpha),
+                           ("model.reg_beta", m.reg_beta), ("model.lstm_hidden", m.lstm_hidden)):
+            _at_least(key, value, 0)
+        if not (math.isfinite(t.lr) and t.lr > 0):
+            raise ValueError(f"train.lr must be a positive number, got {t.lr!r}")
+        if not DEVICE.match(t.device):
+            raise ValueError(f"train.device = {t.device!r}; expected auto, cpu, cuda, cuda:N or mps")
+        if not self.name.strip():
+            raise ValueError("name is empty; expected a folder name for the run")
         if m.grounded_dim < 1:
             raise ValueError(f"model.grounded_dim must be positive, got {m.grounded_dim}")
         if t.batch_size < 2:
@@ -134,6 +152,11 @@ class Config:
         if t.select == "intrinsic" and not t.eval_each_epoch:
             raise ValueError("train.select = intrinsic needs train.eval_each_epoch = true")
         return self
+
+
+def _at_least(key: str, value: float, low: float) -> None:
+    if not value >= low:  # also rejects nan
+        raise ValueError(f"{key} must be at least {low}, got {value!r}")
 
 
 def _choice(key: str, value: str, allowed: tuple[str, ...]) -> None:

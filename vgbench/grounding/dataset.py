@@ -51,6 +51,41 @@ class CaptionDataset:
     report: dict[str, Any] = field(default_factory=dict)
     meta: dict[str, Any] = field(default_factory=dict)
 
+    def __post_init__(self) -> None:
+        self.check()
+
+    def check(self) -> None:
+        """The captions point into the image vectors and the vocabulary, or a one-line error:
+        a feature matrix with fewer rows than the captions use would otherwise fail mid-training."""
+        where = "caption dataset"
+        feats = self.features
+        if feats.ndim != 2:
+            raise ValueError(f"{where}: image vectors must be a matrix, found shape {feats.shape}")
+        if feats.shape[0] != len(self.image_names):
+            raise ValueError(f"{where}: {feats.shape[0]} image vectors for {len(self.image_names)} "
+                             f"image names; expected one vector per image")
+        for name, split in self.splits.items():
+            if split.tokens.ndim != 2 or split.lengths.ndim != 1 or split.image_index.ndim != 1:
+                raise ValueError(f"{where}: split {name!r} needs a token matrix and 1-D lengths and "
+                                 f"image rows, found shapes {split.tokens.shape}, {split.lengths.shape}, "
+                                 f"{split.image_index.shape}")
+            n = len(split.lengths)
+            if split.tokens.shape[0] != n or split.image_index.shape[0] != n:
+                raise ValueError(f"{where}: split {name!r} has {split.tokens.shape[0]} token rows, {n} "
+                                 f"lengths and {split.image_index.shape[0]} image rows; expected equal")
+            if n == 0:
+                continue
+            lo, hi = int(np.min(split.image_index)), int(np.max(split.image_index))
+            if lo < 0 or hi >= feats.shape[0]:
+                raise ValueError(f"{where}: split {name!r} points to image row {hi if hi >= feats.shape[0] else lo}, "
+                                 f"but the image vectors cover rows 0..{feats.shape[0] - 1}; rebuild the "
+                                 f"dataset from its feature store")
+            if int(np.min(split.lengths)) < 0 or int(np.max(split.lengths)) > split.tokens.shape[1]:
+                raise ValueError(f"{where}: split {name!r} has caption lengths outside 0..{split.tokens.shape[1]}")
+            if split.tokens.size and (int(np.min(split.tokens)) < 0 or int(np.max(split.tokens)) >= len(self.vocab)):
+                raise ValueError(f"{where}: split {name!r} has word ids outside the vocabulary of "
+                                 f"{len(self.vocab)} words")
+
     @property
     def feature_dim(self) -> int:
         return int(self.features.shape[1])
@@ -96,18 +131,25 @@ class CaptionDataset:
         doc_path = directory / "dataset.json"
         if not doc_path.is_file():
             raise FileNotFoundError(f"{directory}: not a saved caption dataset (no dataset.json)")
-        doc = json.loads(doc_path.read_text(encoding="utf-8"))
-        if doc.get("format") != "vgbench-caption-dataset" or doc.get("version") != DATASET_VERSION:
+        try:
+            doc = json.loads(doc_path.read_text(encoding="utf-8"))
+        except json.JSONDecodeError as exc:
+            raise ValueError(f"{doc_path}: line {exc.lineno}: not JSON ({exc.msg})") from None
+        if (not isinstance(doc, dict) or doc.get("format") != "vgbench-caption-dataset"
+                or doc.get("version") != DATASET_VERSION or not isinstance(doc.get("splits"), list)):
             raise ValueError(f"{doc_path}: expected a vgbench caption dataset, version {DATASET_VERSION}")
         mode = "r" if mmap else None
-        names = [n for n in (directory / "images.txt").read_text(encoding="utf-8").split("\n") if n]
-        splits = {name: CaptionSplit(np.load(directory / f"{name}.tokens.npy", mmap_mode=mode),
-                                     np.load(directory / f"{name}.lengths.npy", mmap_mode=mode),
-                                     np.load(directory / f"{name}.image_index.npy", mmap_mode=mode))
-                  for name in doc["splits"]}
-        return cls(Vocabulary.load(directory / "vocab.json"),
-                   np.load(directory / "features.npy", mmap_mode=mode), names, splits,
-                   doc.get("report", {}), doc.get("meta", {}))
+        try:
+            names = [n for n in (directory / "images.txt").read_text(encoding="utf-8").split("\n") if n]
+            splits = {name: CaptionSplit(np.load(directory / f"{name}.tokens.npy", mmap_mode=mode),
+                                         np.load(directory / f"{name}.lengths.npy", mmap_mode=mode),
+                                         np.load(directory / f"{name}.image_index.npy", mmap_mode=mode))
+                      for name in doc["splits"]}
+            return cls(Vocabulary.load(directory / "vocab.json"),
+                       np.load(directory / "features.npy", mmap_mode=mode), names, splits,
+                       doc.get("report", {}), doc.get("meta", {}))
+        except ValueError as exc:
+            raise ValueError(f"{directory}: {exc}") from None
 
     def __repr__(self) -> str:
         parts = ", ".join(f"{k}={len(v)} captions" for k, v in self.splits.items())
@@ -135,7 +177,7 @@ def build_dataset(captions: str | os.PathLike | Sequence | Mapping[str, Any],
     captions: a caption file, a list of them, or {split: file(s)} (e.g. COCO's train and val JSON;
       then each file's captions form that split, and `split` must be None or "by-file").
     split: "flickr8k-standard" (default for a single file; the lists beside the caption file, else
-      in DATA_ROOT/flickr8k), "random:SEED[:train,dev,test fractions]", or {split: names or list file}.
+      in DATA_ROOT/flickr8k or the repository's data/flickr8k), "random:SEED[:train,dev,test fractions]", or {split: names or list file}.
     max_len: truncate longer captions to this many words (counted in the report); None keeps all.
     """
     store = FeatureStore.open(features_dir, features_name)
@@ -193,6 +235,11 @@ def build_dataset(captions: str | os.PathLike | Sequence | Mapping[str, Any],
         else:
             split_lists = resolve_split(spec, all_images, flickr_dir)
         image_split = {img: s for s, imgs in split_lists.items() for img in imgs}
+        if flickr_dir is not None and all_images and not any(i in image_split for i in all_images):
+            names = ", ".join(str(f.path) for _, f in files)
+            raise ValueError(f"split 'flickr8k-standard': none of the {len(all_images)} images of {names} "
+                             f"is in the split lists of {flickr_dir}; choose a split (random:SEED, or "
+                             f"lists per split)")
 
     # Walk the captions: keep, or count why not.
     dropped: dict[str, list[str]] = {"image_in_no_split": [], "image_without_vector": [],
@@ -285,11 +332,13 @@ def build_dataset(captions: str | os.PathLike | Sequence | Mapping[str, Any],
 
 
 def _flickr_lists_dir(caption_path: Path, data_root) -> Path:
+    """The standard split lists: beside the caption file, else in the Flickr8k folder (data root's or
+    the repository's)."""
+    from vgbench.grounding.bundled import flickr8k_dir
     from vgbench.grounding.splits import FLICKR8K_FILES
     if (caption_path.parent / FLICKR8K_FILES["train"]).is_file():
         return caption_path.parent
-    from vgbench.paths import data_root as root
-    candidate = root(data_root) / "flickr8k"
+    candidate = flickr8k_dir(data_root)
     if (candidate / FLICKR8K_FILES["train"]).is_file():
         return candidate
     raise FileNotFoundError(f"split 'flickr8k-standard': no {FLICKR8K_FILES['train']} beside "
@@ -308,28 +357,32 @@ def cache_dir(explicit: str | os.PathLike | None = None) -> Path:
 
 def load_flickr8k(data_root: str | os.PathLike | None = None, vocab_size: int = 10000, *,
                   cache: str | os.PathLike | None = None, rebuild: bool = False) -> CaptionDataset:
-    """The standard Flickr8k dataset (captions.txt, standard split, shipped EfficientNet-Lite0 vectors).
+    """The standard Flickr8k dataset (captions, standard split, EfficientNet-Lite0 vectors).
 
-    Cached under the cache dir, keyed by the input files (path, size, mtime) and the settings.
+    Read from DATA_ROOT/flickr8k when a data root (argument or $VGBENCH_DATA) holds it, else from the
+    copy vendored in the repository (data/flickr8k). Every input is checked against its recorded
+    SHA-256 first; the built dataset is cached under the cache dir, keyed by those checksums (or, for
+    files without one, by path, size and mtime) and the settings.
     """
-    from vgbench.paths import data_root as root
-    flickr = root(data_root) / "flickr8k"
-    captions, features = flickr / "captions.txt", flickr / "features"
-    inputs = [captions, features / "efficientnet_lite0.json", features / "efficientnet_lite0.images.txt",
-              features / "efficientnet_lite0.f16.npy"] + [flickr / f for f in
-                                                          ("Flickr_8k.trainImages.txt", "Flickr_8k.devImages.txt",
-                                                           "Flickr_8k.testImages.txt")]
+    from vgbench.grounding.bundled import CAPTIONS, DATASET_FILES, FEATURES, flickr8k_dir, require, verify
+    flickr = flickr8k_dir(data_root)
+    sums = verify(flickr, DATASET_FILES)
     h = hashlib.sha256(f"v{DATASET_VERSION} vocab={vocab_size}".encode())
-    for p in inputs:
-        st = p.stat()
-        h.update(f"{p.resolve()} {st.st_size} {st.st_mtime_ns}\n".encode())
+    for name, digest in sums.items():
+        if digest is None:
+            p = require(flickr, name)
+            st = p.stat()
+            digest = f"{p.resolve()} {st.st_size} {st.st_mtime_ns}"
+        h.update(f"{name} {digest}\n".encode())
     target = cache_dir(cache) / "datasets" / f"flickr8k-{h.hexdigest()[:16]}"
     if not rebuild and (target / "dataset.json").is_file():
         try:
             return CaptionDataset.load(target)
         except (OSError, ValueError) as exc:
             log.warning("cached dataset %s unreadable (%s); rebuilding", target, exc)
-    ds = build_dataset(captions, features, "flickr8k-standard", vocab_size=vocab_size, data_root=data_root)
+    ds = build_dataset(require(flickr, CAPTIONS), flickr / FEATURES, "flickr8k-standard",
+                       vocab_size=vocab_size, data_root=data_root)
+    ds.meta["inputs_sha256"] = sums
     try:
         ds.save(target)
         return CaptionDataset.load(target)

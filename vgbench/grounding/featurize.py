@@ -63,8 +63,10 @@ def collect_images(inputs: Iterable[str | os.PathLike]) -> list[tuple[str, str]]
     for item in inputs:
         p = Path(item)
         if p.is_dir():
+            # a dangling symlink is kept: it fails to open and is listed as skipped, never lost
             pairs = [(f.relative_to(p).as_posix(), str(f)) for f in sorted(p.rglob("*"))
-                     if f.suffix.lower() in IMAGE_EXTENSIONS and f.is_file()]
+                     if f.suffix.lower() in IMAGE_EXTENSIONS
+                     and (f.is_file() or (f.is_symlink() and not f.exists()))]
         else:
             pairs = [(p.name, str(p))]
         for name, path in pairs:

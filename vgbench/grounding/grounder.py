@@ -23,8 +23,8 @@ from typing import Any, Iterable
 import numpy as np
 import torch
 
-from vgbench.atomic import atomic_path
 from vgbench.embeddings.core import Embeddings
+from vgbench.grounding.checkpoint import load_state, save_state
 
 log = logging.getLogger(__name__)
 
@@ -92,6 +92,10 @@ class Grounder:
                chunk: int = DEFAULT_CHUNK, progress: bool = True) -> Path:
         """Ground every word of `emb` and write it chunk by chunk (atomic; flat memory)."""
         from vgbench.embeddings.writers import EmbeddingWriter
+        bad = np.flatnonzero(~np.isfinite(emb.vectors).all(axis=1))
+        if len(bad):
+            raise ValueError(f"{emb.name}: word {emb.words[bad[0]]!r} (and {len(bad) - 1} more) has "
+                             f"non-finite values; drop such rows before grounding")
         with EmbeddingWriter(path, len(emb), self.out_dim, fmt) as writer:
             for start, stop in _chunks(len(emb), chunk, progress, f"grounding -> {Path(path).name}"):
                 writer.write(emb.words[start:stop], self.ground(emb.vectors[start:stop],
@@ -109,19 +113,13 @@ class Grounder:
                  "te": self.te, "words": list(self.words),
                  "finetuned": None if self.finetuned is None else torch.from_numpy(self.finetuned),
                  "textual": self.textual, "meta": _plain(self.meta)}
-        with atomic_path(path) as tmp:
-            torch.save(state, tmp)
-        return Path(path)
+        return save_state(state, path)
 
     @classmethod
     def load(cls, path: str | os.PathLike, te: str | None = None) -> "Grounder":
         """A grounder file, or a training checkpoint (its M at that point of training)."""
         path = Path(path)
-        try:
-            state = torch.load(path, map_location="cpu", weights_only=False)
-        except Exception as exc:
-            raise ValueError(f"{path}: not a readable grounder or checkpoint "
-                             f"({type(exc).__name__}: {exc})") from None
+        state = load_state(path, "vgbench grounder or checkpoint")
         fmt = state.get("format") if isinstance(state, dict) else None
         if fmt == GROUNDER_FORMAT:
             g = cls(state["M"].numpy(), state["te"], list(state["words"]),

@@ -31,7 +31,8 @@ from typing import Any, Callable
 import numpy as np
 import torch
 
-from vgbench.atomic import atomic_path, write_text_atomic
+from vgbench.atomic import atomic_path, remove_stale_temps, write_text_atomic
+from vgbench.grounding.checkpoint import load_state, save_state
 from vgbench.grounding.config import Config, config_from_dict, dumps_toml
 from vgbench.grounding.model import build_model, init_textual_rows, singular_values
 
@@ -227,8 +228,7 @@ class Trainer:
     def _save(self, path: Path, state: dict[str, Any]) -> None:
         if self.rank != 0:
             return
-        with atomic_path(path) as tmp:
-            torch.save(state, tmp)
+        save_state(state, path)
 
     def _restore(self, path: Path) -> tuple[int, int, dict[str, float]]:
         state = load_checkpoint(path)
@@ -296,7 +296,11 @@ class Trainer:
                 raise ValueError(f"{run_dir} already holds a run; pass --resume to continue it or "
                                  "choose another name (--set name=...)")
             run_dir.mkdir(parents=True, exist_ok=True)
+            remove_unfinished_run(run_dir)
             write_text_atomic(run_dir / "config.toml", dumps_toml(cfg))
+        if self.rank == 0:
+            for folder in (run_dir, run_dir / "grounders"):  # only this process writes here
+                remove_stale_temps(folder, legacy=True)
 
         t = cfg.train
         if t.keep_epoch_grounders and start_epoch == 0 and start_step == 0:
@@ -416,12 +420,23 @@ def train(cfg: Config, resume: bool = False, **kwargs) -> dict[str, Any]:
     return Trainer(cfg, **kwargs).run(resume=resume)
 
 
+RUN_FILES = ("config.toml", "best.pt", "last.pt", "grounder.pt", "log.jsonl", "log.csv", "loss.png",
+             "summary.json")
+
+
+def remove_unfinished_run(run_dir: Path) -> None:
+    """Before a fresh run: the files of a run that was killed before its first checkpoint, so the
+    folder ends with this run's files only (a run with a last.pt is resumed, never mixed)."""
+    for name in RUN_FILES:
+        (run_dir / name).unlink(missing_ok=True)
+    for pattern in ("epoch_*.pt", "grounders/epoch_*.pt"):
+        for p in run_dir.glob(pattern):
+            p.unlink(missing_ok=True)
+
+
 def load_checkpoint(path: str | Path) -> dict[str, Any]:
     path = Path(path)
-    try:
-        state = torch.load(path, map_location="cpu", weights_only=False)
-    except Exception as exc:  # torch raises several types for a bad file
-        raise ValueError(f"{path}: not a readable checkpoint ({type(exc).__name__}: {exc})") from None
+    state = load_state(path, "vgbench training checkpoint")
     if not isinstance(state, dict) or state.get("format") != CHECKPOINT_FORMAT:
         raise ValueError(f"{path}: not a vgbench training checkpoint")
     return state
@@ -518,8 +533,14 @@ def _pick_device(name: str, rank: int) -> torch.device:
             return torch.device("cuda", int(os.environ.get("LOCAL_RANK", rank)) % torch.cuda.device_count())
         return torch.device("cpu")
     dev = torch.device(name)
-    if dev.type == "cuda" and not torch.cuda.is_available():
-        raise ValueError(f"train.device = {name!r} but CUDA is not available")
+    if dev.type == "cuda":
+        if not torch.cuda.is_available():
+            raise ValueError(f"train.device = {name!r} but CUDA is not available; use \"auto\" or \"cpu\"")
+        if dev.index is not None and dev.index >= torch.cuda.device_count():
+            raise ValueError(f"train.device = {name!r} but only {torch.cuda.device_count()} CUDA "
+                             f"device(s) are visible")
+    if dev.type == "mps" and not (hasattr(torch.backends, "mps") and torch.backends.mps.is_available()):
+        raise ValueError(f"train.device = {name!r} but MPS is not available; use \"auto\" or \"cpu\"")
     return dev
 
 

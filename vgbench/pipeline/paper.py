@@ -5,9 +5,10 @@
 - Table 8: the grounded dimension c;
 - Table 6: [(1-alpha)·GloVe ; alpha·VGE] for alpha on a grid, best alpha per dataset.
 
-Each training run is a config in baselines/; `budget_minutes` caps every run (the trainer stops
-before an epoch that would end past it), so the whole study fits a CPU afternoon or runs in full
-on a GPU (budget 0 = the configs' own epochs and early stopping).
+Each training run is a config in baselines/; `epochs` sets every run's number of epochs (0 = the
+configs' own epochs and early stopping), so a CPU afternoon and a GPU give the same tables for the
+same setting: a fixed amount of training, never a time cap. Steps are recorded with fingerprints
+under the runs folder as in the demo (vgbench.pipeline.steps); reports/paper is rebuilt from them.
 """
 from __future__ import annotations
 
@@ -18,7 +19,8 @@ from typing import Callable
 
 import numpy as np
 
-from vgbench.pipeline.steps import StepLog
+from vgbench.pipeline import fingerprint as fp
+from vgbench.pipeline.steps import StepLog, replace_folder
 
 TEXTUAL = "glove-6b-50d"
 REPO = Path(__file__).resolve().parents[2]
@@ -40,7 +42,7 @@ ALPHAS = tuple(round(a, 2) for a in np.linspace(0, 1, 11))
 class PaperSettings:
     out: Path = Path("reports/paper")
     runs: Path = Path("runs/paper")
-    budget_minutes: float = 0.0
+    epochs: int = 0
     overrides: list[str] = field(default_factory=list)
     data_root: str | None = None
     n_boot: int = 1000
@@ -50,63 +52,89 @@ class PaperSettings:
 
     def config_overrides(self) -> list[str]:
         extra = [f"out_dir={json.dumps(str(self.runs))}"]
-        if self.budget_minutes:
-            extra.append(f"train.time_limit_s={60 * self.budget_minutes:g}")
+        if self.epochs:
+            extra.append(f"train.epochs={self.epochs:d}")
         if self.data_root:
             extra.append(f"data.data_root={json.dumps(self.data_root)}")
         return extra + list(self.overrides)
 
 
+TITLE = "# The paper's analyses"
+
+
 def run_paper(settings: PaperSettings, echo: Callable[[str], None] = print) -> Path:
     from vgbench.atomic import write_text_atomic
     from vgbench.evaluation.api import evaluate
+    from vgbench.evaluation.results import Results
     from vgbench.grounding.config import load_config
     from vgbench.grounding.trainer import train
     from vgbench.reporting import write_reports
 
-    out, runs = settings.out, settings.runs
-    runs.mkdir(parents=True, exist_ok=True)
+    runs = settings.runs
     log = StepLog.open(runs / "steps.json")
+    benchmarks_id = fp.data_root_identity(settings.data_root)
+    flickr_id = fp.flickr8k_identity(settings.data_root)
+    textual_id = fp.embedding_identity(TEXTUAL)
+    train_code, eval_code = fp.source_digest(fp.TRAINING), fp.source_digest(fp.EVALUATION)
     grounders: dict[str, Path] = {}
+    train_fps: dict[str, str] = {}
     for label, config, *extra in settings.ablations + settings.dimensions:
         cfg = load_config(REPO / config, settings.config_overrides() + (extra[0] if extra else []))
         run_dir = cfg.run_dir
         grounders[label] = run_dir / "grounder.pt"
+        step = f"train {label} ({config})"
 
-        def _train(cfg=cfg, run_dir=run_dir):
-            return train(cfg, resume=(run_dir / "last.pt").exists(), progress=True)
-        log.run(f"train {label} ({config})", _train, done=(run_dir / "summary.json").exists, echo=echo,
+        def _train(resume, cfg=cfg):
+            return train(cfg, resume=resume and (cfg.run_dir / "last.pt").exists(), progress=True)
+        log.run(step, _train, fingerprint=fp.digest({
+                    "config": {k: v for k, v in cfg.to_dict().items() if k != "out_dir"}, "code": train_code,
+                    "flickr8k": flickr_id, "textual": fp.embedding_identity(cfg.data.textual),
+                    "benchmarks": benchmarks_id, "versions": fp.versions("torch")}),
+                outputs=[run_dir / "summary.json", grounders[label]], workdir=run_dir, echo=echo,
                 hint=f"rerun to resume from {run_dir}/last.pt")
+        train_fps[label] = log.fingerprint(step)
+
+    def _fingerprint(rows: tuple, **extra) -> str:
+        return fp.digest({"code": eval_code, "textual": textual_id, "benchmarks": benchmarks_id,
+                          "versions": fp.versions(), "n_boot": settings.n_boot,
+                          "upstream": {row[0]: train_fps[row[0]] for row in rows}, **extra})
 
     def _study(name: str, rows: tuple) -> None:
-        folder = out / name
         sources = [TEXTUAL] + [str(grounders[row[0]]) for row in rows]
         names = ["GloVe"] + [row[0] for row in rows]
         results = evaluate(sources, names=names, n_boot=settings.n_boot, data_root=settings.data_root)
         results.settings["runs"] = {row[0]: str(grounders[row[0]].parent) for row in rows}
-        write_reports(results, folder)
+        results.save_json(runs / name / "results.json")
 
-    log.run("Tables 7/10: loss ablations", lambda: _study("ablations", settings.ablations),
-            done=(out / "ablations" / "results.json").exists, echo=echo)
-    log.run("Table 8: grounded dimension c", lambda: _study("dimensions", settings.dimensions),
-            done=(out / "dimensions" / "results.json").exists, echo=echo)
+    for name, title, rows in (("ablations", "Tables 7/10: loss ablations", settings.ablations),
+                              ("dimensions", "Table 8: grounded dimension c", settings.dimensions)):
+        log.run(title, lambda _, name=name, rows=rows: _study(name, rows), fingerprint=_fingerprint(rows),
+                outputs=[runs / name / "results.json"], workdir=runs / name, echo=echo)
 
     best_label = settings.ablations[-1][0]
 
-    def _concat() -> None:
+    def _concat(_) -> None:
         sources = [f"concat[alpha={a:g}]:{TEXTUAL},{grounders[best_label]}" for a in settings.alphas]
         results = evaluate(sources, SIX, names=[f"alpha={a:g}" for a in settings.alphas], n_boot=0,
                            paired_test="none", data_root=settings.data_root)
-        table = concat_table(results, settings.alphas)
+        results.save_json(runs / "concatenation" / "results.json")
+    log.run("Table 6: concatenation with weight alpha", _concat,
+            fingerprint=_fingerprint(settings.ablations[-1:], alphas=list(settings.alphas)),
+            outputs=[runs / "concatenation" / "results.json"], workdir=runs / "concatenation", echo=echo)
+
+    def _report(out: Path) -> None:
+        for name in ("ablations", "dimensions"):
+            write_reports(Results.load_json(runs / name / "results.json"), out / name)
         folder = out / "concatenation"
+        results = Results.load_json(runs / "concatenation" / "results.json")
+        table = concat_table(results, settings.alphas)
         results.save_json(folder / "results.json")
         write_text_atomic(folder / "table6_concat.md", table_markdown(table, best_label))
         write_text_atomic(folder / "table6_concat.tex", table_latex(table, best_label))
         write_concat_chart(results, settings.alphas, folder)
-    log.run("Table 6: concatenation with weight alpha", _concat,
-            done=(out / "concatenation" / "table6_concat.md").exists, echo=echo)
-    write_text_atomic(out / "README.md", paper_readme(settings, log))
-    return out
+        write_text_atomic(out / "README.md", paper_readme(settings, log))
+    echo("[step] write the reports from this run's results ...")
+    return replace_folder(settings.out, _report, TITLE)
 
 
 def concat_table(results, alphas) -> list[dict]:
@@ -160,19 +188,23 @@ def write_concat_chart(results, alphas, folder: Path) -> None:
 
 
 def paper_readme(settings: PaperSettings, log: StepLog) -> str:
-    steps = "\n".join(f"| {n} | {s['seconds'] / 60:.1f} min |" for n, s in log.steps.items())
-    budget = (f"each training run capped at {settings.budget_minutes:g} minutes"
-              if settings.budget_minutes else "the configs' own epochs and early stopping")
-    return f"""# The paper's analyses on Flickr8k + GloVe 6B 50d
+    steps = "\n".join(f"| {n} | {s['seconds'] / 60:.1f} min | "
+                       f"{'reused (same inputs, ' + s['finished'] + ')' if n in log.reused else 'run now'} |"
+                       for n, s in log.current().items())
+    plural = "s" if settings.epochs != 1 else ""
+    training = (f"{settings.epochs} epoch{plural} per training run" if settings.epochs
+                else "the configs' own epochs and early stopping")
+    return f"""{TITLE} on Flickr8k + GloVe 6B 50d
 
-Made by `make paper` ({budget}; overrides: {' '.join(settings.overrides) or 'none'}).
-Total {log.total_seconds() / 3600:.2f} hours.
+Made by `make paper` ({training}; overrides: {' '.join(settings.overrides) or 'none'}).
+The steps took {log.total_seconds(list(log.current())) / 3600:.2f} hours;
+each is recorded in `{settings.runs}/steps.json` with a fingerprint of its inputs.
 
 - `ablations/`: Tables 7 and 10 — loss ablations, intrinsic table, SimLex sections, STS, paired tests.
 - `dimensions/`: Table 8 — grounded dimension c.
 - `concatenation/`: Table 6 — concatenation with weight alpha (`table6_concat.md/.tex/.png`).
 
-| step | time |
-|---|---|
+| step | time | |
+|---|---:|---|
 {steps}
 """

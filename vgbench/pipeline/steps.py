@@ -1,13 +1,25 @@
-"""Named, timed, resumable steps: a failure names the step and what to do; a rerun skips what is done."""
+"""Named, timed, resumable steps, recorded with the fingerprint of their inputs.
+
+`steps.json` in the run folder says, per step, the fingerprint it ran with, whether it finished,
+and how long it took. A step is reused only when it finished with the same fingerprint and its
+outputs are still there; a step that was killed resumes when its fingerprint is unchanged and
+restarts from scratch (its work folder cleared) when it changed. Report folders never mark a step
+as done: they are rebuilt from the recorded outputs (`replace_folder`).
+"""
 from __future__ import annotations
 
 import json
+import os
+import shutil
+import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any, Callable, Sequence
 
 from vgbench.atomic import write_text_atomic
+
+FORMAT = "vgbench-steps/2"
 
 
 class StepError(RuntimeError):
@@ -16,34 +28,115 @@ class StepError(RuntimeError):
 
 @dataclass
 class StepLog:
-    """Seconds per step, kept in a JSON file beside the outputs so reruns report the first timing."""
     path: Path
     steps: dict[str, dict[str, Any]] = field(default_factory=dict)
+    seen: list[str] = field(default_factory=list)    # steps of this run, in order (run or reused)
+    reused: list[str] = field(default_factory=list)  # those reused from an earlier run
 
     @classmethod
     def open(cls, path: Path) -> "StepLog":
-        steps = json.loads(path.read_text()) if path.exists() else {}
+        """The record in `path`; a missing, unreadable or older-format record counts as nothing done."""
+        steps: dict[str, dict[str, Any]] = {}
+        if path.exists():
+            try:
+                doc = json.loads(path.read_text(encoding="utf-8"))
+            except (OSError, json.JSONDecodeError):
+                doc = {}
+            if isinstance(doc, dict) and doc.get("format") == FORMAT and isinstance(doc.get("steps"), dict):
+                steps = doc["steps"]
         return cls(path, steps)
 
-    def run(self, name: str, fn: Callable[[], Any], done: Callable[[], bool] | None = None,
-            hint: str = "", echo: Callable[[str], None] = print) -> Any:
-        if done is not None and done():
-            earlier = self.steps.get(name)
-            echo(f"[skip] {name} (done" + (f" in {earlier['seconds']:.0f} s earlier)" if earlier else ")"))
-            return None
-        echo(f"[step] {name} ...")
+    def fingerprint(self, name: str) -> str:
+        """The fingerprint a step ran with (for the steps downstream of it)."""
+        return self.steps[name]["fingerprint"]
+
+    def run(self, name: str, fn: Callable[[bool], Any], *, fingerprint: str, outputs: Sequence[Path],
+            workdir: Path | None = None, hint: str = "", echo: Callable[[str], None] = print) -> bool:
+        """Run `fn(resume)` unless the step finished with this fingerprint and `outputs` exist.
+
+        On a fresh start `workdir` (else each output) is removed first, so nothing of a run with other
+        inputs survives. Returns True when the step ran.
+        """
+        self.seen.append(name)
+        entry = self.steps.get(name, {})
+        same = entry.get("fingerprint") == fingerprint
+        if same and entry.get("state") == "done" and all(Path(p).exists() for p in outputs):
+            echo(f"[skip] {name} (same inputs as the run finished {entry['finished']}, "
+                 f"{entry['seconds']:.0f} s)")
+            self.reused.append(name)
+            return False
+        resume = same and entry.get("state") == "started"
+        if not resume:
+            for p in ([workdir] if workdir is not None else list(outputs)):
+                _remove(Path(p))
+        self.steps[name] = {"fingerprint": fingerprint, "state": "started",
+                            "started": time.strftime("%Y-%m-%d %H:%M:%S"),
+                            "outputs": [str(p) for p in outputs]}
+        self._save()
+        echo(f"[step] {name}{' (resuming)' if resume else ''} ...")
         start = time.perf_counter()
         try:
-            result = fn()
+            fn(resume)
         except KeyboardInterrupt:
             raise
         except Exception as exc:  # noqa: BLE001 - re-raised with the step's name and a hint
             raise StepError(f"step '{name}' failed: {exc}" + (f" ({hint})" if hint else "")) from exc
+        missing = [str(p) for p in outputs if not Path(p).exists()]
+        if missing:
+            raise StepError(f"step '{name}' finished without writing {', '.join(missing)}")
         seconds = time.perf_counter() - start
-        self.steps[name] = {"seconds": round(seconds, 1), "finished": time.strftime("%Y-%m-%d %H:%M:%S")}
-        write_text_atomic(self.path, json.dumps(self.steps, indent=1) + "\n")
+        self.steps[name].update(state="done", seconds=round(seconds, 1), resumed=resume,
+                                finished=time.strftime("%Y-%m-%d %H:%M:%S"))
+        self._save()
         echo(f"[done] {name} in {seconds:.0f} s")
-        return result
+        return True
 
-    def total_seconds(self) -> float:
-        return sum(s["seconds"] for s in self.steps.values())
+    def current(self) -> dict[str, dict[str, Any]]:
+        """The records of this run's steps (not of steps an earlier run with other settings left)."""
+        return {n: self.steps[n] for n in self.seen if self.steps.get(n, {}).get("state") == "done"}
+
+    def total_seconds(self, names: Sequence[str]) -> float:
+        return sum(self.steps[n].get("seconds", 0.0) for n in names if n in self.steps)
+
+    def _save(self) -> None:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        write_text_atomic(self.path, json.dumps({"format": FORMAT, "steps": self.steps}, indent=1) + "\n")
+
+
+def _remove(path: Path) -> None:
+    if path.is_dir() and not path.is_symlink():
+        shutil.rmtree(path)
+    elif path.exists() or path.is_symlink():
+        path.unlink()
+
+
+def replace_folder(dest: Path, build: Callable[[Path], None], title: str) -> Path:
+    """Build a report folder from scratch in a temporary sibling, then put it in place of `dest`.
+
+    Nothing of an earlier `dest` survives, and a failed build leaves `dest` as it was. `dest` is
+    replaced only when it is absent, empty, or a report of this kind (its README.md starts with
+    `title`), so a mistyped --out never wipes an unrelated folder.
+    """
+    dest = Path(dest)
+    if dest.exists():
+        readme = dest / "README.md"
+        ours = readme.is_file() and readme.read_text(encoding="utf-8", errors="replace").startswith(title)
+        if not dest.is_dir() or (any(dest.iterdir()) and not ours):
+            raise StepError(f"{dest}: exists and is not a report written by this command (no README.md "
+                            f"starting {title!r}); not replacing it - choose another --out")
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(dir=dest.parent, prefix=f".{dest.name}.new."))
+    old = None
+    try:
+        os.chmod(tmp, 0o755)
+        build(tmp)
+        if dest.exists():
+            old = Path(tempfile.mkdtemp(dir=dest.parent, prefix=f".{dest.name}.old."))
+            os.replace(dest, old / "previous")
+        os.replace(tmp, dest)
+    finally:
+        if tmp.exists():
+            shutil.rmtree(tmp, ignore_errors=True)
+        if old is not None:
+            shutil.rmtree(old, ignore_errors=True)
+    return dest

@@ -27,9 +27,11 @@ from typing import Callable
 
 import numpy as np
 
-from vgbench.pipeline.steps import StepLog
+from vgbench.pipeline import fingerprint as fp
+from vgbench.pipeline.steps import StepLog, replace_folder
 
 REPO = Path(__file__).resolve().parents[2]
+TITLE = "# Does grounding help at our scale?"
 SIX = ["RW", "MEN", "WS353", "MTurk-771", "SimVerb-3500", "SimLex-999"]
 SIX_TEST = ["RW", "MEN-test", "WS353", "MTurk-771", "SimVerb-test", "SimLex-999"]
 WORD_SETS = list(dict.fromkeys(SIX + SIX_TEST))
@@ -115,8 +117,9 @@ def _slug(text: str) -> str:
 
 
 def train_row(row: TrainedRow, textual: str, seed: int, settings: StudySettings, log: StepLog,
-              echo: Callable[[str], None]) -> Path:
-    """Train (or resume, or skip) one (row, textual, seed); return its run folder."""
+              echo: Callable[[str], None]) -> tuple[Path, str]:
+    """Train (or resume, or reuse) one (row, textual, seed); return its run folder and the step's
+    fingerprint (settings, training code, data, library versions)."""
     from vgbench.grounding.config import load_config
     from vgbench.grounding.trainer import train
     overrides = [*row.overrides, *settings.train_overrides(textual, seed),
@@ -124,12 +127,18 @@ def train_row(row: TrainedRow, textual: str, seed: int, settings: StudySettings,
     cfg = load_config(REPO / row.config, overrides)
     cfg.name = f"{_slug(row.label)}_{textual}_s{seed}_{fingerprint(cfg)}"
     run_dir = cfg.run_dir
+    step = f"train {row.label} {textual} seed {seed}"
 
-    def _train():
-        return train(cfg, resume=(run_dir / "last.pt").exists(), progress=True)
-    log.run(f"train {row.label} {textual} seed {seed}", _train, done=(run_dir / "summary.json").exists,
-            echo=echo, hint=f"rerun to resume from {run_dir}/last.pt")
-    return run_dir
+    def _train(resume: bool):
+        return train(cfg, resume=resume and (run_dir / "last.pt").exists(), progress=True)
+    log.run(step, _train, fingerprint=fp.digest({
+                "config": {k: v for k, v in cfg.to_dict().items() if k != "out_dir"},
+                "code": fp.source_digest(fp.TRAINING), "flickr8k": fp.flickr8k_identity(settings.data_root),
+                "textual": fp.embedding_identity(cfg.data.textual),
+                "benchmarks": fp.data_root_identity(settings.data_root), "versions": fp.versions("torch")}),
+            outputs=[run_dir / "summary.json"], workdir=run_dir, echo=echo,
+            hint=f"rerun to resume from {run_dir}/last.pt")
+    return run_dir, log.fingerprint(step)
 
 
 def history(run_dir: Path) -> list[dict]:
@@ -171,10 +180,12 @@ class Evaluated:
     cosines: dict[str, list[float | None]]
 
 
-def evaluate_source(source: str, settings: StudySettings) -> Evaluated:
-    """Evaluate a source once (cached under runs/study/eval/, keyed by the source and the sets)."""
+def evaluate_source(source: str, identity, settings: StudySettings) -> Evaluated:
+    """Evaluate a source once: cached under runs/study/eval/, keyed by the source, what identifies its
+    contents (`identity`: the training step's fingerprint, or the textual files), the sets and the
+    evaluation code."""
     from vgbench.atomic import write_text_atomic
-    key = hashlib.sha256(json.dumps([source, settings.word_sets, settings.sts]).encode()).hexdigest()[:16]
+    key = fp.digest([source, identity, settings.word_sets, settings.sts, fp.source_digest(fp.EVALUATION)])
     cache = settings.runs / "eval" / f"{key}.json"
     if cache.exists():
         data = json.loads(cache.read_text())
@@ -274,39 +285,39 @@ def run_study(settings: StudySettings, echo: Callable[[str], None] = print) -> P
     from vgbench.atomic import write_text_atomic
     from vgbench.datasets import registry
     settings.runs.mkdir(parents=True, exist_ok=True)
-    settings.out.mkdir(parents=True, exist_ok=True)
     log = StepLog.open(settings.runs / "steps.json")
     if settings.download and "100d" in settings.textuals:
         from vgbench.embeddings import load_embeddings
-        log.run("fetch GloVe 6B 100d", lambda: load_embeddings(TEXTUAL["100d"], download=True, words={"the"}),
-                echo=echo)
-    # rows: label -> list of (seed, source, meta) per textual
+        log.run("fetch GloVe 6B 100d", lambda _: load_embeddings(TEXTUAL["100d"], download=True, words={"the"}),
+                fingerprint=TEXTUAL["100d"], outputs=[], echo=echo)
     entries: list[dict] = []
 
     def add_controls(textual: str) -> None:
         base = TEXTUAL.get(textual, textual)
-        entries.append(dict(row="GloVe", textual=textual, rule="-", seed=0, source=base, trained=False))
+        identity = fp.embedding_identity(base)
+        entries.append(dict(row="GloVe", textual=textual, rule="-", seed=0, source=base, trained=False,
+                            identity=identity))
         entries.append(dict(row="GloVe+ABTT", textual=textual, rule="-", seed=0, source=f"{base}|abtt:3",
-                            trained=False))
-        c = 256
+                            trained=False, identity=identity))
         for seed in settings.seeds:
             entries.append(dict(row="random M", textual=textual, rule="-", seed=seed, trained=False,
-                                source=f"random-m[c={c},seed={seed}]:{base}"))
+                                source=f"random-m[c=256,seed={seed}]:{base}", identity=identity))
 
     def add_trained(rows: tuple[TrainedRow, ...], textual: str) -> None:
-        runs: dict[tuple[str, int], list[Path]] = {}
+        runs: dict[tuple[str, int], list[tuple[Path, str]]] = {}
         for row in rows:
             for seed in settings.seeds:
-                run_dir = train_row(row, textual, seed, settings, log, echo)
-                runs.setdefault((row.label, seed), []).append(run_dir)
+                run = train_row(row, textual, seed, settings, log, echo)
+                runs.setdefault((row.label, seed), []).append(run)
                 if row.search:
-                    runs.setdefault((row.search, seed), []).append(run_dir)
-        for (label, seed), dirs in runs.items():
+                    runs.setdefault((row.search, seed), []).append(run)
+        for (label, seed), found in runs.items():
+            upstream = dict(found)
             for rule_name, rule in RULES.items():
-                run_dir, epoch, crit = select(dirs, rule)
+                run_dir, epoch, crit = select([d for d, _ in found], rule)
                 entries.append(dict(row=label, textual=textual, rule=rule_name, seed=seed, trained=True,
                                     source=str(grounder_path(run_dir, epoch)), epoch=epoch,
-                                    run=run_dir.name, criterion=crit,
+                                    run=run_dir.name, criterion=crit, identity=upstream[run_dir],
                                     seconds_per_epoch=float(np.mean([h["seconds"] for h in history(run_dir)]))))
 
     first = settings.textuals[0]
@@ -316,16 +327,31 @@ def run_study(settings: StudySettings, echo: Callable[[str], None] = print) -> P
         add_controls(textual)
         add_trained(best_rows(settings.rows, entries, first, settings.best_for_100d), textual)
 
-    def _evaluate_all():
-        for e in entries:
-            e["scores"] = summary_scores(evaluate_source(e["source"], settings))
-    log.run(f"evaluate {len(entries)} sources", _evaluate_all, echo=echo)
-    evaluated = {e["source"]: evaluate_source(e["source"], settings) for e in entries}
-    tests = paired_tests(entries, evaluated, settings, {n: registry.load(n) for n in settings.word_sets})
-    write_study_reports(settings, entries, tests, log)
-    write_text_atomic(settings.out / "entries.json", json.dumps(
-        [{k: v for k, v in e.items()} for e in entries], indent=1) + "\n")
-    return settings.out
+    evaluated_file = settings.runs / "evaluated.json"
+    tests_file = settings.runs / "tests.json"
+    eval_fp = fp.digest([[e["source"], e["identity"]] for e in entries] + [fp.source_digest(fp.EVALUATION)])
+
+    def _evaluate(_):
+        scores = [summary_scores(evaluate_source(e["source"], e["identity"], settings)) for e in entries]
+        write_text_atomic(evaluated_file, json.dumps(scores) + "\n")
+    log.run(f"evaluate {len(entries)} sources", _evaluate, fingerprint=eval_fp, outputs=[evaluated_file],
+            echo=echo)
+    for e, scores in zip(entries, json.loads(evaluated_file.read_text())):
+        e["scores"] = scores
+
+    def _tests(_):
+        evaluated = {e["source"]: evaluate_source(e["source"], e["identity"], settings) for e in entries}
+        tests = paired_tests(entries, evaluated, settings, {n: registry.load(n) for n in settings.word_sets})
+        write_text_atomic(tests_file, json.dumps(tests) + "\n")
+    log.run("paired tests pooled over seeds", _tests, fingerprint=fp.digest([eval_fp, settings.n_boot]),
+            outputs=[tests_file], echo=echo)
+    tests = json.loads(tests_file.read_text())
+
+    def _report(out: Path) -> None:
+        write_study_reports(settings, out, entries, tests, log)
+        write_text_atomic(out / "entries.json", json.dumps(entries, indent=1, default=str) + "\n")
+    echo("[step] write the reports from this run's results ...")
+    return replace_folder(settings.out, _report, TITLE)
 
 
 def best_rows(rows: tuple[TrainedRow, ...], entries: list[dict], textual: str, n: int) -> tuple[TrainedRow, ...]:
@@ -417,10 +443,10 @@ def _fmt(cell: dict, spread: bool = True) -> str:
     return f"{cell['mean']:.1f}"
 
 
-def write_study_reports(settings: StudySettings, entries: list[dict], tests: list[dict], log: StepLog) -> None:
+def write_study_reports(settings: StudySettings, out: Path, entries: list[dict], tests: list[dict],
+                        log: StepLog) -> None:
     import pandas as pd
     from vgbench.atomic import write_text_atomic
-    out = settings.out
     flat = [{k: v for k, v in e.items() if k != "scores"} | e["scores"] for e in entries]
     write_text_atomic(out / "runs.csv", pd.DataFrame(flat).to_csv(index=False))
     agg = aggregate(entries)
@@ -502,15 +528,18 @@ def conclusions(agg: list[dict], tests: list[dict]) -> list[str]:
 
 
 def study_readme(settings: StudySettings, agg: list[dict], tests: list[dict], log: StepLog) -> str:
-    steps = "\n".join(f"| {n} | {s['seconds'] / 60:.1f} min |" for n, s in log.steps.items())
+    steps = "\n".join(f"| {n} | {s['seconds'] / 60:.1f} min | "
+                      f"{'reused (same inputs, ' + s['finished'] + ')' if n in log.reused else 'run now'} |"
+                      for n, s in log.current().items())
     rows = "\n".join(f"| {r.label} | `{r.config}` | {' '.join(r.overrides) or '-'} |" for r in settings.rows)
     device = "one GPU" if settings.gpu else "CPU"
     stop = (f"early stopping with patience {settings.patience}" if settings.patience
             else "no early stopping, no time cap")
-    return f"""# Does grounding help at our scale? (Flickr8k)
+    return f"""{TITLE} (Flickr8k)
 
 Made by `vgbench study` (`make study{' GPU=1' if settings.gpu else ''}`) on {device}: {len(settings.seeds)} seeds
-per trained row, {settings.epochs} epochs each ({stop}); total {log.total_seconds() / 3600:.2f} hours.
+per trained row, {settings.epochs} epochs each ({stop}); the steps took
+{log.total_seconds(list(log.current())) / 3600:.2f} hours.
 Overrides: {' '.join(settings.overrides) or 'none'}.
 
 ## Conclusion (computed from the tables below)
@@ -549,7 +578,7 @@ Overrides: {' '.join(settings.overrides) or 'none'}.
 {tests_markdown(tests)}
 ## Steps
 
-| step | time |
-|---|---|
+| step | time | |
+|---|---|---|
 {steps}
 """

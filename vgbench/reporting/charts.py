@@ -195,4 +195,6 @@ def all_charts(results: Results, sts_metric: str = "pearson",
     charts = {"simlex_concreteness": concreteness_chart(results),
               "simlex_sections": simlex_sections_chart(results),
               "datasets": datasets_chart(results, sts_metric, sts_aggregate)}
+    from vgbench.reporting.suite_charts import suite_chart
+    charts["analogy_categorization"] = suite_chart(results)
     return {k: v for k, v in charts.items() if v is not None}

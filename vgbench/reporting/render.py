@@ -20,6 +20,8 @@ class Cell:
     ci: tuple[str, str] | None = None
     coverage: str | None = None  # e.g. "87.6%" when fewer than all pairs were used
     numeric: bool = True
+    mark: str = ""  # significance against a baseline: "▲" / "▼" (+ baseline number)
+    sort: float | None = None  # value the HTML table sorts this cell by
 
 
 @dataclass
@@ -107,8 +109,11 @@ class Renderable:
         grid = self._grid()
         spec = "".join("l" if j == 0 or not _column_numeric(grid, j) else "r"
                        for j in range(len(grid.header)))
-        lines = ["% Requires \\usepackage{booktabs}.", "\\begin{table}[t]", "\\centering",
-                 "\\small", f"\\begin{{tabular}}{{{spec}}}", "\\toprule",
+        # The tabular is measured in a box first and shrunk to the line width only when wider
+        # (long embedding names, many columns), so every table fits the page.
+        lines = ["% Requires \\usepackage{booktabs} and \\usepackage{graphicx}.",
+                 "\\begin{table}[t]", "\\centering", "\\small",
+                 f"\\sbox0{{\\begin{{tabular}}{{{spec}}}", "\\toprule",
                  " & ".join(tex_escape(h) for h in grid.header) + " \\\\", "\\midrule"]
         for row in grid.rows:
             lines.append(" & ".join(_tex_cell(c, ci, coverage) for c in row) + " \\\\")
@@ -116,7 +121,9 @@ class Renderable:
         if any(c.bold for r in grid.rows for c in r):
             notes.insert(0, f"Bold: {tex_escape(self._bold_means())}.")
         notes = self._latex_notes(coverage) + notes
-        lines += ["\\bottomrule", "\\end{tabular}"]
+        lines += ["\\bottomrule", "\\end{tabular}}",
+                  "\\ifdim\\wd0>\\linewidth\\resizebox{\\linewidth}{!}{\\usebox0}"
+                  "\\else\\usebox0\\fi"]
         if notes:
             lines.append("\\par\\smallskip{\\footnotesize " + " \\\\\n".join(notes) + "\\par}")
         lines += [f"\\caption{{{tex_escape(self.title)}}}", f"\\label{{tab:{self.key}}}",
@@ -124,7 +131,8 @@ class Renderable:
         return "\n".join(lines) + "\n"
 
 
-_PLAIN = {"ρ": "rho", "×": "x", "Δ": "delta", "−": "-", "–": "-"}
+_PLAIN = {"ρ": "rho", "×": "x", "Δ": "delta", "−": "-", "–": "-", "▲": "^", "▼": "v",
+          "≤": "<=", "α": "alpha"}
 
 
 def plain(text: str) -> str:
@@ -145,7 +153,9 @@ def _console_cells(grid: Grid) -> list[list[str]]:
                 out[i][j] = c.text + ("*" if c.bold else "")
             continue
         marked = any(c.bold for c in col)
-        nums = [c.text + ("*" if c.bold else " " if marked else "") for c in col]
+        sig_w = max((len(c.mark) for c in col), default=0)
+        nums = [c.text + plain(c.mark).ljust(sig_w) + ("*" if c.bold else " " if marked else "")
+                for c in col]
         covs = [f" ({c.coverage})" if c.coverage else "" for c in col]
         num_w = max(map(len, nums), default=0)
         cov_w = max(map(len, covs), default=0)
@@ -157,6 +167,7 @@ def _console_cells(grid: Grid) -> list[list[str]]:
 def _md_cell(c: Cell, ci: bool) -> str:
     text = _md_escape(c.text)
     text = f"**{text}**" if c.bold else text
+    text += c.mark
     if ci and c.ci:
         text += f" [{c.ci[0]}, {c.ci[1]}]"
     if c.coverage:
@@ -172,11 +183,18 @@ def _tex_cell(c: Cell, ci: bool, coverage: bool) -> str:
     text = _tex_number(c.text) if c.numeric else tex_escape(c.text)
     if c.bold:
         text = f"\\textbf{{{text}}}"
+    if c.mark:
+        text += _tex_mark(c.mark)
     if ci and c.ci:
         text += f"\\,{{\\scriptsize[{_tex_number(c.ci[0])}, {_tex_number(c.ci[1])}]}}"
     if coverage and c.coverage:
         text += "$^\\dagger$"
     return text
+
+
+def _tex_mark(mark: str) -> str:
+    arrow = {"▲": "\\uparrow", "▼": "\\downarrow"}
+    return "$^{" + "".join(arrow.get(ch, ch) for ch in mark) + "}$"
 
 
 def _column_numeric(grid: Grid, j: int) -> bool:
@@ -200,7 +218,9 @@ def _column_blocks(widths: list[int], width: int) -> list[list[int]]:
 _TEX_SPECIAL = {"\\": "\\textbackslash{}", "&": "\\&", "%": "\\%", "$": "\\$", "#": "\\#",
                 "_": "\\_", "{": "\\{", "}": "\\}", "~": "\\textasciitilde{}",
                 "^": "\\textasciicircum{}", "–": "--", "×": "$\\times$", "ρ": "$\\rho$",
-                "Δ": "$\\Delta$", "−": "$-$", "≥": "$\\geq$", "<": "$<$", ">": "$>$"}
+                "Δ": "$\\Delta$", "−": "$-$", "≥": "$\\geq$", "<": "$<$", ">": "$>$",
+                "≤": "$\\leq$", "Φ": "$\\Phi$", "α": "$\\alpha$", "|": "\\textbar{}",
+                "▲": "$\\uparrow$", "▼": "$\\downarrow$", "…": "\\dots{}", "’": "'"}
 
 
 def tex_escape(text: str) -> str:

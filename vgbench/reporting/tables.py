@@ -13,7 +13,8 @@ from typing import Any
 
 import numpy as np
 
-from vgbench.evaluation.results import Results, Score
+from vgbench.evaluation.results import PairedTest, Results, Score
+from vgbench.evaluation.statistics import format_p, holm
 from vgbench.reporting.policy import policy_notes, setting
 from vgbench.reporting.render import (MISSING, Cell, Grid, Renderable, coverage_text, plain,
                                       fmt_number, tex_escape)
@@ -57,6 +58,7 @@ class ScoreTable(Renderable):
     best: str | None = "column"  # "column", "row" or None
     notes: list[str] = field(default_factory=list)
     policy: list[str] = field(default_factory=list)
+    marks: np.ndarray | None = None  # per cell: "", "▲" or "▼" (+ baseline number)
 
     def _bold_means(self) -> str:
         return "best in each row" if self.best == "row" else "best in each column"
@@ -96,7 +98,9 @@ class ScoreTable(Renderable):
                     fmt_number(v, self.decimals), bool(best[i, j]),
                     (fmt_number(lo, self.decimals), fmt_number(hi, self.decimals))
                     if math.isfinite(lo) and math.isfinite(hi) else None,
-                    coverage_text(int(self.used[i, j]), int(self.total[i, j]))))
+                    coverage_text(int(self.used[i, j]), int(self.total[i, j])),
+                    mark="" if self.marks is None else str(self.marks[i, j]),
+                    sort=float(v) if math.isfinite(v) else None))
             rows.append(cells)
         return Grid([self.corner] + self.columns, rows)
 
@@ -150,10 +154,48 @@ def _build(results: Results, key: str, title: str, corner: str, columns: list[Co
     if not keep_cols or not keep_rows:
         return None
     sub = np.ix_(keep_rows, keep_cols)
-    return ScoreTable(key, title, corner, [names[i] for i in keep_rows],
+    rows = [names[i] for i in keep_rows]
+    marks, sig_note = significance_marks(results, rows, [columns[j] for j in keep_cols])
+    return ScoreTable(key, title, corner, rows,
                       [columns[j].label for j in keep_cols], values[sub],
                       ci[keep_rows][:, keep_cols], used[sub], total[sub], decimals,
-                      notes=notes, policy=policy_notes(results))
+                      notes=notes + sig_note, policy=policy_notes(results), marks=marks)
+
+
+def alpha(results: Results) -> float:
+    """Family-wise error rate of the significance marks: 1 − the CI level (default 0.05)."""
+    level = setting(results, "level")
+    try:
+        return round(1.0 - float(level), 10) if level else 0.05
+    except (TypeError, ValueError):
+        return 0.05
+
+
+def significance_marks(results: Results, rows: list[str],
+                       columns: list[Column]) -> tuple[np.ndarray, list[str]]:
+    """▲/▼ where a cell differs significantly from its baseline, Holm-corrected over the
+    family of tests this table shows (every test whose B and cell appear in it)."""
+    marks = np.full((len(rows), len(columns)), "", dtype=object)
+    where = {(c.dataset, c.section, c.metric): j for j, c in enumerate(columns)
+             if c.mean_of is None}
+    family = [(rows.index(t.embedding_b), where[(t.dataset, t.section, t.metric)], t)
+              for t in results.tests if t.embedding_b in rows
+              and (t.dataset, t.section, t.metric) in where and math.isfinite(_num(t.p_value))]
+    if not family:
+        return marks, []
+    adjusted = holm([t.p_value for _, _, t in family])
+    bases = list(dict.fromkeys(t.embedding_a for _, _, t in family))
+    a = alpha(results)
+    for (i, j, t), p in zip(family, adjusted):
+        if p <= a and t.delta != 0:
+            tag = str(bases.index(t.embedding_a) + 1) if len(bases) > 1 else ""
+            marks[i, j] += ("▲" if t.delta > 0 else "▼") + tag
+    against = (bases[0] if len(bases) == 1 else
+               ", ".join(f"{k + 1} = {b}" for k, b in enumerate(bases)))
+    note = (f"▲/▼: significantly above/below the baseline ({against}) by the paired test, "
+            f"Holm–Bonferroni over the {len(family)} tests of this table (family-wise "
+            f"α = {a:g}).")
+    return marks, [note]
 
 
 def _num(x: Any) -> float:
@@ -277,7 +319,11 @@ def sts_subsets_table(results: Results, metric: str = "pearson") -> ScoreTable |
 
 @dataclass
 class TestsTable(Renderable):
-    """One row per paired comparison: does B beat A on the same pairs?"""
+    """One row per paired comparison: does B beat A on the same pairs?
+
+    p is each test's own p-value; p (Holm) is adjusted over every test the table shows, and
+    bold marks the tests significant after that correction.
+    """
     key: str
     title: str
     results: Results
@@ -285,36 +331,90 @@ class TestsTable(Renderable):
     policy: list[str] = field(default_factory=list)
 
     def _bold_means(self) -> str:
-        return "p < 0.05"
+        return f"significant after Holm–Bonferroni correction (p (Holm) ≤ {alpha(self.results):g})"
 
-    def _grid(self) -> Grid:
-        # Most telling columns first: a console too narrow for all of them splits after p.
-        header = ["Dataset", "Metric", "A", "B", "B − A", _ci_label(self.results), "p",
-                  "A score", "B score", "Test", "n"]
-        rows = []
-        for t in self.results.tests:
+    def adjusted(self) -> np.ndarray:
+        return holm([_num(t.p_value) for t in self.results.tests])
+
+    def _rows(self):
+        a = alpha(self.results)
+        for t, p_adj in zip(self.results.tests, self.adjusted()):
             d = 2 if t.dataset in STS_YEARS or _is_sts(self.results, t.dataset) else 1
             where = t.dataset if t.section in ("All", "", None) else f"{t.dataset}/{t.section}"
             ci = None if t.ci_low is None or t.ci_high is None else (
                 f"[{fmt_number(_num(t.ci_low), d)}, {fmt_number(_num(t.ci_high), d)}]")
+            yield t, d, where, ci, p_adj, bool(p_adj <= a)
+
+    def _grid(self) -> Grid:
+        # Most telling columns first: a console too narrow for all of them splits after p.
+        header = ["Dataset", "Metric", "A", "B", "B − A", _ci_label(self.results), "p",
+                  "p (Holm)", "A score", "B score", "Test", "n"]
+        rows = []
+        for t, d, where, ci, p_adj, sig in self._rows():
             rows.append([Cell(where, numeric=False), Cell(t.metric, numeric=False),
                          Cell(t.embedding_a, numeric=False), Cell(t.embedding_b, numeric=False),
-                         Cell(fmt_number(t.delta, d)), Cell(ci or MISSING, numeric=False),
-                         Cell(_fmt_p(t.p_value), bold=_num(t.p_value) < 0.05, numeric=False),
+                         Cell(fmt_number(t.delta, d), sort=_num(t.delta)),
+                         Cell(ci or MISSING, numeric=False),
+                         Cell(_fmt_p(t, self.results), numeric=False, sort=_num(t.p_value)),
+                         Cell(_fmt_p(t, self.results, p_adj), bold=sig, numeric=False,
+                              sort=_num(p_adj)),
                          Cell(fmt_number(t.value_a, d)), Cell(fmt_number(t.value_b, d)),
                          Cell(t.method, numeric=False), Cell(str(t.n))])
         return Grid(header, rows)
+
+    def to_latex(self, ci: bool = False, coverage: bool = True) -> str:
+        """A `longtable` (breaks across pages) of six narrow columns: each comparison B vs A
+        is a heading row, so the long embedding names never share a line with the numbers."""
+        lines = ["% Requires \\usepackage{booktabs} and \\usepackage{longtable}.",
+                 "{\\footnotesize\\setlength{\\tabcolsep}{4pt}",
+                 "\\begin{longtable}{@{}p{0.32\\linewidth}rrrrr@{}}",
+                 f"\\caption{{{tex_escape(self.title)}}}\\label{{tab:{self.key}}}\\\\",
+                 "\\toprule"]
+        header = " & ".join(tex_escape(h) for h in ["Dataset", "B − A", _ci_label(self.results),
+                                                      "p", "p (Holm)", "n"]) + " \\\\"
+        lines += [header, "\\midrule", "\\endfirsthead", header, "\\midrule", "\\endhead",
+                  "\\bottomrule", "\\endfoot"]
+        current = None
+        for t, d, where, ci_text, p_adj, sig in self._rows():
+            if (t.embedding_a, t.embedding_b) != current:
+                current = (t.embedding_a, t.embedding_b)
+                lines.append(f"\\multicolumn{{6}}{{@{{}}p{{0.95\\linewidth}}}}{{\\textit{{"
+                             f"{tex_escape(t.embedding_b)} vs {tex_escape(t.embedding_a)}}}"
+                             f"}} \\\\")
+            p_holm = tex_escape(_fmt_p(t, self.results, p_adj))
+            lines.append(" & ".join([
+                "\\quad " + tex_escape(where),
+                _tex_num(fmt_number(t.delta, d)), tex_escape(ci_text or MISSING),
+                tex_escape(_fmt_p(t, self.results)),
+                f"\\textbf{{{p_holm}}}" if sig else p_holm, str(t.n)]) + " \\\\")
+        lines.append("\\end{longtable}")
+        notes = [f"Bold: {self._bold_means()}."] + self.notes + self.policy
+        lines.append("\\par\\smallskip " + " \\\\\n".join(tex_escape(n) for n in notes)
+                     + "\\par}")
+        return "\n".join(lines) + "\n"
+
+
+def _tex_num(text: str) -> str:
+    return "$-$" + text[1:] if text.startswith("-") else tex_escape(text)
 
 
 def _is_sts(results: Results, dataset: str) -> bool:
     return any(s.task == "sts" and s.dataset == dataset for s in results.scores)
 
 
-def _fmt_p(p: Any) -> str:
-    p = _num(p)
-    if not math.isfinite(p):
+def _fmt_p(t: PairedTest, results: Results, p: float | None = None) -> str:
+    """A test's p (or `p`, its adjusted value) at its precision: a Monte Carlo p at its floor
+    1/(B+1) reads '≤ 0.001'."""
+    value = _num(t.p_value if p is None else p)
+    if not math.isfinite(value):
         return MISSING
-    return "<0.001" if p < 0.001 else f"{p:.3f}"
+    floor = None
+    if "bootstrap" in (t.method or "") and "-z" not in t.method:
+        n_boot = setting(results, "n_boot")
+        floor = t.p_floor if t.p_floor else (1.0 / (1 + int(n_boot)) if n_boot else None)
+        if p is not None and floor:  # Holm multiplies the floor by the rank's factor
+            floor = None if value > _num(t.p_value) * (1 + 1e-9) else floor
+    return format_p(value, floor).replace("≤ ", "≤")
 
 
 def _ci_label(results: Results) -> str:
@@ -326,21 +426,35 @@ def _ci_label(results: Results) -> str:
 
 
 def tests_table(results: Results) -> TestsTable | None:
-    """Paired comparisons, significant ones (p < 0.05) with the p-value in bold."""
+    """Paired comparisons; bold p (Holm) where significant after correcting over the table."""
     if not results.tests:
         return None
+    methods = {t.method for t in results.tests}
+    notes = [f"Family for p (Holm): the {len(results.tests)} tests of this table."]
+    if any("-z" in m for m in methods):
+        notes.append("Bootstrap-z: two-sided p = 2Φ(−|Δ|/SE), SE the standard deviation of "
+                     "the paired bootstrap Δ (not bounded by 1/(B+1)); CI: percentile bootstrap "
+                     "of Δ.")
+    if any("bootstrap" in m and "-z" not in m for m in methods):
+        notes.append("Paired bootstrap: p from the bootstrap distribution recentred at zero; "
+                     "it cannot go below 1/(B+1), shown as ≤.")
+    if "steiger" in methods:
+        notes.append("Steiger: Steiger's (1980) Z for dependent correlations sharing the gold "
+                     "scores.")
+    if "McNemar exact" in methods:
+        notes.append("McNemar exact (analogies): two-sided binomial test on the questions only one "
+                     "embedding solved.")
     return TestsTable("paired_tests", "Paired comparisons: does B beat A on the same pairs? "
-                      "(Δ = B − A, × 100)", results,
-                      ["Bootstrap tests: two-sided p from the bootstrap distribution recentred "
-                       "at zero; CI: percentile bootstrap of Δ. Steiger: Steiger's (1980) Z for "
-                       "dependent correlations sharing the gold scores."])
+                      "(Δ = B − A, × 100)", results, notes)
 
 
 def all_tables(results: Results, sts_metric: str = "pearson",
                sts_aggregate: str = "mean") -> list[ScoreTable | TestsTable]:
     """The headline tables in report order (missing ones left out)."""
+    from vgbench.reporting.suite_tables import suite_tables
     tables = [intrinsic_table(results), simlex_table(results),
-              sts_table(results, sts_metric, sts_aggregate), tests_table(results)]
+              sts_table(results, sts_metric, sts_aggregate), *suite_tables(results),
+              tests_table(results)]
     return [t for t in tables if t is not None]
 
 
@@ -352,15 +466,32 @@ def console_table(results: Results, width: int = 100, sts_metric: str = "pearson
     """
     parts = [t.to_console(width, policy=False)
              for t in all_tables(results, sts_metric, sts_aggregate)]
+    unscored = [line for note in unscored_notes(results)
+                for line in textwrap.wrap(note, width, subsequent_indent="  ")]
     if not parts:
-        return "No scores.\n"
+        return "\n".join(["No scores."] + unscored) + "\n"
     footer = [line for note in policy_notes(results)
               for line in textwrap.wrap(plain(note), width, subsequent_indent="  ")]
-    return "\n".join(parts) + "\n" + "\n".join(footer) + "\n"
+    return "\n".join(parts) + "\n" + "\n".join(unscored + footer) + "\n"
 
 
-def markdown_report(results: Results, ci: bool = True) -> str:
-    """Every table in one Markdown document, including the other STS aggregates and subsets."""
+def unscored_notes(results: Results) -> list[str]:
+    """One line per dataset section that yielded no correlation, with the reason and for whom.
+
+    STS aggregates are left out (they follow from their subsets)."""
+    groups: dict[tuple[str, str, str], list[str]] = {}
+    for s in results.scores:
+        if s.note and (s.task != "sts" or s.section not in STS_AGGREGATES):
+            groups.setdefault((s.dataset, s.section, s.note), [])
+            if s.embedding not in groups[(s.dataset, s.section, s.note)]:
+                groups[(s.dataset, s.section, s.note)].append(s.embedding)
+    return [f"no correlation: {dataset}" + (f" ({section})" if section != "All" else "")
+            + f" for {', '.join(embs)}: {note}" for (dataset, section, note), embs in groups.items()]
+
+
+def report_tables(results: Results) -> list[Any]:
+    """Every table of the full report, in order: Tables 1 and 3, each STS metric and
+    aggregate, STS subsets, paired tests (missing ones left out)."""
     tables: list[Any] = [intrinsic_table(results), simlex_table(results)]
     metrics = [m for m in ("pearson", "spearman")
                if any(s.task == "sts" and s.metric == m for s in results.scores)]
@@ -369,10 +500,21 @@ def markdown_report(results: Results, ci: bool = True) -> str:
             tables.append(sts_table(results, metric, agg))
     for metric in metrics:
         tables.append(sts_subsets_table(results, metric))
+    from vgbench.reporting.suite_tables import suite_tables
+    tables += suite_tables(results, full=True)
     tables.append(tests_table(results))
-    body = [t.to_markdown(ci) for t in tables if t is not None]
+    return [t for t in tables if t is not None]
+
+
+def markdown_report(results: Results, ci: bool = True, extra: list[Any] = ()) -> str:
+    """Every table in one Markdown document, including the other STS aggregates and subsets;
+    `extra` tables (e.g. by concreteness) follow."""
+    body = [t.to_markdown(ci) for t in report_tables(results) + list(extra)]
     if ci and body and any(s.ci_low is not None for s in results.scores):
         body.insert(0, _ci_note(results) + "\n")
+    unscored = unscored_notes(results)
+    if unscored:
+        body.append("## Not scored\n\n" + "".join(f"- {n}\n" for n in unscored))
     return "# vgbench results\n\n" + "\n".join(body)
 
 

@@ -1,8 +1,9 @@
 """`write_reports`: every report file of a run, written into one folder.
 
 Why render first, write second: every table and chart is built in memory before the first file
-is touched, so a failure while rendering leaves the folder as it was; each file is then written
-atomically (temp file + rename), so no reader ever sees half a file.
+is touched, so a failure while rendering leaves the folder as it was. The files are then written
+into a staging folder that replaces the output folder as a whole (vgbench.atomic.atomic_output_dir):
+the folder ends with exactly this run's reports, and a kill or a full disk leaves the previous ones.
 """
 from __future__ import annotations
 
@@ -11,14 +12,20 @@ import os
 from pathlib import Path
 from typing import Iterable
 
-from vgbench.atomic import write_bytes_atomic
+from vgbench.atomic import atomic_output_dir
 from vgbench.evaluation.results import Results
 from vgbench.reporting import charts as charts_mod
-from vgbench.reporting import tables
+from vgbench.reporting import concreteness, html, tables
 
 log = logging.getLogger(__name__)
 
-FORMATS = ("md", "tex", "csv", "json")
+FORMATS = ("md", "tex", "csv", "json", "html")
+CAPTIONS = {"simlex_concreteness": "SimLex-999 by concreteness quartile (95% CIs)",
+            "simlex_sections": "SimLex-999 sections (95% CIs)",
+            "datasets": "Every dataset per embedding (95% CIs)",
+            "concreteness": "Spearman by concreteness quintile over every pair of the word-"
+                            "similarity sets, and the difference against the baseline with its "
+                            "paired-bootstrap 95% CI band"}
 
 
 def render_reports(results: Results, formats: Iterable[str] = FORMATS, charts: bool = True,
@@ -31,23 +38,51 @@ def render_reports(results: Results, formats: Iterable[str] = FORMATS, charts: b
         raise ValueError(f"unknown report format(s) {', '.join(map(repr, unknown))}: expected "
                          f"some of {', '.join(FORMATS)}")
     files: dict[str, bytes] = {}
+    conc = _concreteness(results)
+    conc_tables = conc.tables() if conc is not None else []
     if "json" in formats:  # same content as Results.save_json, rendered up front
         files["results.json"] = results.to_json().encode()
     if "csv" in formats:
         files["scores.csv"] = results.frame().to_csv(index=False).encode()
         if results.tests:
             files["tests.csv"] = results.tests_frame().to_csv(index=False).encode()
+        if conc is not None:
+            files["concreteness_pairs.csv"] = conc.pairs.to_csv().encode()
     if "md" in formats:
-        files["tables.md"] = tables.markdown_report(results).encode()
+        files["tables.md"] = tables.markdown_report(results, extra=conc_tables).encode()
     if "tex" in formats:
         for stem, text in tables.latex_tables(results, sts_metric, sts_aggregate,
                                               ci=latex_ci).items():
             files[f"{stem}.tex"] = text.encode()
+        if conc is not None:
+            files["concreteness.tex"] = "\n".join(
+                t.to_latex(ci=latex_ci) for t in conc_tables[:2]).encode()
+    pngs: dict[str, bytes] = {}
     if charts:
-        for stem, fig in charts_mod.all_charts(results, sts_metric, sts_aggregate).items():
+        figures = charts_mod.all_charts(results, sts_metric, sts_aggregate)
+        if conc is not None:
+            figures["concreteness"] = concreteness.concreteness_chart(conc, results)
+        for stem, fig in figures.items():
             for fmt, data in charts_mod.render(fig).items():
                 files[f"{stem}.{fmt}"] = data
+            pngs[stem] = files[f"{stem}.png"]
+    if "html" in formats:
+        page = html.html_report(results, tables.report_tables(results) + conc_tables, pngs,
+                                CAPTIONS)
+        files["index.html"] = page.encode()
     return files
+
+
+def _concreteness(results: Results):
+    """The concreteness analysis when the results keep per-pair predictions and the norms are
+    at hand; None (logged) otherwise, so reports without it still render."""
+    if not results.pairs or not results.predictions:
+        return None
+    try:
+        return concreteness.concreteness_report(results)
+    except OSError as exc:
+        log.warning("concreteness analysis skipped: %s", exc)
+        return None
 
 
 def write_reports(results: Results, out_dir: str | os.PathLike,
@@ -58,17 +93,23 @@ def write_reports(results: Results, out_dir: str | os.PathLike,
 
     formats: any of "md" (tables.md, all tables), "tex" (table1_intrinsic.tex,
     table3_simlex.tex, table4_sts.tex or sts_<metric>_<aggregate>.tex, paired_tests.tex),
-    "csv" (scores.csv, tests.csv), "json" (results.json, loadable with Results.load_json).
-    charts: simlex_concreteness, simlex_sections and datasets as PNG and PDF.
+    "csv" (scores.csv, tests.csv, concreteness_pairs.csv), "json" (results.json, loadable with
+    Results.load_json), "html" (index.html: every table, chart, the policy and provenance in one
+    self-contained page). With per-pair predictions in the results: the concreteness analysis
+    (concreteness.tex, .png/.pdf, tables in tables.md and index.html).
+    charts: simlex_concreteness, simlex_sections, datasets (and concreteness) as PNG and PDF.
     sts_metric / sts_aggregate choose the STS headline (default: the paper's Pearson, plain
     mean over subsets). latex_ci puts bootstrap CIs into the LaTeX cells.
     """
     files = render_reports(results, formats, charts, sts_metric, sts_aggregate, latex_ci)
     out = Path(out_dir)
-    if out.exists() and not out.is_dir():
-        raise OSError(f"{out}: exists and is not a folder; --out needs a folder for the reports")
-    written = []
-    for name, data in files.items():
-        written.append(write_bytes_atomic(out / name, data))
-        log.info("wrote %s", out / name)
+    try:
+        with atomic_output_dir(out) as stage:
+            for name, data in files.items():
+                (stage / name).write_bytes(data)
+    except OSError as exc:  # name the folder the user gave, not the staging folder
+        raise OSError(exc.errno, exc.strerror or str(exc), str(out)) from exc
+    written = [out / name for name in files]
+    for path in written:
+        log.info("wrote %s", path)
     return written
