@@ -227,8 +227,9 @@ def test_ddp_with_gloo_on_two_cpu_processes(tmp_path):
     script = tmp_path / "ddp.py"
     script.write_text(DDP_SCRIPT.format(tests=str(TESTS), overrides=overrides, out=str(tmp_path)))
     torchrun = Path(sys.executable).parent / "torchrun"
-    subprocess.run([str(torchrun), "--standalone", "--nproc_per_node=2", str(script)], cwd=REPO,
-                   check=True, env={**os.environ, "OMP_NUM_THREADS": "1"}, timeout=240, capture_output=True)
+    proc = subprocess.run([str(torchrun), "--standalone", "--nproc_per_node=2", str(script)], cwd=REPO,
+                          env={**os.environ, "OMP_NUM_THREADS": "1"}, timeout=240, capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stderr[-3000:]
     r0, r1 = torch.load(tmp_path / "rank0.pt"), torch.load(tmp_path / "rank1.pt")
     assert r0.keys() == r1.keys() and all(torch.equal(r0[k], r1[k]) for k in r0)
     ckpt = load_checkpoint(tmp_path / "ddp" / "last.pt")
