@@ -139,3 +139,18 @@ def test_results_json_round_trip(results, tmp_path):
     back = Results.load_json(path)
     assert back.frame().equals(results.frame())
     assert back.settings["policy"]["case"] == "lower"
+
+
+def test_no_bootstrap_means_no_resampled_test(glove50, monkeypatch):
+    """--bootstrap 0 runs no bootstrap at all: no CIs, no paired bootstrap tests; Steiger still runs."""
+    from vgbench.evaluation import statistics
+
+    def forbidden(*args, **kwargs):
+        raise AssertionError("a bootstrap ran with n_boot=0")
+    monkeypatch.setattr(statistics, "paired_bootstrap", forbidden)
+    small = glove50.subset(glove50.words[:50000])
+    small.name = "small"
+    r = evaluate([glove50, small], ["SimLex-999"], n_boot=0)
+    assert r.tests == [] and r.get("small", "SimLex-999").ci_low is None
+    steiger = evaluate([glove50, small], ["SimLex-999"], n_boot=0, paired_test="steiger")
+    assert steiger.tests and all(t.method == "steiger" for t in steiger.tests)

@@ -372,7 +372,7 @@ def paired_tests(embs, base: int, bench: Benchmarks, sim_preds, sts_preds, polic
                 continue
             tests.append(_test(s.name, "mean", "pearson", a_name, emb.name, pa.gold, pa.cosine,
                                pb.cosine, pa.groups, policy))
-    return tests
+    return [t for t in tests if t is not None]
 
 
 def _every_subset_correlates(pa, pb) -> bool:
@@ -385,7 +385,9 @@ def _every_subset_correlates(pa, pb) -> bool:
     return True
 
 
-def _test(dataset, section, metric, a, b, gold, pred_a, pred_b, groups, policy: Policy) -> PairedTest:
+def _test(dataset, section, metric, a, b, gold, pred_a, pred_b, groups,
+          policy: Policy) -> PairedTest | None:
+    """One paired test; None when it needs resamples and `--bootstrap 0` asked for none."""
     if groups is not None:
         value_a = float(np.mean([statistics.correlation(gold[groups == g], pred_a[groups == g], metric)
                                  for g in np.unique(groups)]))
@@ -398,8 +400,9 @@ def _test(dataset, section, metric, a, b, gold, pred_a, pred_b, groups, policy: 
         st = statistics.steiger_test(gold, pred_a, pred_b, metric)
         return PairedTest(dataset, section, metric, a, b, value_a, value_b, value_b - value_a,
                           None, None, float(st["p_value"]), "steiger", len(gold))
-    n_boot = policy.n_boot or 1000
-    bt = statistics.paired_bootstrap(gold, pred_a, pred_b, metric, n_boot=n_boot, seed=policy.seed,
+    if policy.n_boot == 0:
+        return None
+    bt = statistics.paired_bootstrap(gold, pred_a, pred_b, metric, n_boot=policy.n_boot, seed=policy.seed,
                                      level=policy.level, groups=groups, aggregate="mean")
     return PairedTest(dataset, section, metric, a, b, value_a, value_b, float(bt["delta"]),
                       float(bt["ci_low"]), float(bt["ci_high"]), float(bt["p_value"]),
