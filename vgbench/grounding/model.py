@@ -41,6 +41,7 @@ import torch.nn as nn
 import torch.nn.functional as F
 
 from vgbench.grounding.config import ModelConfig
+from vgbench.grounding.textual import checked_textual, current_te, register_textual
 
 
 class VGEModel(nn.Module):
@@ -59,10 +60,7 @@ class VGEModel(nn.Module):
         super().__init__()
         self.cfg = cfg
         self.pad_id, self.bos_id, self.eos_id = pad_id, bos_id, eos_id
-        te_init = np.asarray(te_init, dtype=np.float32)
-        known = np.asarray(known, dtype=bool)
-        if te_init.ndim != 2 or known.shape != (te_init.shape[0],):
-            raise ValueError(f"te_init {te_init.shape} and known {known.shape} do not match")
+        te_init, known = checked_textual(te_init, known)
         n_vocab, d = te_init.shape
         c = cfg.grounded_dim
         self.vge = cfg.kind == "vge"
@@ -71,18 +69,7 @@ class VGEModel(nn.Module):
         self.use_image = cfg.use_image and self.vge
         self.use_match = cfg.loss_match and self.use_image
 
-        # Te = cat(known rows, always-trainable rows) permuted back to vocabulary order.
-        known_ids = np.flatnonzero(known)
-        extra_ids = np.flatnonzero(~known)
-        order = np.concatenate([known_ids, extra_ids])
-        row_of = np.empty(n_vocab, dtype=np.int64)
-        row_of[order] = np.arange(n_vocab)
-        self.register_buffer("row_of", torch.from_numpy(row_of), persistent=False)
-        self.register_buffer("known_ids", torch.from_numpy(known_ids), persistent=False)
-        self.te_known = nn.Parameter(torch.from_numpy(te_init[known_ids].copy()),
-                                     requires_grad=cfg.finetune_te)
-        self.te_extra = nn.Parameter(torch.from_numpy(te_init[extra_ids].copy()))
-        self.register_buffer("te_orig", torch.from_numpy(te_init.copy()))
+        register_textual(self, te_init, known, cfg.finetune_te)
 
         if self.vge:
             self.M = nn.Parameter(torch.empty(d, c))
@@ -120,7 +107,7 @@ class VGEModel(nn.Module):
     # ----------------------------------------------------------------------------------- pieces
     def te(self) -> torch.Tensor:
         """The current textual matrix Te (|V| x d) in vocabulary order."""
-        return torch.cat([self.te_known, self.te_extra])[self.row_of]
+        return current_te(self)
 
     def grounding_matrix(self) -> torch.Tensor:
         """M (d x c); the identity for the caption-only baseline, whose embedding is Te itself."""
