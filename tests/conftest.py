@@ -1,12 +1,9 @@
-"""Shared fixtures: the data root and the default embedding, loaded once per session.
+"""Shared fixtures: a private results cache and the default embedding, loaded once per session.
 
-Benchmark tests need no data root (the benchmark files ship with vgbench); `root` is the folder
-of user-brought data (caption data) for the tests that use it."""
+No test needs a data root: the benchmark files ship with vgbench and Flickr8k with the repository."""
 from __future__ import annotations
 
 import pytest
-
-from vgbench.paths import data_root
 
 
 @pytest.fixture(autouse=True, scope="session")
@@ -20,11 +17,6 @@ def _private_results_cache(tmp_path_factory):
         os.environ.pop("VGBENCH_RESULTS_CACHE", None)
     else:
         os.environ["VGBENCH_RESULTS_CACHE"] = old
-
-
-@pytest.fixture(scope="session")
-def root():
-    return data_root()
 
 
 @pytest.fixture(scope="session")

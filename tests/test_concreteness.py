@@ -13,7 +13,7 @@ from vgbench.reporting import concreteness as C
 
 
 @pytest.fixture(scope="module")
-def norms(root):
+def norms():
     return C.brysbaert_concreteness(), C.glasgow_imageability()
 
 
