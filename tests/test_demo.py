@@ -122,7 +122,7 @@ def test_source_digest_follows_file_contents(tmp_path, monkeypatch):
 
 def test_demo_configs_train_a_fixed_number_of_epochs():
     from vgbench.grounding.config import load_config
-    for name in ("demo_c_glove", "demo_vge"):
+    for name in ("demo_c_glove", "demo_vge", "demo_caption_image"):
         cfg = load_config(REPO / "baselines" / f"{name}.toml")
         assert cfg.train.time_limit_s == 0 and cfg.train.epochs >= 4, name
 
@@ -138,26 +138,28 @@ def test_quick_demo_writes_the_report_and_reruns_only_what_changed(tmp_path):
     run_demo(settings, echo=lines.append)
     assert not any(line.startswith("[skip]") for line in lines)
     for name in ("README.md", "table1_intrinsic.tex", "table3_simlex.tex", "table4_sts.tex", "tables.md",
-                 "simlex_concreteness.png", "neighbors.md", "spectrum.png", "results.json"):
+                 "simlex_concreteness.png", "neighbors.md", "spectrum.png", "results.json", "index.html",
+                 "concreteness.png"):
         assert (out / name).stat().st_size > 0, name
     results = json.loads((out / "results.json").read_text())
-    assert list(results["embeddings"]) == ["GloVe", "GloVe+ABTT", "C_GloVe", "VGE", "VGE+ABTT"]
+    assert list(results["embeddings"]) == ["GloVe", "GloVe+ABTT", "C_GloVe", "C_GloVe+ABTT", "VGE",
+                                           "VGE+ABTT", "CapImg", "CapImg+ABTT"]
     glove_men = next(s for s in results["scores"] if s["embedding"] == "GloVe" and s["dataset"] == "MEN")
     assert round(glove_men["value"], 1) == 65.7
     assert {t["embedding_a"] for t in results["tests"]} == {"GloVe", "GloVe+ABTT"}
     readme = (out / "README.md").read_text()
-    assert "| train VGE" in readme and "Nearest neighbours" in readme and "from another machine" not in readme
+    assert "| train VGE" in readme and "| train CapImg" in readme and "Nearest neighbours" in readme and "from another machine" not in readme
     assert "data/flickr8k/`, SHA-256 checked" in readme
 
     again: list[str] = []
     run_demo(settings, echo=again.append)
-    assert sum(line.startswith("[skip]") for line in again) == 6
+    assert sum(line.startswith("[skip]") for line in again) == 8
 
     # A changed C_GloVe config reruns its training and the evaluation that reads it, nothing else.
     config = tmp_path / "demo_c_glove.toml"
     config.write_text((REPO / "baselines" / "demo_c_glove.toml").read_text().replace(
         "reg_alpha = 0.001", "reg_alpha = 0.01"))
-    settings.configs = (("C_GloVe", str(config)), settings.configs[1])
+    settings.configs = (("C_GloVe", str(config)), *settings.configs[1:])
     third: list[str] = []
     run_demo(settings, echo=third.append)
     ran = [line[len("[step] "):].split(" (")[0].removesuffix(" ...")
