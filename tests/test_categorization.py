@@ -114,7 +114,7 @@ def test_evaluate_and_cli_write_the_new_tables(tmp_path, glove50):
     cats.write_text("cat\tanimal\ndog\tanimal\ncar\tvehicle\ntruck\tvehicle\n")
     code = main(["eval", "glove-6b-50d", "glove-6b-50d|abtt:1", "--datasets", "BLESS",
                  "--analogy", str(analogies), "--categorization", str(cats), "--bootstrap", "0",
-                 "--out", str(out), "--quiet", "--no-charts"])
+                 "--analogy-methods", "3cosadd,3cosmul", "--out", str(out), "--quiet", "--no-charts"])
     assert code == 0
     data = json.loads((out / "results.json").read_text())
     kinds = {(s["task"], s["metric"]) for s in data["scores"]}

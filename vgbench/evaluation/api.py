@@ -191,7 +191,7 @@ def evaluate(sources: Sequence, datasets: Iterable[str] | None = None, *,
              analogy_files: Sequence[str | os.PathLike] = (),
              categorization_files: Sequence[str | os.PathLike] = (),
              analogy_vocab: int = analogy_eval.DEFAULT_RESTRICT,
-             analogy_methods: Sequence[str] = analogy_eval.METHODS,
+             analogy_methods: Sequence[str] = analogy_eval.DEFAULT_METHODS,
              nonfinite: str = "drop") -> Results:
     """Evaluate embeddings (paths, registry names or Embeddings) on the chosen benchmarks.
 
