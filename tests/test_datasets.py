@@ -21,7 +21,6 @@ def no_data_root(monkeypatch, tmp_path):
     """Built-in sets must not need a data root: point every way of finding one at nothing."""
     monkeypatch.delenv("VGBENCH_DATA", raising=False)
     monkeypatch.chdir(tmp_path)
-    monkeypatch.setattr("vgbench.paths._candidates", lambda: [])
 
 
 @pytest.mark.parametrize("name,size", SIZES.items())

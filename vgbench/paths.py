@@ -15,31 +15,25 @@ class DataRootError(FileNotFoundError):
     """The data root could not be found; the message says how to point at it."""
 
 
-def _candidates() -> list[Path]:
-    repo = Path(__file__).resolve().parent.parent
-    return [Path.cwd() / ".." / "shared" / "data", repo / ".." / "shared" / "data"]
-
-
 def find_data_root(explicit: str | os.PathLike | None = None) -> Path | None:
-    """The data root, or None when none is configured (no argument, no $VGBENCH_DATA) and no
-    ../shared/data exists. A configured root that is not a folder is an error."""
+    """The data root, or None when none is configured (no argument, no $VGBENCH_DATA): it is never
+    guessed, so a checkout behaves the same wherever it sits. A configured root that is not a
+    folder is an error."""
     if explicit:
         root = Path(explicit)
     elif os.environ.get(ENV_VAR):
         root = Path(os.environ[ENV_VAR])
     else:
-        root = next((c for c in _candidates() if c.is_dir()), None)
-        if root is None:
-            return None
+        return None
     if not root.is_dir():
         raise DataRootError(f"data root {root} is not a directory (from --data-root or ${ENV_VAR})")
     return root.resolve()
 
 
 def data_root(explicit: str | os.PathLike | None = None) -> Path:
-    """Return the data root: the explicit path, else $VGBENCH_DATA, else ../shared/data if it exists."""
+    """Return the data root: the explicit path, else $VGBENCH_DATA."""
     root = find_data_root(explicit)
     if root is None:
         raise DataRootError(
-            f"no data root: pass --data-root DIR or set ${ENV_VAR} (looked for ../shared/data)")
+            f"no data root: pass --data-root DIR or set ${ENV_VAR} to the folder of your extra data")
     return root

@@ -16,7 +16,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE",
                    help="override a setting, e.g. --set train.epochs=3 --set model.grounded_dim=256")
     p.add_argument("--resume", action="store_true", help="continue the run from OUT_DIR/NAME/last.pt")
-    p.add_argument("--data-root", default=None, help="shared data folder (default: $VGBENCH_DATA or ../shared/data)")
+    p.add_argument("--data-root", default=None, help="folder of extra data you bring, e.g. flickr8k/ (default: $VGBENCH_DATA; else the bundled Flickr8k)")
     p.add_argument("--no-progress", action="store_true", help="hide the progress bar")
     p.set_defaults(func=run)
 

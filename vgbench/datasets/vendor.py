@@ -2,7 +2,7 @@
 package (vgbench/data/), gzip-compressed where that saves space, and write the manifest that
 records each file's SHA-256 of its original bytes.
 
-    python -m vgbench.datasets.vendor ../shared/data
+    python -m vgbench.datasets.vendor DATA_FOLDER   # holding benchmarks/ and SHA256SUMS
 
 Every copied file must match the folder's SHA256SUMS, so what ships is exactly what was checked.
 """
