@@ -18,8 +18,8 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from vgbench.grounding.dataset import build_dataset  # noqa: E402
-from vgbench.grounding.bundled import flickr8k_dir, require  # noqa: E402
+from vgbench.caption_data.dataset import build_dataset  # noqa: E402
+from vgbench.caption_data.bundled import flickr8k_dir, require  # noqa: E402
 
 
 def plain(flickr: Path, vocab_size: int = 10000) -> dict:

@@ -1,4 +1,4 @@
-"""Featurize Flickr8k's 1,000 test images: `vgbench.grounding.featurize` vs the plain loop.
+"""Featurize Flickr8k's 1,000 test images: `vgbench.caption_data.featurize` vs the plain loop.
 
 The plain loop is the one `features/efficientnet_lite0.json` describes and a user would write:
 PIL open / convert('RGB') / resize((224, 224)) one image at a time, batches of 32, one process,
@@ -23,9 +23,9 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from vgbench.grounding.features import FeatureStore  # noqa: E402
-from vgbench.grounding.featurize import featurize  # noqa: E402
-from vgbench.grounding.bundled import flickr8k_dir  # noqa: E402
+from vgbench.caption_data.features import FeatureStore  # noqa: E402
+from vgbench.caption_data.featurize import featurize  # noqa: E402
+from vgbench.caption_data.bundled import flickr8k_dir  # noqa: E402
 from vgbench.paths import data_root  # noqa: E402
 
 

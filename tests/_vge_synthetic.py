@@ -119,8 +119,8 @@ def save_task(directory, **kwargs):
     from pathlib import Path
 
     from vgbench.embeddings import save_embeddings
-    from vgbench.grounding.dataset import CaptionDataset, CaptionSplit
-    from vgbench.grounding.vocab import Vocabulary
+    from vgbench.caption_data.dataset import CaptionDataset, CaptionSplit
+    from vgbench.caption_data.vocab import Vocabulary
     ds, textual = make_task(**kwargs)
     real = CaptionDataset(Vocabulary(ds.vocab.words), np.asarray(ds.features), ds.image_names,
                           {k: CaptionSplit(s.tokens, s.lengths, s.image_index) for k, s in ds.splits.items()})

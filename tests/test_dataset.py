@@ -12,11 +12,11 @@ from collections import Counter
 import numpy as np
 import pytest
 
-from vgbench.grounding import bundled
-from vgbench.grounding.dataset import CaptionDataset, build_dataset, load_flickr8k
-from vgbench.grounding.features import FeatureStore, write_store
-from vgbench.grounding.splits import read_image_list
-from vgbench.grounding.vocab import tokenize
+from vgbench.caption_data import bundled
+from vgbench.caption_data.dataset import CaptionDataset, build_dataset, load_flickr8k
+from vgbench.caption_data.features import FeatureStore, write_store
+from vgbench.caption_data.splits import read_image_list
+from vgbench.caption_data.vocab import tokenize
 
 F8K = bundled.BUNDLED
 

@@ -7,9 +7,9 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from vgbench.grounding.bundled import BUNDLED
-from vgbench.grounding.encoders import InceptionV3, Preprocess, get_encoder
-from vgbench.grounding.features import FeatureStore, write_store
+from vgbench.caption_data.bundled import BUNDLED
+from vgbench.caption_data.encoders import InceptionV3, Preprocess, get_encoder
+from vgbench.caption_data.features import FeatureStore, write_store
 
 
 @pytest.mark.parametrize("dtype,suffix", [(np.float16, ".f16.npy"), (np.float32, ".f32.npy")])
@@ -89,7 +89,7 @@ def test_unknown_encoder_and_inception_without_torchvision(tmp_path):
             get_encoder("inception-v3", weights=tmp_path / "w.pth")
         assert isinstance(info.value, ImportError) and "\n" not in str(info.value)
         # The failed featurize run leaves nothing behind in its output folder.
-        from vgbench.grounding.featurize import featurize
+        from vgbench.caption_data.featurize import featurize
         Image.new("RGB", (8, 8)).save(tmp_path / "x.png")
         with pytest.raises(ValueError, match="torchvision"):
             featurize([tmp_path / "x.png"], tmp_path / "out", "inception-v3", progress=False)

@@ -17,11 +17,11 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from vgbench.grounding import encoders
-from vgbench.grounding.bundled import BUNDLED
-from vgbench.grounding.encoders import ImageEncoder, Preprocess
-from vgbench.grounding.features import FeatureStore
-from vgbench.grounding.featurize import collect_images, featurize, parse_shard
+from vgbench.caption_data import encoders
+from vgbench.caption_data.bundled import BUNDLED
+from vgbench.caption_data.encoders import ImageEncoder, Preprocess
+from vgbench.caption_data.features import FeatureStore
+from vgbench.caption_data.featurize import collect_images, featurize, parse_shard
 
 REPO = Path(__file__).resolve().parent.parent
 # Eight of the 1,000 Flickr8k test-split images (224x224 JPEGs), committed for these tests.

@@ -21,7 +21,7 @@ from hypothesis import strategies as st
 from vgbench.datasets.sts import read_sts_dir
 from vgbench.datasets.word_pairs import read_word_pairs
 from vgbench.embeddings import Embeddings, load_embeddings, save_embeddings
-from vgbench.grounding.captions import read_captions
+from vgbench.caption_data.captions import read_captions
 
 FUZZ = settings(max_examples=120, deadline=timedelta(seconds=5), derandomize=True, database=None,
                 suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])

@@ -165,7 +165,7 @@ def test_train_with_bad_epochs_exits_2(tmp_path, capsys):
 def test_dataset_whose_image_vectors_do_not_cover_its_captions_is_rejected(tmp_path):
     sys.path.insert(0, os.path.dirname(__file__))
     from _vge_synthetic import save_task
-    from vgbench.grounding.dataset import CaptionDataset
+    from vgbench.caption_data.dataset import CaptionDataset
     directory, _ = save_task(tmp_path / "task", n_images=30)
     ds = CaptionDataset.load(directory)
     assert ds.features.shape[0] == 30
@@ -336,7 +336,7 @@ def test_empty_dataset_list_is_an_error(tmp_path, capsys):
 
 # ------------------------------------------------------------------------ featurize
 def test_featurize_lists_a_dangling_symlink(tmp_path):
-    from vgbench.grounding.featurize import collect_images
+    from vgbench.caption_data.featurize import collect_images
     (tmp_path / "imgs").mkdir()
     (tmp_path / "imgs" / "a.jpg").write_bytes(b"x")
     (tmp_path / "imgs" / "gone.jpg").symlink_to(tmp_path / "nowhere.jpg")
@@ -347,7 +347,7 @@ def test_featurize_run_lists_the_dangling_symlink_as_skipped(tmp_path):
     from PIL import Image
     sys.path.insert(0, os.path.dirname(__file__))
     from test_featurize import MeanColour
-    from vgbench.grounding.featurize import featurize
+    from vgbench.caption_data.featurize import featurize
     images = tmp_path / "imgs"
     images.mkdir()
     Image.new("RGB", (8, 8), (10, 20, 30)).save(images / "a.png")

@@ -8,10 +8,10 @@ from collections import Counter
 
 import pytest
 
-from vgbench.grounding.bundled import BUNDLED
-from vgbench.grounding.captions import read_captions, sniff_format
-from vgbench.grounding.splits import (flickr8k_standard, random_split, read_image_list, resolve_split)
-from vgbench.grounding.vocab import BOS, EOS, PAD, UNK, Vocabulary, tokenize
+from vgbench.caption_data.bundled import BUNDLED
+from vgbench.caption_data.captions import read_captions, sniff_format
+from vgbench.caption_data.splits import (flickr8k_standard, random_split, read_image_list, resolve_split)
+from vgbench.caption_data.vocab import BOS, EOS, PAD, UNK, Vocabulary, tokenize
 
 PAIRS = [("a.jpg", "A dog runs, fast!"), ("a.jpg", "The dog's T-shirt is red."),
          ("b.jpg", 'A man says "hello" to a cat'), ("c.jpg", "Two   kids\tplay")]

@@ -147,7 +147,7 @@ def main(runs: Path, out: Path) -> None:
                     epoch, h, hist)
     res = vgbench.evaluate(embs, n_boot=0, paired_test="none")
     frame = res.frame()
-    from vgbench.grounding.dataset import load_flickr8k
+    from vgbench.caption_data.dataset import load_flickr8k
     vocab = set(load_flickr8k().vocab.words[4:])
     for row, emb in zip(rows, embs):
         row.update(metrics(frame, emb.name))

@@ -40,7 +40,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def run_build(args: argparse.Namespace) -> int:
-    from vgbench.grounding.dataset import build_dataset
+    from vgbench.caption_data.dataset import build_dataset
     per_split = {k: v for k, v in (("train", args.train), ("dev", args.dev), ("test", args.test)) if v}
     if per_split and args.captions:
         raise ValueError("give caption files either positionally or with --train/--dev/--test, not both")
@@ -62,7 +62,7 @@ def run_build(args: argparse.Namespace) -> int:
 
 
 def run_info(args: argparse.Namespace) -> int:
-    from vgbench.grounding.dataset import CaptionDataset
+    from vgbench.caption_data.dataset import CaptionDataset
     ds = CaptionDataset.load(args.dataset)
     if args.json:
         print(json.dumps({"meta": ds.meta, "report": ds.report}, indent=1))

@@ -5,7 +5,7 @@ import argparse
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    from vgbench.grounding.encoders import DEFAULT_ENCODER, ENCODERS
+    from vgbench.caption_data.encoders import DEFAULT_ENCODER, ENCODERS
     p = sub.add_parser("featurize", help="compute image vectors (a feature store) for grounding",
                        description="Encode images into a feature store (NAME.f16.npy + NAME.images.txt + "
                                    "NAME.json). Resumable: rerun the same command after an interruption. "
@@ -34,7 +34,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from vgbench.grounding.featurize import featurize
+    from vgbench.caption_data.featurize import featurize
     res = featurize(args.images, args.out, args.encoder, weights=args.weights, batch_size=args.batch_size,
                     workers=args.workers, shard=args.shard, dtype=args.dtype, chunk_size=args.chunk_size,
                     device=args.device, threads=args.threads, overwrite=args.overwrite,

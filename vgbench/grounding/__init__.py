@@ -1,6 +1,5 @@
-"""Grounding: caption data, image features and encoders, and the visually grounded trainer.
+"""The grounding model stage: training config, the models (2021 multi-task VGE, caption-only
+baselines, 2023 caption -> image), the trainer, checkpoints and the zero-shot grounder.
 
-Kept free of heavy imports (torch, PIL) so that `import vgbench.grounding.vocab` stays cheap;
-import the submodule you need (`vocab`, `captions`, `splits`, `dataset`, `features`,
-`encoders`, `featurize`).
+Reads its data from `vgbench.caption_data`; import the submodule you need (torch is heavy).
 """

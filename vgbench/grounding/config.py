@@ -22,7 +22,7 @@ DEVICE = re.compile(r"^(auto|cpu|mps|cuda(:\d+)?)$")
 
 @dataclass
 class DataConfig:
-    # "flickr8k" (built through vgbench.grounding.dataset.load_flickr8k) or a folder written by
+    # "flickr8k" (built through vgbench.caption_data.dataset.load_flickr8k) or a folder written by
     # CaptionDataset.save.
     dataset: str = "flickr8k"
     data_root: str | None = None

@@ -144,7 +144,7 @@ def load_textual(source: str, words: set[str] | None = None):
 
 
 def load_dataset(cfg: Config):
-    from vgbench.grounding import dataset as ds  # the data layer (issue 3)
+    from vgbench.caption_data import dataset as ds  # the data layer (issue 3)
     if cfg.data.dataset == "flickr8k":
         return ds.load_flickr8k(data_root=cfg.data.data_root, vocab_size=cfg.data.vocab_size)
     path = Path(cfg.data.dataset)

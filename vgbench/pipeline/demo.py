@@ -170,7 +170,7 @@ def demo_readme(settings: DemoSettings, log: StepLog, out: Path, run_dirs: dict[
     import tomllib
 
     from vgbench.evaluation.results import Results
-    from vgbench.grounding.bundled import BUNDLED, flickr8k_dir
+    from vgbench.caption_data.bundled import BUNDLED, flickr8k_dir
     from vgbench.reporting.tables import intrinsic_table, simlex_table, sts_table
 
     results = Results.load_json(out / "results.json")

@@ -17,7 +17,7 @@ PACKAGE = Path(__file__).resolve().parents[1]
 # Source trees (relative to the package) each kind of step depends on: all files under them,
 # package data included, so vendored benchmark files count as code.
 EVALUATION = ("evaluation", "datasets", "embeddings", "paths.py")
-TRAINING = ("grounding", "embeddings", "datasets", "evaluation", "paths.py", "atomic.py")
+TRAINING = ("grounding", "caption_data", "embeddings", "datasets", "evaluation", "paths.py", "atomic.py")
 GROUNDING = ("grounding/grounder.py", "grounding/model.py", "embeddings")
 NEIGHBOURS = ("reporting/neighbors.py", "reporting/spectrum.py", "embeddings")
 
@@ -98,7 +98,7 @@ def data_root_identity(data_root: str | None) -> Any:
 
 def flickr8k_identity(data_root: str | None) -> Any:
     """The Flickr8k files training reads, by their checked SHA-256 (or file identity without one)."""
-    from vgbench.grounding.bundled import BUNDLED, flickr8k_dir, require, verify
+    from vgbench.caption_data.bundled import BUNDLED, flickr8k_dir, require, verify
     folder = flickr8k_dir(data_root)
     sums = verify(folder)
     return {"folder": "bundled" if folder == BUNDLED else str(folder),

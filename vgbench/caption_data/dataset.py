@@ -18,10 +18,10 @@ from typing import Any, Mapping, Sequence
 
 import numpy as np
 
-from vgbench.grounding.captions import MAX_EXAMPLES, CaptionFile, read_captions
-from vgbench.grounding.features import FeatureStore
-from vgbench.grounding.splits import SPLITS, random_split, resolve_split, parse_random_spec
-from vgbench.grounding.vocab import Vocabulary, tokenize
+from vgbench.caption_data.captions import MAX_EXAMPLES, CaptionFile, read_captions
+from vgbench.caption_data.features import FeatureStore
+from vgbench.caption_data.splits import SPLITS, random_split, resolve_split, parse_random_spec
+from vgbench.caption_data.vocab import Vocabulary, tokenize
 
 log = logging.getLogger(__name__)
 DATASET_VERSION = 1
@@ -334,8 +334,8 @@ def build_dataset(captions: str | os.PathLike | Sequence | Mapping[str, Any],
 def _flickr_lists_dir(caption_path: Path, data_root) -> Path:
     """The standard split lists: beside the caption file, else in the Flickr8k folder (data root's or
     the repository's)."""
-    from vgbench.grounding.bundled import flickr8k_dir
-    from vgbench.grounding.splits import FLICKR8K_FILES
+    from vgbench.caption_data.bundled import flickr8k_dir
+    from vgbench.caption_data.splits import FLICKR8K_FILES
     if (caption_path.parent / FLICKR8K_FILES["train"]).is_file():
         return caption_path.parent
     candidate = flickr8k_dir(data_root)
@@ -364,7 +364,7 @@ def load_flickr8k(data_root: str | os.PathLike | None = None, vocab_size: int = 
     SHA-256 first; the built dataset is cached under the cache dir, keyed by those checksums (or, for
     files without one, by path, size and mtime) and the settings.
     """
-    from vgbench.grounding.bundled import CAPTIONS, DATASET_FILES, FEATURES, flickr8k_dir, require, verify
+    from vgbench.caption_data.bundled import CAPTIONS, DATASET_FILES, FEATURES, flickr8k_dir, require, verify
     flickr = flickr8k_dir(data_root)
     sums = verify(flickr, DATASET_FILES)
     h = hashlib.sha256(f"v{DATASET_VERSION} vocab={vocab_size}".encode())

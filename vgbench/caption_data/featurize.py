@@ -28,8 +28,8 @@ import numpy as np
 from tqdm.auto import tqdm
 
 from vgbench.atomic import atomic_path, write_text_atomic
-from vgbench.grounding.encoders import DEFAULT_ENCODER, ImageEncoder, Preprocess, get_encoder
-from vgbench.grounding.features import FeatureStore, write_store
+from vgbench.caption_data.encoders import DEFAULT_ENCODER, ImageEncoder, Preprocess, get_encoder
+from vgbench.caption_data.features import FeatureStore, write_store
 
 log = logging.getLogger(__name__)
 
