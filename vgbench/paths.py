@@ -1,4 +1,5 @@
-"""Where a user's extra data lives (the data root): one place decides, so every command agrees.
+"""Where things live: the data root (a user's extra data) and vgbench's cache folder; one place
+decides, so every command agrees.
 
 The built-in benchmarks ship inside the package (vgbench.datasets.store) and need no data root;
 the root holds what a user brings: their own word-pair files and STS folders, caption data.
@@ -37,3 +38,14 @@ def data_root(explicit: str | os.PathLike | None = None) -> Path:
         raise DataRootError(
             f"no data root: pass --data-root DIR or set ${ENV_VAR} to the folder of your extra data")
     return root
+
+
+def cache_dir(explicit: str | os.PathLike | None = None) -> Path:
+    """vgbench's cache folder: `explicit`, else $VGBENCH_CACHE, else $XDG_CACHE_HOME/vgbench, else
+    ~/.cache/vgbench (fetched embeddings, packed datasets, unpacked benchmarks, cached results)."""
+    if explicit:
+        return Path(explicit)
+    if os.environ.get("VGBENCH_CACHE"):
+        return Path(os.environ["VGBENCH_CACHE"])
+    base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
+    return Path(base) / "vgbench"

@@ -20,6 +20,7 @@ import numpy as np
 
 from vgbench.caption_data.captions import MAX_EXAMPLES, CaptionFile, read_captions
 from vgbench.caption_data.features import FeatureStore
+from vgbench.paths import cache_dir
 from vgbench.caption_data.splits import SPLITS, random_split, resolve_split, parse_random_spec
 from vgbench.caption_data.vocab import Vocabulary, tokenize
 
@@ -343,16 +344,6 @@ def _flickr_lists_dir(caption_path: Path, data_root) -> Path:
         return candidate
     raise FileNotFoundError(f"split 'flickr8k-standard': no {FLICKR8K_FILES['train']} beside "
                             f"{caption_path} nor in {candidate}")
-
-
-def cache_dir(explicit: str | os.PathLike | None = None) -> Path:
-    """$VGBENCH_CACHE, else $XDG_CACHE_HOME/vgbench, else ~/.cache/vgbench."""
-    if explicit:
-        return Path(explicit)
-    if os.environ.get("VGBENCH_CACHE"):
-        return Path(os.environ["VGBENCH_CACHE"])
-    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
-    return Path(base) / "vgbench"
 
 
 def load_flickr8k(data_root: str | os.PathLike | None = None, vocab_size: int = 10000, *,

@@ -25,11 +25,11 @@ from pathlib import Path
 from typing import Iterable, Sequence
 
 import numpy as np
-from tqdm.auto import tqdm
 
 from vgbench.atomic import atomic_path, write_text_atomic
 from vgbench.caption_data.encoders import DEFAULT_ENCODER, ImageEncoder, Preprocess, get_encoder
 from vgbench.caption_data.features import FeatureStore, write_store
+from vgbench.progress import progress_bar
 
 log = logging.getLogger(__name__)
 
@@ -301,8 +301,8 @@ def _run_chunks(items, todo, chunk_size, work, encoder, weights, batch_size, wor
         skipped: list[Skipped] = []
         buf: dict[int, dict] = {}
         next_b = 0
-        with tqdm(total=n_total, initial=n_done, unit="img", desc=f"featurize {enc.name}",
-                  disable=not progress) as bar, malloc_keeps_freed_memory():
+        with progress_bar(n_total, f"featurize {enc.name}", "img", progress, initial=n_done,
+                          leave=True) as bar, malloc_keeps_freed_memory():
             while next_b < len(batches) or pending:
                 while next_b < len(batches) and len(pending) < window:
                     pending.append(submit(batches[next_b]))

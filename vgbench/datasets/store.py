@@ -13,6 +13,7 @@ from functools import lru_cache
 from importlib.resources import files
 from pathlib import Path, PurePosixPath
 
+from vgbench.paths import cache_dir
 from vgbench.atomic import write_bytes_atomic
 
 MANIFEST_NAME = "MANIFEST.json"
@@ -96,7 +97,6 @@ def benchmark_path(rel_path: str) -> Path:
     in_place = DATA.joinpath(*entry["stored"].split("/"))
     if not entry["stored"].endswith(".gz") and isinstance(in_place, Path):
         return in_place
-    from vgbench.embeddings.registry import cache_dir
     target = cache_dir() / "benchmarks" / entry["sha256"][:16] / PurePosixPath(rel).name
     if not (target.is_file() and hashlib.sha256(target.read_bytes()).hexdigest() == entry["sha256"]):
         write_bytes_atomic(target, data)

@@ -19,6 +19,8 @@ from typing import Callable
 
 import numpy as np
 
+from vgbench.paths import cache_dir
+
 log = logging.getLogger(__name__)
 
 
@@ -39,12 +41,6 @@ REGISTRY = {
 }
 
 
-def cache_dir() -> Path:
-    """$VGBENCH_CACHE, else $XDG_CACHE_HOME/vgbench, else ~/.cache/vgbench."""
-    if os.environ.get("VGBENCH_CACHE"):
-        return Path(os.environ["VGBENCH_CACHE"])
-    base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
-    return Path(base) / "vgbench"
 
 
 def is_registry_name(source: str) -> bool:

@@ -231,8 +231,8 @@ def read_text(path: str | os.PathLike, header: bool | None = None,
     workers = default_workers() if workers is None else workers
     bar = None
     if progress:
-        from tqdm import tqdm
-        bar = tqdm(total=size, unit="B", unit_scale=True, desc=f"reading {path.name}", leave=False)
+        from vgbench.progress import progress_bar
+        bar = progress_bar(size, f"reading {path.name}", "B", unit_scale=True)
     if nonfinite not in NONFINITE_POLICIES:
         raise ValueError(f"unknown non-finite policy {nonfinite!r}; expected one of "
                          f"{', '.join(NONFINITE_POLICIES)}")

@@ -414,16 +414,6 @@ def _plain_meta(meta: dict) -> dict:
     return {k: v for k, v in meta.items() if isinstance(v, (str, int, float, bool, list, type(None)))}
 
 
-class _NoBar:
-    def update(self, n: int) -> None:
-        pass
-
-    def close(self) -> None:
-        pass
-
-
 def _progress(enabled: bool, total: int):
-    if not enabled:
-        return _NoBar()
-    from tqdm import tqdm
-    return tqdm(total=total, desc="evaluating", unit="set", leave=False)
+    from vgbench.progress import progress_bar
+    return progress_bar(total, "evaluating", "set", enabled)

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Iterator
 
+from vgbench.paths import cache_dir
 from vgbench.atomic import write_text_atomic
 from vgbench.evaluation.results import Results
 
@@ -32,7 +33,6 @@ def default_cache_dir() -> Path:
     else ~/.cache/vgbench)."""
     if os.environ.get(ENV_VAR):
         return Path(os.environ[ENV_VAR])
-    from vgbench.embeddings.registry import cache_dir
     return cache_dir() / "results"
 
 

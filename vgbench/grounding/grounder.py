@@ -217,10 +217,10 @@ def load_embeddings_cached(source: str, words: frozenset[str]) -> Embeddings:
 
 
 def _chunks(n: int, chunk: int, progress: bool, desc: str):
-    from tqdm.auto import tqdm
+    from vgbench.progress import progress_bar
     if chunk < 1:
         raise ValueError(f"chunk size must be positive, got {chunk}")
-    bar = tqdm(total=n, desc=desc, unit="word", unit_scale=True, disable=not progress, leave=False)
+    bar = progress_bar(n, desc, "word", progress, unit_scale=True)
     for start in range(0, n, chunk):
         stop = min(start + chunk, n)
         yield start, stop

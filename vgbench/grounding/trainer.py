@@ -545,9 +545,8 @@ def _pick_device(name: str, rank: int) -> torch.device:
 
 
 def _progress(total: int, initial: int, desc: str, enabled: bool):
-    from tqdm.auto import tqdm
-    return tqdm(total=total, initial=initial, desc=desc, disable=not enabled, leave=False,
-                dynamic_ncols=True, unit="batch")
+    from vgbench.progress import progress_bar
+    return progress_bar(total, desc, "batch", enabled, initial=initial)
 
 
 class _nullcontext:
