@@ -10,7 +10,10 @@ import pytest
 from _vge_synthetic import make_task, save_task
 from vgbench.embeddings import Embeddings, load_embeddings, save_embeddings
 from vgbench.grounding.config import load_config
-from vgbench.grounding.grounder import Grounder, dev_pairs, load_grounded_source
+from vgbench.evaluation.dev_scores import dev_pairs
+from vgbench.grounding.grounder import Grounder
+from vgbench.sources import load_source
+from vgbench.sources.checkpoint import load_checkpoint
 from vgbench.grounding.trainer import Trainer
 
 
@@ -92,16 +95,18 @@ def test_checkpoint_is_an_evaluator_source(trained):
     run, tx_path, tx = trained
     g = Grounder.load(run / "best.pt")
     assert g.textual == str(tx_path) and g.M.shape == (8, 8)
-    emb = load_grounded_source(run / "best.pt", words={"dog", "car", "unrelated", "nope"})
+    emb = load_checkpoint(run / "best.pt", words={"dog", "car", "unrelated", "nope"})
     assert sorted(emb.words) == ["car", "dog", "unrelated"]
     assert np.allclose(emb["dog"], tx["dog"] @ g.M, atol=1e-5)      # export.te = original
     small = Grounder.load(run / "grounder.pt")                         # M alone gives the same
-    assert np.allclose(load_grounded_source(run / "grounder.pt").vectors,
-                       load_grounded_source(run / "best.pt").vectors)
-    ft = load_grounded_source(run / "best.pt", te="finetuned")
+    assert np.allclose(load_checkpoint(run / "grounder.pt").vectors,
+                       load_checkpoint(run / "best.pt").vectors)
+    ft = load_checkpoint(run / "best.pt", te="finetuned")
     assert not np.allclose(ft["dog"], emb["dog"]) and np.allclose(ft["unrelated"], emb["unrelated"])
-    # the evaluator's loader dispatches checkpoints here
-    assert np.allclose(load_embeddings(run / "best.pt")["dog"], emb["dog"])
+    # a checkpoint is a source like any file; the file reader refuses it
+    assert np.allclose(load_source(run / "best.pt")["dog"], emb["dog"])
+    with pytest.raises(ValueError, match="trained checkpoint"):
+        load_embeddings(run / "best.pt")
     assert small.out_dim == 8
 
 

@@ -7,7 +7,8 @@ import pytest
 
 from vgbench.embeddings import Embeddings
 from vgbench.embeddings.postprocess import apply, explained_variance, parse_steps
-from vgbench.embeddings.spec import concat, parse_spec, random_m, resolve
+from vgbench.sources import parse_spec, resolve
+from vgbench.sources.controls import concat, random_m
 from vgbench.evaluation.api import evaluate
 
 
@@ -111,8 +112,8 @@ def test_each_file_is_read_once_for_several_specs(tmp_path, glove50, monkeypatch
     from vgbench.embeddings import save_embeddings
     path = save_embeddings(glove50.subset(glove50.words[:3000]), tmp_path / "g.txt")
     calls = []
-    real = api.load_embeddings
-    monkeypatch.setattr(api, "load_embeddings", lambda *a, **k: calls.append(k["head_rows"]) or real(*a, **k))
+    real = api.load_target
+    monkeypatch.setattr(api, "load_target", lambda *a, **k: calls.append(k["head_rows"]) or real(*a, **k))
     r = evaluate([str(path), f"{path}|abtt:2", f"random-m[c=8]:{path}"], ["MEN"], n_boot=0,
                  postprocess_rows=1000, paired_test="none")
     assert calls == [1000]

@@ -15,7 +15,8 @@ import numpy as np
 import vgbench
 from vgbench.embeddings import load_embeddings
 from vgbench.evaluation.api import resolve_datasets
-from vgbench.grounding.grounder import Grounder, quick_scores
+from vgbench.evaluation.dev_scores import quick_scores
+from vgbench.grounding.grounder import Grounder
 
 SIX = ["RW", "MEN", "WS353", "MTurk-771", "SimVerb-3500", "SimLex-999"]
 

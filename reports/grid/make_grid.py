@@ -20,7 +20,8 @@ import vgbench
 from vgbench.embeddings import load_embeddings
 from vgbench.evaluation.api import resolve_datasets
 from vgbench.grounding.config import load_config
-from vgbench.grounding.grounder import Grounder, quick_scores
+from vgbench.evaluation.dev_scores import quick_scores
+from vgbench.grounding.grounder import Grounder
 
 # The grid, one row per setting: (shown as, regex matching the start of a full-table label).
 MAIN_ROWS = [

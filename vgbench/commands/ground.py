@@ -26,19 +26,12 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from vgbench.embeddings import load_embeddings
-    from vgbench.grounding.grounder import Grounder
-    g = Grounder.load(args.checkpoint, te=args.te)
-    source = args.vectors or g.textual
-    if not source:
-        raise ValueError(f"{args.checkpoint}: records no textual vectors; pass --vectors")
-    emb = load_embeddings(source, progress=not args.no_progress, nonfinite=args.nonfinite)
+    from vgbench.sources.checkpoint import checkpoint_textual
+    g, source, emb = checkpoint_textual(args.checkpoint, args.vectors, args.te,
+                                        progress=not args.no_progress, nonfinite=args.nonfinite)
     if emb.meta.get("nonfinite"):
         print(f"note: {source}: left out {emb.meta['nonfinite']} word(s) whose vectors hold nan or inf "
               f"({'; '.join(emb.meta.get('nonfinite_examples', [])[:3])})")
-    if emb.dim != g.in_dim:
-        raise ValueError(f"{source}: vectors have dimension {emb.dim}, but {args.checkpoint} grounds "
-                         f"{g.in_dim}-dimensional vectors")
     out = g.export(emb, args.out, args.format, chunk=args.chunk_size, progress=not args.no_progress)
     print(f"grounded {len(emb)} words ({g.in_dim} -> {g.out_dim} dims, training words from the "
           f"{g.te} vectors) into {out}")

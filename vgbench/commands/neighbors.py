@@ -20,7 +20,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from vgbench.atomic import write_text_atomic
-    from vgbench.embeddings.spec import resolve
+    from vgbench.sources import resolve
     from vgbench.reporting.neighbors import differing_neighbors, neighbors_latex, neighbors_markdown
 
     a, b = resolve(args.a), resolve(args.b)

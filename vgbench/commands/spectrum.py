@@ -17,7 +17,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from vgbench.embeddings.spec import resolve
+    from vgbench.sources import resolve
     from vgbench.reporting.spectrum import spectra, write_spectrum
 
     embs = []

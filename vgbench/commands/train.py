@@ -22,13 +22,15 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from vgbench.evaluation.dev_scores import dev_scorer
     from vgbench.grounding.config import load_config
     from vgbench.grounding.trainer import train
     overrides = list(args.overrides)
     if args.data_root:
         overrides.append(f"data.data_root={json.dumps(args.data_root)}")
     cfg = load_config(args.config, overrides)
-    summary = train(cfg, resume=args.resume, progress=not args.no_progress)
+    summary = train(cfg, resume=args.resume, progress=not args.no_progress,
+                    evaluator=dev_scorer(cfg.train.eval_sets, cfg.data.data_root))
     last = summary["history"][-1] if summary["history"] else {}
     print(f"run {summary['run_dir']}: {summary['epochs_run']} epochs ({summary['stopped']}), "
           f"best epoch {summary['best_epoch']} (selection score {summary['best_score']})")

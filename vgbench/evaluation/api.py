@@ -20,10 +20,9 @@ from vgbench.datasets.sts import STSSet, read_sts_dir
 from vgbench.datasets.word_pairs import WordPairs, read_word_pairs
 from vgbench.embeddings.core import Embeddings
 from vgbench.embeddings.postprocess import DEFAULT_FIT_ROWS, parse_steps
-from vgbench.embeddings.sources import load_embeddings
 from vgbench.embeddings.postprocess import apply as apply_steps
-from vgbench.embeddings.spec import SourceSpec, head_rows_needed, parse_spec
-from vgbench.embeddings.spec import resolve as resolve_spec
+from vgbench.sources import SourceSpec, head_rows_needed, load_target, parse_spec, source_list
+from vgbench.sources import resolve as resolve_spec
 from vgbench import __version__
 from vgbench.evaluation import analogy as analogy_eval
 from vgbench.evaluation import statistics
@@ -148,9 +147,9 @@ def load_sources(sources: Sequence, words: set[str] | None, names: Sequence[str]
     def load(target: str, _head: int) -> Embeddings:
         if target not in cache:
             # keep every row a benchmark word can resolve to under any case policy
-            cache[target] = load_embeddings(target, words=words, case="exact-then-lower", fmt=fmt,
-                                            download=download, progress=progress, head_rows=heads[target],
-                                            nonfinite=nonfinite)
+            cache[target] = load_target(target, words=words, case="exact-then-lower", fmt=fmt,
+                                        download=download, progress=progress, head_rows=heads[target],
+                                        nonfinite=nonfinite)
         return cache[target]
 
     loaded, taken = [], set()
@@ -193,13 +192,14 @@ def evaluate(sources: Sequence, datasets: Iterable[str] | None = None, *,
              analogy_vocab: int = analogy_eval.DEFAULT_RESTRICT,
              analogy_methods: Sequence[str] = analogy_eval.DEFAULT_METHODS,
              nonfinite: str = "drop") -> Results:
-    """Evaluate embeddings (paths, registry names or Embeddings) on the chosen benchmarks.
+    """Evaluate embeddings (source specs, or vectors in memory: see vgbench.sources.load_source)
+    on the chosen benchmarks.
 
     Defaults follow the paper: all six word-similarity sets and STS12-16; lower-case lookup and
     OOV pairs skipped for words; SentEval's exact lookup for STS. `common_pairs` scores every
     embedding on the pairs all of them cover. With two or more embeddings, each is tested
     against `baseline` (index or name, or a list of them) with `paired_test`. `postprocess` ("center,abtt:3,...")
-    applies to every source that has no "|STEPS" of its own; see vgbench.embeddings.spec.
+    applies to every source that has no "|STEPS" of its own; see vgbench.sources.spec.
     `cache` (a folder or ResultsCache): return the stored results when the same files, datasets,
     policy and version were evaluated before (then `results.cached` holds the entry's key and
     date), else evaluate and store them.
@@ -209,8 +209,7 @@ def evaluate(sources: Sequence, datasets: Iterable[str] | None = None, *,
     `nonfinite`: a vector row holding nan/inf is dropped and counted ("drop", listed under the
     embedding's `nonfinite` / `nonfinite_examples`), or stops the evaluation ("error").
     """
-    if isinstance(sources, (str, os.PathLike, Embeddings)):
-        sources = [sources]
+    sources = source_list(sources)
     if paired_test not in PAIRED_TESTS:
         raise ValueError(f"unknown paired test {paired_test!r}; expected one of {', '.join(PAIRED_TESTS)}")
     bad = [m for m in analogy_methods if m not in analogy_eval.METHODS]

@@ -89,7 +89,7 @@ def source_fingerprint(source: Any, postprocess: str | None = None,
     """Content fingerprint of one source (spec string or Embeddings): its files' digests plus
     everything that changes the vectors (control, parameters, post-processing)."""
     from vgbench.embeddings.core import Embeddings
-    from vgbench.embeddings.spec import parse_spec
+    from vgbench.sources import parse_spec
     post = postprocess if postprocess and postprocess != "none" else None
     if isinstance(source, Embeddings):
         h = hashlib.sha256()

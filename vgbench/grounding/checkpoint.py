@@ -1,4 +1,5 @@
-"""The one way vgbench reads its own .pt files: `torch.load(weights_only=True)`.
+"""The one way vgbench reads its own .pt files: `torch.load(weights_only=True)`; and the model a
+training checkpoint holds.
 
 A checkpoint is a file other people hand around, so loading it must never run code: torch's
 weights-only unpickler accepts tensors, containers and plain values, plus the few numpy types an
@@ -26,6 +27,9 @@ def _safe_numpy_globals() -> list:
 
 
 SAFE_GLOBALS = _safe_numpy_globals()
+
+CHECKPOINT_FORMAT = "vgbench-vge-checkpoint"
+CHECKPOINT_VERSION = 1
 
 
 def load_state(path: str | os.PathLike, what: str = "vgbench checkpoint") -> Any:
@@ -65,3 +69,27 @@ def save_state(state: Any, path: str | os.PathLike) -> Path:
                       f"could not write it ({reason}); check the free disk space. The previous "
                       f"{path.name}, if any, is kept", str(path)) from exc
     return path
+
+
+def load_checkpoint(path: str | os.PathLike) -> dict[str, Any]:
+    """The state of a training checkpoint (ValueError naming the file for anything else)."""
+    path = Path(path)
+    state = load_state(path, "vgbench training checkpoint")
+    if not isinstance(state, dict) or state.get("format") != CHECKPOINT_FORMAT:
+        raise ValueError(f"{path}: not a vgbench training checkpoint")
+    return state
+
+
+def model_from_checkpoint(state: dict[str, Any]) -> tuple[torch.nn.Module, Any]:
+    """The model of a training checkpoint's state, in eval mode, with its Config."""
+    from vgbench.grounding.config import config_from_dict
+    from vgbench.grounding.model import build_model
+    cfg = config_from_dict(state["config"])
+    sd = state["model"]
+    known = np.asarray(state["known"], dtype=bool)
+    te = sd["te_orig"].numpy()
+    feat_dim = sd["feat_mean"].shape[0] if "feat_mean" in sd else 1
+    model = build_model(cfg.model, te, known, feat_dim)
+    model.load_state_dict(sd)
+    model.eval()
+    return model, cfg

@@ -3,7 +3,8 @@
 The paper trains M on a 10k-word caption vocabulary and then grounds every word of the textual
 embedding with it (Section 4). A `Grounder` holds what that needs and nothing else: M (d x c), the
 fine-tuned textual vectors of the training words (used only under the "finetuned" export policy)
-and the name of the textual source, so that a checkpoint can be an evaluator source on its own.
+and the name of the textual source, so that a checkpoint can be an evaluator source on its own
+(vgbench.sources reads it so).
 
 Which Te the export uses for training words (the paper does not say): "original" grounds every word
 from its original textual vector, so training and non-training words live in one consistent space
@@ -24,7 +25,7 @@ import numpy as np
 import torch
 
 from vgbench.embeddings.core import Embeddings
-from vgbench.grounding.checkpoint import load_state, save_state
+from vgbench.grounding.checkpoint import CHECKPOINT_FORMAT, load_state, model_from_checkpoint, save_state
 
 log = logging.getLogger(__name__)
 
@@ -126,7 +127,6 @@ class Grounder:
                     None if state["finetuned"] is None else state["finetuned"].numpy(),
                     state["textual"], dict(state.get("meta") or {}))
         else:
-            from vgbench.grounding.trainer import CHECKPOINT_FORMAT, model_from_checkpoint
             if fmt != CHECKPOINT_FORMAT:
                 raise ValueError(f"{path}: neither a vgbench grounder nor a training checkpoint")
             model, cfg = model_from_checkpoint(state)
@@ -148,72 +148,6 @@ class Grounder:
                    [vocab[i] for i in ids] if finetuned is not None else [], finetuned,
                    cfg.data.textual, {"name": cfg.name, "kind": cfg.model.kind,
                                       "finetune_te": cfg.model.finetune_te})
-
-
-def load_grounded_source(path: str | os.PathLike, words: Iterable[str] | None = None,
-                         te: str | None = None, textual: str | None = None) -> Embeddings:
-    """A checkpoint or grounder file as an evaluator source: its textual vectors, grounded on the fly.
-
-    `words` restricts the result (and the reading of the textual file) to those words. `textual`
-    overrides the textual source recorded at training time.
-    """
-    from vgbench.embeddings import load_embeddings
-    path = Path(path)
-    g = Grounder.load(path, te=te)
-    source = textual or g.textual
-    if not source:
-        raise ValueError(f"{path}: records no textual source; pass the textual vectors explicitly")
-    emb = load_embeddings(source, words=None if words is None else set(words))
-    if emb.dim != g.in_dim:
-        raise ValueError(f"{source}: vectors have dimension {emb.dim}, but {path} grounds "
-                         f"{g.in_dim}-dimensional vectors")
-    out = g.ground_embeddings(emb, name=path.stem)
-    out.meta.update({"source": str(path), "format": "checkpoint", "textual": source})
-    return out
-
-
-# Held-out dev splits of two benchmarks, for model selection that does not peek at the test pairs:
-# name -> built-in set (MEN's lemma-form dev file loses its POS suffixes; see vgbench.datasets).
-DEV_SETS = {"men-dev": "MEN-dev", "simverb-dev": "SimVerb-dev"}
-
-
-def dev_pairs(name: str, data_root: str | None = None):
-    """A DEV_SETS entry as the suite's WordPairs. The dev sets ship with vgbench, so `data_root`
-    is not needed; it is accepted for callers that pass one."""
-    from vgbench.datasets.registry import load_similarity
-    if name not in DEV_SETS:
-        raise ValueError(f"unknown dev set {name!r}; expected one of {', '.join(DEV_SETS)}")
-    pairs = load_similarity(DEV_SETS[name])
-    pairs.name = name
-    return pairs
-
-
-def quick_scores(grounder: Grounder, sets: list[str], data_root: str | None = None) -> dict[str, float]:
-    """Spearman x100 of the grounded vectors on dev word-pair sets, scored by the evaluation suite
-    (lower-case lookup, OOV pairs skipped, no bootstrap)."""
-    from vgbench.evaluation.similarity import evaluate_pairs, predict_pairs
-    if not grounder.textual:
-        raise ValueError("the grounder records no textual source to evaluate")
-    benches = [dev_pairs(n, data_root) for n in sets]
-    words = frozenset(w for p in benches for w in p.word1 + p.word2)
-    emb = grounder.ground_embeddings(load_embeddings_cached(grounder.textual, words), name="epoch")
-    out = {}
-    for pairs in benches:
-        score = evaluate_pairs("epoch", pairs, predict_pairs(emb, pairs, "lower"), "skip", n_boot=0)[0]
-        out[pairs.name] = float(score.value)
-    return out
-
-
-_CACHE: dict[tuple[str, frozenset], Embeddings] = {}
-
-
-def load_embeddings_cached(source: str, words: frozenset[str]) -> Embeddings:
-    """Textual vectors of `words` (read once per process: every epoch grounds the same words)."""
-    key = (source, words)
-    if key not in _CACHE:
-        from vgbench.embeddings import load_embeddings
-        _CACHE[key] = load_embeddings(source, words=words, case="exact-then-lower")
-    return _CACHE[key]
 
 
 def _chunks(n: int, chunk: int, progress: bool, desc: str):

@@ -32,14 +32,12 @@ import numpy as np
 import torch
 
 from vgbench.atomic import atomic_path, remove_stale_temps, write_text_atomic
-from vgbench.grounding.checkpoint import load_state, save_state
+from vgbench.grounding.checkpoint import CHECKPOINT_FORMAT, CHECKPOINT_VERSION, load_checkpoint, save_state
 from vgbench.grounding.config import Config, config_from_dict, dumps_toml
 from vgbench.grounding.model import build_model, init_textual_rows, singular_values
 
 log = logging.getLogger(__name__)
 
-CHECKPOINT_FORMAT = "vgbench-vge-checkpoint"
-CHECKPOINT_VERSION = 1
 N_SPECIAL = 4  # <pad> <unk> <s> </s>, ids 0..3 (the vocabulary contract)
 
 
@@ -166,7 +164,7 @@ class Trainer:
 
     `dataset` / `textual` may be given in memory (tests, notebooks); otherwise they are read as the
     config says. `evaluator(grounder) -> {name: score}` (higher is better) runs after each epoch when
-    train.eval_each_epoch is set (default: the evaluation suite's quick dev sets).
+    train.eval_each_epoch is set (the callers pass vgbench.evaluation.dev_scores.dev_scorer).
     """
 
     def __init__(self, cfg: Config, dataset=None, textual=None, progress: bool = True,
@@ -176,6 +174,9 @@ class Trainer:
         self.dataset = dataset
         self.textual = textual
         self.evaluator = evaluator
+        if cfg.train.eval_each_epoch and evaluator is None:
+            raise ValueError("train.eval_each_epoch = true needs an evaluator: pass evaluator="
+                             "vgbench.evaluation.dev_scores.dev_scorer(cfg.train.eval_sets)")
         self.stop_after_steps: int | None = None  # test hook: imitate a kill after this many steps
         self.rank, self.world = _dist_info()
 
@@ -267,9 +268,8 @@ class Trainer:
         if not self.cfg.train.eval_each_epoch:
             return {}
         from vgbench.grounding.grounder import Grounder
-        evaluator = self.evaluator or quick_evaluator(self.cfg.train.eval_sets, self.cfg.data.data_root)
         grounder = Grounder.from_model(self.model, self.vocab_words, self.known, self.cfg)
-        return {f"eval_{k}": float(v) for k, v in evaluator(grounder).items()}
+        return {f"eval_{k}": float(v) for k, v in self.evaluator(grounder).items()}
 
     def _autocast(self):
         if self.amp:
@@ -434,26 +434,6 @@ def remove_unfinished_run(run_dir: Path) -> None:
             p.unlink(missing_ok=True)
 
 
-def load_checkpoint(path: str | Path) -> dict[str, Any]:
-    path = Path(path)
-    state = load_state(path, "vgbench training checkpoint")
-    if not isinstance(state, dict) or state.get("format") != CHECKPOINT_FORMAT:
-        raise ValueError(f"{path}: not a vgbench training checkpoint")
-    return state
-
-
-def model_from_checkpoint(state: dict[str, Any]) -> tuple[torch.nn.Module, Config]:
-    cfg = config_from_dict(state["config"])
-    sd = state["model"]
-    known = np.asarray(state["known"], dtype=bool)
-    te = sd["te_orig"].numpy()
-    feat_dim = sd["feat_mean"].shape[0] if "feat_mean" in sd else 1
-    model = build_model(cfg.model, te, known, feat_dim)
-    model.load_state_dict(sd)
-    model.eval()
-    return model, cfg
-
-
 def write_logs(run_dir: Path, history: list[dict[str, Any]]) -> None:
     """log.jsonl, log.csv and loss.png, rebuilt from the full history (atomic writes)."""
     write_text_atomic(run_dir / "log.jsonl", "".join(json.dumps(r) + "\n" for r in history))
@@ -491,12 +471,6 @@ def plot_losses(history: list[dict[str, Any]], path: Path) -> None:
     with atomic_path(path) as tmp:
         fig.savefig(tmp, format="png", dpi=90)
     plt.close(fig)
-
-
-def quick_evaluator(sets: list[str], data_root: str | None):
-    """Scores on the dev word-pair sets (MEN dev, SimVerb dev) through the evaluation suite."""
-    from vgbench.grounding.grounder import quick_scores
-    return lambda grounder: quick_scores(grounder, sets, data_root)
 
 
 def _limit(split, n: int):

@@ -58,6 +58,7 @@ def run_demo(settings: DemoSettings, echo: Callable[[str], None] = print) -> Pat
     """Run (or resume) the demo; return the report folder."""
     from vgbench.embeddings import load_embeddings
     from vgbench.evaluation.api import evaluate
+    from vgbench.evaluation.dev_scores import dev_scorer
     from vgbench.evaluation.results import Results
     from vgbench.grounding.config import load_config
     from vgbench.grounding.grounder import Grounder
@@ -96,7 +97,8 @@ def run_demo(settings: DemoSettings, echo: Callable[[str], None] = print) -> Pat
         config_values = {k: v for k, v in cfg.to_dict().items() if k != "out_dir"}
 
         def _train(resume, cfg=cfg):
-            return train(cfg, resume=resume and (cfg.run_dir / "last.pt").exists(), progress=True)
+            return train(cfg, resume=resume and (cfg.run_dir / "last.pt").exists(), progress=True,
+                         evaluator=dev_scorer(cfg.train.eval_sets, cfg.data.data_root))
         log.run(step, _train, fingerprint=fp.digest({
                     "config": config_values, "code": train_code, "flickr8k": flickr_id,
                     "textual": fp.embedding_identity(cfg.data.textual), "benchmarks": benchmarks_id,

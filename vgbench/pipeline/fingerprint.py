@@ -16,10 +16,10 @@ PACKAGE = Path(__file__).resolve().parents[1]
 
 # Source trees (relative to the package) each kind of step depends on: all files under them,
 # package data included, so vendored benchmark files count as code.
-EVALUATION = ("evaluation", "datasets", "embeddings", "paths.py")
+EVALUATION = ("evaluation", "sources", "datasets", "embeddings", "paths.py")
 TRAINING = ("grounding", "caption_data", "embeddings", "datasets", "evaluation", "paths.py", "atomic.py")
-GROUNDING = ("grounding/grounder.py", "grounding/model.py", "embeddings")
-NEIGHBOURS = ("reporting/neighbors.py", "reporting/spectrum.py", "embeddings")
+GROUNDING = ("grounding/grounder.py", "grounding/checkpoint.py", "grounding/model.py", "embeddings")
+NEIGHBOURS = ("reporting/neighbors.py", "reporting/spectrum.py", "sources", "embeddings")
 
 
 def digest(value: Any) -> str:

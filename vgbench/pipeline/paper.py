@@ -65,6 +65,7 @@ TITLE = "# The paper's analyses"
 def run_paper(settings: PaperSettings, echo: Callable[[str], None] = print) -> Path:
     from vgbench.atomic import write_text_atomic
     from vgbench.evaluation.api import evaluate
+    from vgbench.evaluation.dev_scores import dev_scorer
     from vgbench.evaluation.results import Results
     from vgbench.grounding.config import load_config
     from vgbench.grounding.trainer import train
@@ -85,7 +86,8 @@ def run_paper(settings: PaperSettings, echo: Callable[[str], None] = print) -> P
         step = f"train {label} ({config})"
 
         def _train(resume, cfg=cfg):
-            return train(cfg, resume=resume and (cfg.run_dir / "last.pt").exists(), progress=True)
+            return train(cfg, resume=resume and (cfg.run_dir / "last.pt").exists(), progress=True,
+                         evaluator=dev_scorer(cfg.train.eval_sets, cfg.data.data_root))
         log.run(step, _train, fingerprint=fp.digest({
                     "config": {k: v for k, v in cfg.to_dict().items() if k != "out_dir"}, "code": train_code,
                     "flickr8k": flickr_id, "textual": fp.embedding_identity(cfg.data.textual),

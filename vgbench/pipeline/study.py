@@ -120,6 +120,7 @@ def train_row(row: TrainedRow, textual: str, seed: int, settings: StudySettings,
               echo: Callable[[str], None]) -> tuple[Path, str]:
     """Train (or resume, or reuse) one (row, textual, seed); return its run folder and the step's
     fingerprint (settings, training code, data, library versions)."""
+    from vgbench.evaluation.dev_scores import dev_scorer
     from vgbench.grounding.config import load_config
     from vgbench.grounding.trainer import train
     overrides = [*row.overrides, *settings.train_overrides(textual, seed),
@@ -130,7 +131,8 @@ def train_row(row: TrainedRow, textual: str, seed: int, settings: StudySettings,
     step = f"train {row.label} {textual} seed {seed}"
 
     def _train(resume: bool):
-        return train(cfg, resume=resume and (run_dir / "last.pt").exists(), progress=True)
+        return train(cfg, resume=resume and (run_dir / "last.pt").exists(), progress=True,
+                     evaluator=dev_scorer(cfg.train.eval_sets, cfg.data.data_root))
     log.run(step, _train, fingerprint=fp.digest({
                 "config": {k: v for k, v in cfg.to_dict().items() if k != "out_dir"},
                 "code": fp.source_digest(fp.TRAINING), "flickr8k": fp.flickr8k_identity(settings.data_root),

@@ -1,4 +1,7 @@
-"""One entry point for every embedding source: files in any format, registry names, checkpoints."""
+"""Read vectors from a file in any format (sniffed) or a registry name.
+
+Trained checkpoints, controls and vectors in memory are sources too: vgbench.sources reads those.
+"""
 from __future__ import annotations
 
 import os
@@ -45,7 +48,7 @@ def load_embeddings(source: str | os.PathLike, words: Iterable[str] | None = Non
                     case: str = "exact", fmt: str | None = None, vocab: str | os.PathLike | None = None,
                     progress: bool = False, download: bool = False, name: str | None = None,
                     head_rows: int = 0, nonfinite: str = "drop") -> Embeddings:
-    """Load vectors from a path (format sniffed unless `fmt`), a registry name, or a checkpoint.
+    """Load vectors from a path (format sniffed unless `fmt`) or a registry name.
 
     words: only rows these words can resolve to (under `case`) are kept — one streaming pass.
     head_rows: with `words`, also keep the file's first `head_rows` rows (for post-processing).
@@ -80,28 +83,8 @@ def load_embeddings(source: str | os.PathLike, words: Iterable[str] | None = Non
     if fmt == "gensim":
         from vgbench.embeddings.binary_readers import read_gensim
         return read_gensim(path, keep=keep, name=label, nonfinite=nonfinite)
-    return _load_checkpoint(path, words, case, head_rows, progress, label, nonfinite)
-
-
-def _load_checkpoint(path: Path, words, case: str, head_rows: int, progress: bool, label: str,
-                     nonfinite: str = "drop") -> Embeddings:
-    """A trained checkpoint or grounder file: its textual source, streamed like any other source
-    (same word filter and head rows), then grounded through its M."""
-    try:
-        from vgbench.grounding.grounder import Grounder
-    except ImportError:  # pragma: no cover - torch is a dependency
-        raise ValueError(f"{path}: looks like a trained checkpoint, but torch is not installed") from None
-    grounder = Grounder.load(path)
-    if not grounder.textual:
-        raise ValueError(f"{path}: records no textual source to ground")
-    textual = load_embeddings(grounder.textual, words=words, case=case, head_rows=head_rows,
-                              progress=progress, nonfinite=nonfinite)
-    if textual.dim != grounder.in_dim:
-        raise ValueError(f"{grounder.textual}: vectors have dimension {textual.dim}, but {path} "
-                         f"grounds {grounder.in_dim}-dimensional vectors")
-    out = grounder.ground_embeddings(textual, name=label)
-    out.meta.update({"source": str(path), "format": "checkpoint", "textual": grounder.textual})
-    return out
+    raise ValueError(f"{path}: a trained checkpoint, not a vector file; read it with "
+                     f"vgbench.sources.load_source (it grounds its textual vectors)")
 
 
 def _from_matrix(matrix: np.ndarray, words: list[str], keep, name: str, meta: dict,

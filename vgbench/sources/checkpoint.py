@@ -1,0 +1,44 @@
+"""A trained checkpoint or grounder file as a source: its textual vectors, grounded through its M."""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from vgbench.embeddings import load_embeddings
+from vgbench.embeddings.core import Embeddings
+from vgbench.embeddings.sniff import sniff_format
+from vgbench.grounding.grounder import Grounder
+
+
+def is_checkpoint(target: str | os.PathLike) -> bool:
+    """Whether `target` is a file holding a torch archive (a checkpoint or a grounder)."""
+    path = Path(target)
+    return path.is_file() and sniff_format(path) == "checkpoint"
+
+
+def checkpoint_textual(path: str | os.PathLike, textual: str | None = None, te: str | None = None,
+                       **load_kw) -> tuple[Grounder, str, Embeddings]:
+    """The grounder of `path`, the textual source it grounds and that source's vectors.
+
+    `textual` overrides the source recorded at training time; `load_kw` go to load_embeddings
+    (words, case, head_rows, progress, nonfinite). The vectors must have the dimension M maps.
+    """
+    grounder = Grounder.load(path, te=te)
+    source = textual or grounder.textual
+    if not source:
+        raise ValueError(f"{path}: records no textual vectors to ground; name the vectors to ground (--vectors)")
+    emb = load_embeddings(source, **load_kw)
+    if emb.dim != grounder.in_dim:
+        raise ValueError(f"{source}: vectors have dimension {emb.dim}, but {path} grounds "
+                         f"{grounder.in_dim}-dimensional vectors")
+    return grounder, source, emb
+
+
+def load_checkpoint(path: str | os.PathLike, words=None, case: str = "exact", te: str | None = None,
+                    textual: str | None = None, name: str | None = None, **load_kw) -> Embeddings:
+    """The checkpoint's textual vectors (only rows `words` resolve to under `case`, as for a file)
+    grounded through its M, in memory."""
+    grounder, source, emb = checkpoint_textual(path, textual, te, words=words, case=case, **load_kw)
+    out = grounder.ground_embeddings(emb, name=name or Path(path).name)
+    out.meta.update({"source": str(path), "format": "checkpoint", "textual": source})
+    return out
