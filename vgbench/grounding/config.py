@@ -70,7 +70,8 @@ class TrainConfig:
     patience: int = 5
     # What picks the best epoch: the dev loss (paper) or the quick intrinsic dev score.
     select: str = "dev_loss"
-    # Quick intrinsic evaluation after each epoch (needs vgbench.evaluate); names of dev sets.
+    # Quick intrinsic evaluation after each epoch (the caller passes the Trainer an evaluator,
+    # vgbench.evaluation.dev_scores.dev_scorer); names of dev sets.
     eval_each_epoch: bool = False
     eval_sets: list[str] = field(default_factory=lambda: ["men-dev", "simverb-dev"])
     seed: int = 0

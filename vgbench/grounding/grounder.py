@@ -15,7 +15,6 @@ Training words absent from the textual file are not exported (the output vocabul
 """
 from __future__ import annotations
 
-import logging
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -26,8 +25,6 @@ import torch
 
 from vgbench.embeddings.core import Embeddings
 from vgbench.grounding.checkpoint import CHECKPOINT_FORMAT, load_state, model_from_checkpoint, save_state
-
-log = logging.getLogger(__name__)
 
 GROUNDER_FORMAT = "vgbench-grounder"
 DEFAULT_CHUNK = 65536

@@ -3,7 +3,7 @@ post-processing) or vectors already in memory. Everything that reads a source go
 from __future__ import annotations
 
 import os
-from typing import Callable, Iterable, Sequence
+from typing import Callable, Iterable
 
 from vgbench.embeddings import load_embeddings
 from vgbench.embeddings.core import Embeddings
