@@ -102,7 +102,7 @@ def test_checkpoint_is_an_evaluator_source(trained):
     assert not np.allclose(ft["dog"], emb["dog"]) and np.allclose(ft["unrelated"], emb["unrelated"])
     # the evaluator's loader dispatches checkpoints here
     assert np.allclose(load_embeddings(run / "best.pt")["dog"], emb["dog"])
-    assert small.out_dim == 8
+    assert small.grounded_dim == 8
 
 
 def test_cli_ground_and_eval_read_a_checkpoint(trained, tmp_path, capsys):

@@ -40,6 +40,6 @@ def run(args: argparse.Namespace) -> int:
         raise ValueError(f"{source}: vectors have dimension {emb.dim}, but {args.checkpoint} grounds "
                          f"{g.in_dim}-dimensional vectors")
     out = g.export(emb, args.out, args.format, chunk=args.chunk_size, progress=not args.no_progress)
-    print(f"grounded {len(emb)} words ({g.in_dim} -> {g.out_dim} dims, training words from the "
+    print(f"grounded {len(emb)} words ({g.in_dim} -> {g.grounded_dim} dims, training words from the "
           f"{g.te} vectors) into {out}")
     return 0
