@@ -116,7 +116,7 @@ def main(runs: Path, out: Path) -> None:
         g_init = Grounder.load(run / "grounders" / "epoch_000.pt")
         dev0 = quick_scores(g_init, ["men-dev", "simverb-dev"])
         h0 = {"eval_men-dev": dev0["men-dev"], "eval_simverb-dev": dev0["simverb-dev"]}
-        if not added_control and kind == "vge" and g_init.out_dim == 256:
+        if not added_control and kind == "vge" and g_init.grounded_dim == 256:
             add("untrained Xavier M, c=256 (control)", g_init, "-", "-", 0, h0, [])
             added_control = True
         curves[run.name] = [(0, dev0["men-dev"], dev0["simverb-dev"])] + [

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import argparse
-import json
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -24,10 +23,9 @@ def register(sub: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace) -> int:
     from vgbench.grounding.config import load_config
     from vgbench.grounding.trainer import train
-    overrides = list(args.overrides)
+    cfg = load_config(args.config, args.overrides)
     if args.data_root:
-        overrides.append(f"data.data_root={json.dumps(args.data_root)}")
-    cfg = load_config(args.config, overrides)
+        cfg = cfg.with_(data={"data_root": args.data_root})
     summary = train(cfg, resume=args.resume, progress=not args.no_progress)
     last = summary["history"][-1] if summary["history"] else {}
     print(f"run {summary['run_dir']}: {summary['epochs_run']} epochs ({summary['stopped']}), "
