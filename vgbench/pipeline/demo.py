@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Callable
 
 from vgbench.pipeline import fingerprint as fp
-from vgbench.pipeline.steps import StepLog, replace_folder
+from vgbench.pipeline.steps import StepLog, report_folder
 from vgbench.pipeline.training import train_step
 
 TEXTUAL = "glove-6b-50d"
@@ -144,13 +144,12 @@ def run_demo(settings: DemoSettings, echo: Callable[[str], None] = print) -> Pat
             outputs=[neighbors_dir / "neighbors.md", neighbors_dir / "spectrum.csv"],
             workdir=neighbors_dir, echo=echo)
 
-    def _report(folder: Path) -> None:
+    echo("[step] write the report from this run's results ...")
+    with report_folder(settings.out, TITLE) as folder:
         write_reports(Results.load_json(evaluation), folder)
         for f in sorted(neighbors_dir.iterdir()):
             (folder / f.name).write_bytes(f.read_bytes())
         write_text_atomic(folder / "README.md", demo_readme(settings, log, folder, run_dirs))
-    echo("[step] write the report from this run's results ...")
-    replace_folder(settings.out, _report, TITLE)
     ran = log.total_seconds([n for n in log.seen if n not in log.reused])
     echo(f"reports in {settings.out} (steps run now: {ran / 60:.1f} min; reused: "
          f"{len(log.reused)} of {len(log.seen)})")

@@ -19,7 +19,7 @@ from typing import Callable
 import numpy as np
 
 from vgbench.pipeline import fingerprint as fp
-from vgbench.pipeline.steps import StepLog, replace_folder
+from vgbench.pipeline.steps import StepLog, report_folder
 from vgbench.pipeline.training import train_step
 
 TEXTUAL = "glove-6b-50d"
@@ -115,7 +115,8 @@ def run_paper(settings: PaperSettings, echo: Callable[[str], None] = print) -> P
             fingerprint=_fingerprint(settings.ablations[-1:], alphas=list(settings.alphas)),
             outputs=[runs / "concatenation" / "results.json"], workdir=runs / "concatenation", echo=echo)
 
-    def _report(out: Path) -> None:
+    echo("[step] write the reports from this run's results ...")
+    with report_folder(settings.out, TITLE) as out:
         for name in ("ablations", "dimensions"):
             write_reports(Results.load_json(runs / name / "results.json"), out / name)
         folder = out / "concatenation"
@@ -126,8 +127,7 @@ def run_paper(settings: PaperSettings, echo: Callable[[str], None] = print) -> P
         write_text_atomic(folder / "table6_concat.tex", table_latex(table, best_label))
         write_concat_chart(results, settings.alphas, folder)
         write_text_atomic(out / "README.md", paper_readme(settings, log))
-    echo("[step] write the reports from this run's results ...")
-    return replace_folder(settings.out, _report, TITLE)
+    return settings.out
 
 
 def concat_table(results, alphas) -> list[dict]:

@@ -28,7 +28,7 @@ from typing import Callable
 import numpy as np
 
 from vgbench.pipeline import fingerprint as fp
-from vgbench.pipeline.steps import StepLog, replace_folder
+from vgbench.pipeline.steps import StepLog, report_folder
 from vgbench.pipeline.training import train_step
 
 REPO = Path(__file__).resolve().parents[2]
@@ -344,11 +344,11 @@ def run_study(settings: StudySettings, echo: Callable[[str], None] = print) -> P
             outputs=[tests_file], echo=echo)
     tests = json.loads(tests_file.read_text())
 
-    def _report(out: Path) -> None:
+    echo("[step] write the reports from this run's results ...")
+    with report_folder(settings.out, TITLE) as out:
         write_study_reports(settings, out, entries, tests, log)
         write_text_atomic(out / "entries.json", json.dumps(entries, indent=1, default=str) + "\n")
-    echo("[step] write the reports from this run's results ...")
-    return replace_folder(settings.out, _report, TITLE)
+    return settings.out
 
 
 def best_rows(rows: tuple[TrainedRow, ...], entries: list[dict], textual: str, n: int) -> tuple[TrainedRow, ...]:
