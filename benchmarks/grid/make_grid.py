@@ -4,7 +4,7 @@ For every run: the epoch the paper's rule picks (lowest dev loss), the epoch the
 word-similarity dev sets pick (mean of MEN dev and SimVerb dev Spearman, computed after every
 epoch), and the untrained model (epoch 0) as a control; fine-tuned runs also with the fine-tuned
 Te exported. Each row is scored by the evaluation suite exactly like textual GloVe.
-Usage: .venv/bin/python reports/grid/make_grid.py [RUNS_DIR] [OUT_DIR]
+Usage: .venv/bin/python benchmarks/grid/make_grid.py [RUNS_DIR] [OUT_DIR]
 """
 from __future__ import annotations
 
@@ -22,7 +22,7 @@ from vgbench.evaluation.api import resolve_datasets
 from vgbench.grounding.config import load_config
 from vgbench.grounding.grounder import Grounder, quick_scores
 
-# The issue's grid, one row per setting: (shown as, regex matching the start of a full-table label).
+# The grid of reports/grid/README.md, one row per setting: (shown as, regex matching the start of a full-table label).
 MAIN_ROWS = [
     ("GloVe 6B 50d, textual", "GloVe 6B 50d (textual)"),
     ("control: untrained Xavier M (c=256)", "untrained Xavier M"),
