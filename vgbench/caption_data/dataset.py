@@ -10,14 +10,13 @@ import hashlib
 import json
 import logging
 import os
-import shutil
-import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Mapping, Sequence
 
 import numpy as np
 
+from vgbench.atomic import atomic_output_dir
 from vgbench.caption_data.captions import MAX_EXAMPLES, CaptionFile, read_captions
 from vgbench.caption_data.features import FeatureStore
 from vgbench.paths import cache_dir
@@ -97,11 +96,12 @@ class CaptionDataset:
         return self.vocab.decode(s.tokens[i, :s.lengths[i]])
 
     def save(self, directory: str | os.PathLike) -> Path:
-        """Write the dataset into `directory` as a whole: built in a temporary sibling, then renamed."""
+        """Write the dataset into `directory` as a whole (vgbench.atomic.atomic_output_dir): an
+        earlier dataset there is replaced, any other existing folder is refused."""
         directory = Path(directory)
-        directory.parent.mkdir(parents=True, exist_ok=True)
-        tmp = Path(tempfile.mkdtemp(dir=directory.parent, prefix=f".{directory.name}."))
-        try:
+        if directory.exists() and not (directory / "dataset.json").is_file():
+            raise ValueError(f"{directory}: exists and is not a saved caption dataset; not replacing it")
+        with atomic_output_dir(directory, replace_all=True) as tmp:
             self.vocab.save(tmp / "vocab.json")
             np.save(tmp / "features.npy", np.asarray(self.features))
             (tmp / "images.txt").write_text("".join(f"{n}\n" for n in self.image_names), encoding="utf-8")
@@ -112,18 +112,6 @@ class CaptionDataset:
             doc = {"format": "vgbench-caption-dataset", "version": DATASET_VERSION,
                    "splits": list(self.splits), "meta": self.meta, "report": self.report}
             (tmp / "dataset.json").write_text(json.dumps(doc, indent=1, ensure_ascii=False), encoding="utf-8")
-            old = None
-            if directory.exists():
-                if not (directory / "dataset.json").is_file():
-                    raise ValueError(f"{directory}: exists and is not a saved caption dataset; not replacing it")
-                old = Path(tempfile.mkdtemp(dir=directory.parent, prefix=f".{directory.name}.old."))
-                os.replace(directory, old / "d")
-            os.replace(tmp, directory)
-            if old is not None:
-                shutil.rmtree(old, ignore_errors=True)
-        finally:
-            if tmp.exists():
-                shutil.rmtree(tmp, ignore_errors=True)
         return directory
 
     @classmethod

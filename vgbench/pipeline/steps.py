@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Iterator, Sequence
 
-from vgbench.atomic import atomic_output_dir, manifest_name, write_text_atomic
+from vgbench.atomic import atomic_output_dir, write_text_atomic
 
 FORMAT = "vgbench-steps/2"
 
@@ -127,8 +127,5 @@ def report_folder(dest: str | os.PathLike, title: str) -> Iterator[Path]:
         if not dest.is_dir() or (any(dest.iterdir()) and not ours):
             raise StepError(f"{dest}: exists and is not a report written by this command (no README.md "
                             f"starting {title!r}); not replacing it - choose another --out")
-    with atomic_output_dir(dest) as stage:
+    with atomic_output_dir(dest, replace_all=ours) as stage:
         yield stage
-        if ours:  # every file of the earlier report counts as written by vgbench, so none is kept
-            listing = sorted(p.relative_to(dest).as_posix() for p in dest.rglob("*") if p.is_file())
-            write_text_atomic(dest / manifest_name(), "".join(f"{n}\n" for n in listing))
