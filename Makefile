@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: demo paper study test bench clean-venv
+.PHONY: demo paper study grid test bench clean-venv
 
 $(STAMP): requirements.txt pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -35,3 +35,9 @@ paper: $(STAMP)
 # 20 epochs, patience 5) on one GPU, into reports/study/gpu/.
 study: $(STAMP)
 	$(VENV)/bin/vgbench study --download $(if $(GPU),--gpu,)
+
+# The measured grid of reports/grid/README.md: ten CPU runs one after another (each capped at
+# TIME_LIMIT seconds of training; resumable, finished runs are skipped), then its tables.
+grid: $(STAMP)
+	benchmarks/grid/run_grid.sh
+	$(PY) benchmarks/grid/make_grid.py runs/grid reports/grid

@@ -81,7 +81,9 @@ def test_save_load_round_trip_memory_mapped(flickr, tmp_path):
         for attr in ("tokens", "lengths", "image_index"):
             np.testing.assert_array_equal(getattr(back.splits[k], attr), getattr(flickr.splits[k], attr))
     assert back.report == json.loads(json.dumps(flickr.report))
-    flickr.save(tmp_path / "ds")  # replacing a saved dataset is fine ...
+    (tmp_path / "ds" / "extra.tokens.npy").write_bytes(b"a split of an earlier dataset")
+    flickr.save(tmp_path / "ds")  # replacing a saved dataset is fine, as a whole ...
+    assert not (tmp_path / "ds" / "extra.tokens.npy").exists()
     (tmp_path / "other").mkdir()
     with pytest.raises(ValueError, match="not a saved caption dataset"):
         flickr.save(tmp_path / "other")  # ... any other folder is not touched

@@ -9,7 +9,8 @@ import pytest
 
 from vgbench.pipeline import fingerprint as fp
 from vgbench.pipeline.demo import REPO, DemoSettings, run_demo
-from vgbench.pipeline.steps import StepError, StepLog, replace_folder
+from vgbench.atomic import MANIFEST
+from vgbench.pipeline.steps import StepError, StepLog, report_folder
 
 
 def _writer(path: Path, calls: list):
@@ -75,32 +76,36 @@ def test_failures_name_the_step_and_older_records_count_as_nothing_done(tmp_path
         log.run("t", lambda _: None, fingerprint="a", outputs=[tmp_path / "nothing.txt"], echo=print)
 
 
-def test_replace_folder_rebuilds_reports_and_refuses_foreign_folders(tmp_path):
+def test_report_folder_rebuilds_reports_and_refuses_foreign_folders(tmp_path):
     dest = tmp_path / "report"
     dest.mkdir()
     (dest / "README.md").write_text("# vgbench demo\nold")
     (dest / "stale.png").write_text("from a committed report")
+    (dest / "charts").mkdir()
+    (dest / "charts" / "old.png").write_text("from a committed report")
 
-    def build(folder):
+    with report_folder(dest, "# vgbench demo") as folder:
         (folder / "README.md").write_text("# vgbench demo\nnew")
-    replace_folder(dest, build, "# vgbench demo")
-    assert sorted(p.name for p in dest.iterdir()) == ["README.md"] and "new" in (dest / "README.md").read_text()
+    assert sorted(p.name for p in dest.iterdir()) == [MANIFEST, "README.md"]
+    assert "new" in (dest / "README.md").read_text()
     assert sorted(p.name for p in tmp_path.iterdir()) == ["report"]
 
-    def broken(folder):
-        (folder / "half.md").write_text("x")
-        raise RuntimeError("render failed")
     with pytest.raises(RuntimeError):
-        replace_folder(dest, broken, "# vgbench demo")
-    assert sorted(p.name for p in dest.iterdir()) == ["README.md"]
+        with report_folder(dest, "# vgbench demo") as folder:
+            (folder / "half.md").write_text("x")
+            raise RuntimeError("render failed")
+    assert sorted(p.name for p in dest.iterdir()) == [MANIFEST, "README.md"]
+    assert "new" in (dest / "README.md").read_text()
     assert sorted(p.name for p in tmp_path.iterdir()) == ["report"]
 
     mine = tmp_path / "mine"
     mine.mkdir()
     (mine / "thesis.tex").write_text("precious")
     with pytest.raises(StepError, match="not a report written by this command"):
-        replace_folder(mine, build, "# vgbench demo")
-    assert (mine / "thesis.tex").read_text() == "precious"
+        with report_folder(mine, "# vgbench demo") as folder:
+            (folder / "README.md").write_text("# vgbench demo\nnew")
+    assert sorted(p.name for p in mine.iterdir()) == ["thesis.tex"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["mine", "report"]
 
 
 def test_source_digest_follows_file_contents(tmp_path, monkeypatch):

@@ -107,7 +107,7 @@ def test_checkpoint_is_an_evaluator_source(trained):
     assert np.allclose(load_source(run / "best.pt")["dog"], emb["dog"])
     with pytest.raises(ValueError, match="trained checkpoint"):
         load_embeddings(run / "best.pt")
-    assert small.out_dim == 8
+    assert small.grounded_dim == 8
 
 
 def test_cli_ground_and_eval_read_a_checkpoint(trained, tmp_path, capsys):

@@ -31,14 +31,14 @@ def test_pooled_bootstrap_delta_is_the_difference_of_seed_mean_spearmans():
 @pytest.mark.slow
 def test_tiny_study_runs_end_to_end_and_a_rerun_trains_nothing(tmp_path):
     rows = (TrainedRow("VGE 2021 (paper)", "baselines/paper_vge.toml"),
-            TrainedRow("Caption->image c=8", "baselines/caption_image.toml", ("model.grounded_dim=8",),
+            TrainedRow("Caption->image c=8", "baselines/caption_image.toml", {"model": {"grounded_dim": 8}},
                        "Caption->image"),
-            TrainedRow("Caption->image c=16", "baselines/caption_image.toml", ("model.grounded_dim=16",),
+            TrainedRow("Caption->image c=16", "baselines/caption_image.toml", {"model": {"grounded_dim": 16}},
                        "Caption->image"))
     settings = StudySettings(out=tmp_path / "report", runs=tmp_path / "runs", rows=rows, seeds=(0, 1),
                              epochs=1, textuals=("50d",), n_boot=20,
-                             overrides=["data.limit_train=200", "data.limit_dev=60", "model.grounded_dim=8",
-                                        "train.threads=1", "train.batch_size=64"])
+                             changes={"data": {"limit_train": 200, "limit_dev": 60}, "model": {"grounded_dim": 8},
+                                      "train": {"threads": 1, "batch_size": 64}})
     lines: list[str] = []
     run_study(settings, echo=lines.append)
     assert sum(l.startswith("[step] train") for l in lines) == 6
@@ -73,10 +73,9 @@ def test_best_rows_for_the_next_textual_use_word_dev_scores_only():
 
 
 def test_gpu_study_trains_both_models_at_paper_size():
-    from vgbench.grounding.config import load_config
-    from vgbench.pipeline.study import GPU_ROWS, REPO
+    from vgbench.pipeline.study import GPU_ROWS, study_config
     settings = StudySettings(rows=GPU_ROWS, epochs=20, patience=5, gpu=True, textuals=("50d",))
-    cfgs = [load_config(REPO / r.config, [*r.overrides, *settings.train_overrides("50d", 1)]) for r in GPU_ROWS]
+    cfgs = [study_config(r, "50d", 1, settings) for r in GPU_ROWS]
     assert {c.model.kind for c in cfgs} == {"vge", "caption_image"}
     for c in cfgs:
         assert (c.model.grounded_dim, c.train.epochs, c.train.patience, c.train.device, c.train.seed) == \

@@ -242,3 +242,28 @@ def test_ddp_with_gloo_on_two_cpu_processes(tmp_path):
     ckpt = load_checkpoint(tmp_path / "ddp" / "last.pt")      # rank 0 wrote the checkpoint
     assert ckpt["epoch"] == 2 and states_equal(ckpt["model"], r0)
     assert len((tmp_path / "ddp" / "log.jsonl").read_text().splitlines()) == 2
+
+
+def test_config_with_derives_checked_copies_and_parse_overrides_gives_the_same_config():
+    from vgbench.grounding.config import Config, describe_changes, parse_overrides
+    base = load_config(REPO / "baselines" / "vge.toml")
+    derived = base.with_({"train": {"epochs": 3}}, model=dict(grounded_dim=256), out_dir="elsewhere")
+    assert (derived.train.epochs, derived.model.grounded_dim, derived.out_dir) == (3, 256, "elsewhere")
+    assert (base.train.epochs, base.model.grounded_dim, base.out_dir) != (3, 256, "elsewhere")
+    assert derived.data == base.data and derived.train.lr == base.train.lr
+    assert base.with_(train=dict(time_limit_s=0)).train.time_limit_s == 0.0       # int for a float
+    sets = ["train.epochs=3", "model.grounded_dim=256", 'out_dir="elsewhere"']
+    assert load_config(REPO / "baselines" / "vge.toml", sets) == derived
+    assert describe_changes(parse_overrides(sets)) == sets
+    # later changes win, sections merge; only the end result is validated
+    both = Config().with_({"train": {"select": "intrinsic", "epochs": 9}}, {"train": {"epochs": 2}},
+                          train=dict(eval_each_epoch=True))
+    assert (both.train.select, both.train.epochs, both.train.eval_each_epoch) == ("intrinsic", 2, True)
+    with pytest.raises(ValueError, match="unknown setting 'epoch'"):
+        base.with_(train=dict(epoch=3))
+    with pytest.raises(ValueError, match="train.epochs expects int"):
+        base.with_(train=dict(epochs="3"))
+    with pytest.raises(ValueError, match="model.grounded_dim must be at least 1"):
+        base.with_(model=dict(grounded_dim=0))
+    with pytest.raises(ValueError, match="train must be a table"):
+        base.with_(train=3)

@@ -119,7 +119,8 @@ def _manifest(folder: Path, name: str) -> set[str]:
 
 
 @contextlib.contextmanager
-def atomic_output_dir(path: str | os.PathLike, owner: str | None = None) -> Iterator[Path]:
+def atomic_output_dir(path: str | os.PathLike, owner: str | None = None, *,
+                      replace_all: bool = False) -> Iterator[Path]:
     """Yield an empty staging folder beside `path`; on success `path` holds exactly what was
     written there (plus files vgbench did not write, which are never touched).
 
@@ -129,7 +130,9 @@ def atomic_output_dir(path: str | os.PathLike, owner: str | None = None) -> Iter
     run's files that this run does not produce are removed. On any exception, including a full
     disk while writing, `path` is left as it was and the staging folder is removed; a staging
     folder left by a killed run is removed by the next run. `owner` names the writer when
-    several write into one folder: each removes only its own earlier files.
+    several write into one folder: each removes only its own earlier files. `replace_all`: every
+    file already in the folder counts as an earlier run's (for a caller that has checked the folder
+    is wholly its own, e.g. one written before manifests existed).
     """
     path = Path(path)
     if path.name in ("", ".", ".."):
@@ -147,7 +150,7 @@ def atomic_output_dir(path: str | os.PathLike, owner: str | None = None) -> Iter
         produced = _files(stage) - {listing}
         (stage / listing).write_text("".join(f"{n}\n" for n in sorted(produced)), encoding="utf-8")
         os.chmod(stage, 0o777 & ~_umask())
-        _commit(stage, path, listing)
+        _commit(stage, path, listing, replace_all)
     finally:
         if stage.exists():
             shutil.rmtree(stage, ignore_errors=True)
@@ -161,12 +164,12 @@ def _swappable(path: Path) -> bool:
     return target != here and target not in here.parents
 
 
-def _commit(stage: Path, path: Path, listing: str) -> None:
+def _commit(stage: Path, path: Path, listing: str, replace_all: bool = False) -> None:
     if not path.exists():
         os.rename(stage, path)
         return
     remove_stale_temps(path, legacy=True)  # what killed writes left inside is no one's output
-    previous = _manifest(path, listing)
+    previous = _files(path) if replace_all else _manifest(path, listing)
     foreign = _files(path) - previous - {listing}
     if not foreign and _swappable(path):
         old = Path(tempfile.mkdtemp(dir=path.parent, prefix=f".{path.name}.{os.getpid()}-",

@@ -10,14 +10,13 @@ import hashlib
 import json
 import logging
 import os
-import shutil
-import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Mapping, Sequence
 
 import numpy as np
 
+from vgbench.atomic import atomic_output_dir
 from vgbench.caption_data.captions import MAX_EXAMPLES, CaptionFile, read_captions
 from vgbench.caption_data.features import FeatureStore
 from vgbench.paths import cache_dir
@@ -97,11 +96,12 @@ class CaptionDataset:
         return self.vocab.decode(s.tokens[i, :s.lengths[i]])
 
     def save(self, directory: str | os.PathLike) -> Path:
-        """Write the dataset into `directory` as a whole: built in a temporary sibling, then renamed."""
+        """Write the dataset into `directory` as a whole (vgbench.atomic.atomic_output_dir): an
+        earlier dataset there is replaced, any other existing folder is refused."""
         directory = Path(directory)
-        directory.parent.mkdir(parents=True, exist_ok=True)
-        tmp = Path(tempfile.mkdtemp(dir=directory.parent, prefix=f".{directory.name}."))
-        try:
+        if directory.exists() and not (directory / "dataset.json").is_file():
+            raise ValueError(f"{directory}: exists and is not a saved caption dataset; not replacing it")
+        with atomic_output_dir(directory, replace_all=True) as tmp:
             self.vocab.save(tmp / "vocab.json")
             np.save(tmp / "features.npy", np.asarray(self.features))
             (tmp / "images.txt").write_text("".join(f"{n}\n" for n in self.image_names), encoding="utf-8")
@@ -112,18 +112,6 @@ class CaptionDataset:
             doc = {"format": "vgbench-caption-dataset", "version": DATASET_VERSION,
                    "splits": list(self.splits), "meta": self.meta, "report": self.report}
             (tmp / "dataset.json").write_text(json.dumps(doc, indent=1, ensure_ascii=False), encoding="utf-8")
-            old = None
-            if directory.exists():
-                if not (directory / "dataset.json").is_file():
-                    raise ValueError(f"{directory}: exists and is not a saved caption dataset; not replacing it")
-                old = Path(tempfile.mkdtemp(dir=directory.parent, prefix=f".{directory.name}.old."))
-                os.replace(directory, old / "d")
-            os.replace(tmp, directory)
-            if old is not None:
-                shutil.rmtree(old, ignore_errors=True)
-        finally:
-            if tmp.exists():
-                shutil.rmtree(tmp, ignore_errors=True)
         return directory
 
     @classmethod
@@ -182,128 +170,25 @@ def build_dataset(captions: str | os.PathLike | Sequence | Mapping[str, Any],
     max_len: truncate longer captions to this many words (counted in the report); None keeps all.
     """
     store = FeatureStore.open(features_dir, features_name)
+    files = _read_caption_files(captions, split, fmt)
     by_file = isinstance(captions, Mapping)
-    files: list[tuple[str | None, CaptionFile]] = []
-    if by_file:
-        if split not in (None, "by-file"):
-            raise ValueError("captions given per split ({split: file}): leave split unset or 'by-file'")
-        unknown = set(captions) - set(SPLITS)
-        if unknown:
-            raise ValueError(f"unknown split names {sorted(unknown)}; expected {SPLITS}")
-        for name, paths in captions.items():
-            files += [(name, read_captions(p, fmt)) for p in _as_paths(paths)]
-    else:
-        files = [(None, read_captions(p, fmt)) for p in _as_paths(captions)]
-    split_desc = "by-file" if by_file else (split if isinstance(split, str) else
-                                             ("custom" if split is not None else "flickr8k-standard"))
-
-    # Image name -> feature-store row: exact name, else a unique file-name match (COCO folders).
-    idx = store.index
-    by_base: dict[str, int | None] = {}
-    for n, i in idx.items():
-        b = n.rsplit("/", 1)[-1]
-        by_base[b] = None if b in by_base else i
-    matched_by_base = 0
-
-    def row_of(image: str) -> int | None:
-        nonlocal matched_by_base
-        r = idx.get(image)
-        if r is None:
-            r = by_base.get(image.rsplit("/", 1)[-1])
-            matched_by_base += r is not None
-        return r
-
     all_images = list(dict.fromkeys(c.image for _, f in files for c in f.captions))
-    rows = {img: row_of(img) for img in all_images}
-
-    # Which split each image belongs to.
+    rows = _ImageRows(store.index)
+    image_rows = {img: rows.of(img) for img in all_images}
     if by_file:
-        image_split: dict[str, str] = {}
-        for name, f in files:
-            for img in f.images:
-                if image_split.setdefault(img, name) != name:
-                    raise ValueError(f"image {img!r} has captions in both the {image_split[img]} and "
-                                     f"the {name} caption files")
-        split_lists = {s: [i for i in all_images if image_split.get(i) == s] for s in SPLITS}
+        split_lists = _file_splits(files, all_images)
     else:
-        spec = split if split is not None else "flickr8k-standard"
-        flickr_dir = None
-        if spec == "flickr8k-standard":
-            flickr_dir = _flickr_lists_dir(files[0][1].path, data_root)
-        if isinstance(spec, str) and spec.startswith("random:"):
-            seed, fractions = parse_random_spec(spec)
-            split_lists = random_split([i for i in all_images if rows[i] is not None], seed, fractions)
-        else:
-            split_lists = resolve_split(spec, all_images, flickr_dir)
-        image_split = {img: s for s, imgs in split_lists.items() for img in imgs}
-        if flickr_dir is not None and all_images and not any(i in image_split for i in all_images):
-            names = ", ".join(str(f.path) for _, f in files)
-            raise ValueError(f"split 'flickr8k-standard': none of the {len(all_images)} images of {names} "
-                             f"is in the split lists of {flickr_dir}; choose a split (random:SEED, or "
-                             f"lists per split)")
-
-    # Walk the captions: keep, or count why not.
-    dropped: dict[str, list[str]] = {"image_in_no_split": [], "image_without_vector": [],
-                                     "no_words_after_tokenization": []}
-    dropped_images: dict[str, set] = {k: set() for k in dropped}
-    kept: dict[str, list[tuple[list[str], str]]] = {s: [] for s in SPLITS}
-    truncated = 0
-    for _, f in files:
-        for c in f.captions:
-            where = f"{f.path.name}:{c.line}"
-            s = image_split.get(c.image)
-            reason = None
-            if rows[c.image] is None:
-                reason = "image_without_vector"
-            elif s is None:
-                reason = "image_in_no_split"
-            else:
-                toks = tokenize(c.text)
-                if not toks:
-                    reason = "no_words_after_tokenization"
-            if reason:
-                dropped[reason].append(f"{where} {c.image}: {c.text[:60]}")
-                dropped_images[reason].add(c.image)
-                continue
-            if max_len is not None and len(toks) > max_len:
-                toks = toks[:max_len]
-                truncated += 1
-            kept[s].append((toks, c.image))
-
-    vocab = Vocabulary.build((t for t, _ in kept["train"]), max_size=vocab_size, min_count=min_count)
+        split_lists = _listed_splits(files, all_images, image_rows, split, data_root)
+    image_split = {img: s for s, imgs in split_lists.items() for img in imgs}
+    walk = _keep_captions(files, image_rows, image_split, max_len)
+    vocab = Vocabulary.build((t for t, _ in walk.kept["train"]), max_size=vocab_size, min_count=min_count)
 
     # Feature rows: the images that keep at least one caption, in store order.
-    used = sorted({rows[img] for s in SPLITS for _, img in kept[s]})
+    used = sorted({image_rows[img] for s in SPLITS for _, img in walk.kept[s]})
     new_row = {r: i for i, r in enumerate(used)}
     image_names = [store.names[r] for r in used]
     features = np.asarray(store.vectors[used]) if used else np.zeros((0, store.dim), store.vectors.dtype)
-
-    splits: dict[str, CaptionSplit] = {}
-    split_stats: dict[str, Any] = {}
-    for s in SPLITS:
-        caps = kept[s]
-        width = max((len(t) for t, _ in caps), default=0)
-        tokens = np.zeros((len(caps), width), dtype=np.int32)
-        lengths = np.zeros(len(caps), dtype=np.int32)
-        image_index = np.zeros(len(caps), dtype=np.int32)
-        encode = vocab.encode
-        for i, (toks, img) in enumerate(caps):
-            tokens[i, :len(toks)] = encode(toks)
-            lengths[i] = len(toks)
-            image_index[i] = new_row[rows[img]]
-        splits[s] = CaptionSplit(tokens, lengths, image_index)
-        n_tok = int(lengths.sum())
-        listed = split_lists.get(s, [])
-        captioned = {img for _, img in caps}
-        no_caps = [img for img in listed if img not in captioned and img not in dropped_images["image_without_vector"]]
-        no_vec = [img for img in listed if img in dropped_images["image_without_vector"]]
-        split_stats[s] = {
-            "images_listed": len(listed), "images": len(captioned), "captions": len(caps),
-            "max_len": width, "tokens": n_tok,
-            "unk_rate": round(float((tokens == vocab.unk_id).sum()) / n_tok, 6) if n_tok else 0.0,
-            "listed_images_without_captions": {"count": len(no_caps), "examples": _examples(no_caps)},
-            "listed_images_without_vector": {"count": len(no_vec), "examples": _examples(no_vec)},
-        }
+    splits = {s: _encode_split(walk.kept[s], vocab, lambda img: new_row[image_rows[img]]) for s in SPLITS}
 
     report = {
         "caption_files": [{"path": str(f.path), "format": f.format, "split": name,
@@ -311,25 +196,162 @@ def build_dataset(captions: str | os.PathLike | Sequence | Mapping[str, Any],
                           for name, f in files],
         "captions_read": sum(len(f.captions) for _, f in files),
         "unreadable_lines": sum(len(f.problems) for _, f in files),
-        "dropped_captions": {k: {"count": len(v), "images": len(dropped_images[k]), "examples": _examples(v)}
-                             for k, v in dropped.items()},
-        "truncated_captions": truncated,
-        "images_matched_by_file_name": matched_by_base,
-        "splits": split_stats,
+        "dropped_captions": {k: {"count": len(v), "images": len(walk.dropped_images[k]),
+                                 "examples": _examples(v)} for k, v in walk.dropped.items()},
+        "truncated_captions": walk.truncated,
+        "images_matched_by_file_name": rows.matched_by_base,
+        "splits": {s: _split_stats(s, splits[s], split_lists.get(s, []), walk, vocab) for s in SPLITS},
         "vocabulary": {"size": len(vocab), "words": len(vocab) - 4, "max_size": vocab_size,
                        "min_count": min_count,
-                       "train_word_types": len({w for t, _ in kept["train"] for w in t})},
+                       "train_word_types": len({w for t, _ in walk.kept["train"] for w in t})},
     }
+    _log_problems(report)
+    split_desc = "by-file" if by_file else (split if isinstance(split, str) else
+                                             ("custom" if split is not None else "flickr8k-standard"))
+    meta = {"captions": [str(f.path) for _, f in files], "split": split_desc, "vocab_size": vocab_size,
+            "min_count": min_count, "max_len": max_len, "tokenizer": "lower-case, punctuation -> space, split",
+            "features": {"store": str(store.path), **{k: v for k, v in store.meta.items() if k != "skipped"}}}
+    return CaptionDataset(vocab, features, image_names, splits, report, meta)
+
+
+def _read_caption_files(captions, split, fmt: str | None) -> list[tuple[str | None, CaptionFile]]:
+    """(split name or None, parsed file) for every caption file; per-split files name their split."""
+    if not isinstance(captions, Mapping):
+        return [(None, read_captions(p, fmt)) for p in _as_paths(captions)]
+    if split not in (None, "by-file"):
+        raise ValueError("captions given per split ({split: file}): leave split unset or 'by-file'")
+    unknown = set(captions) - set(SPLITS)
+    if unknown:
+        raise ValueError(f"unknown split names {sorted(unknown)}; expected {SPLITS}")
+    return [(name, read_captions(p, fmt)) for name, paths in captions.items() for p in _as_paths(paths)]
+
+
+class _ImageRows:
+    """Image name -> feature-store row: the exact name, else a unique file-name match (COCO folders)."""
+
+    def __init__(self, index: Mapping[str, int]):
+        self.index = index
+        self.by_base: dict[str, int | None] = {}
+        for n, i in index.items():
+            b = n.rsplit("/", 1)[-1]
+            self.by_base[b] = None if b in self.by_base else i
+        self.matched_by_base = 0
+
+    def of(self, image: str) -> int | None:
+        r = self.index.get(image)
+        if r is None:
+            r = self.by_base.get(image.rsplit("/", 1)[-1])
+            self.matched_by_base += r is not None
+        return r
+
+
+def _file_splits(files, all_images: list[str]) -> dict[str, list[str]]:
+    """Captions given per split: an image's split is its caption file's (never two of them)."""
+    image_split: dict[str, str] = {}
+    for name, f in files:
+        for img in f.images:
+            if image_split.setdefault(img, name) != name:
+                raise ValueError(f"image {img!r} has captions in both the {image_split[img]} and "
+                                 f"the {name} caption files")
+    return {s: [i for i in all_images if image_split.get(i) == s] for s in SPLITS}
+
+
+def _listed_splits(files, all_images: list[str], image_rows: dict[str, int | None], split,
+                   data_root) -> dict[str, list[str]]:
+    """The images of each split by `split`: the standard Flickr8k lists, a seeded random split of the
+    images that have a vector, or the user's lists."""
+    spec = split if split is not None else "flickr8k-standard"
+    flickr_dir = _flickr_lists_dir(files[0][1].path, data_root) if spec == "flickr8k-standard" else None
+    if isinstance(spec, str) and spec.startswith("random:"):
+        seed, fractions = parse_random_spec(spec)
+        return random_split([i for i in all_images if image_rows[i] is not None], seed, fractions)
+    split_lists = resolve_split(spec, all_images, flickr_dir)
+    listed = {img for imgs in split_lists.values() for img in imgs}
+    if flickr_dir is not None and all_images and not any(i in listed for i in all_images):
+        names = ", ".join(str(f.path) for _, f in files)
+        raise ValueError(f"split 'flickr8k-standard': none of the {len(all_images)} images of {names} "
+                         f"is in the split lists of {flickr_dir}; choose a split (random:SEED, or "
+                         f"lists per split)")
+    return split_lists
+
+
+@dataclass
+class _Walk:
+    """The captions kept per split (words, image), and those dropped, by reason, with examples."""
+    kept: dict[str, list[tuple[list[str], str]]] = field(default_factory=lambda: {s: [] for s in SPLITS})
+    dropped: dict[str, list[str]] = field(default_factory=lambda: {
+        "image_in_no_split": [], "image_without_vector": [], "no_words_after_tokenization": []})
+    dropped_images: dict[str, set] = field(init=False)
+    truncated: int = 0
+
+    def __post_init__(self) -> None:
+        self.dropped_images = {k: set() for k in self.dropped}
+
+
+def _keep_captions(files, image_rows: dict[str, int | None], image_split: dict[str, str],
+                   max_len: int | None) -> _Walk:
+    """Walk the captions: keep (tokenized, truncated to `max_len`), or count why not."""
+    walk = _Walk()
+    for _, f in files:
+        for c in f.captions:
+            s = image_split.get(c.image)
+            toks = tokenize(c.text) if image_rows[c.image] is not None and s is not None else None
+            if image_rows[c.image] is None:
+                reason = "image_without_vector"
+            elif s is None:
+                reason = "image_in_no_split"
+            else:
+                reason = None if toks else "no_words_after_tokenization"
+            if reason:
+                walk.dropped[reason].append(f"{f.path.name}:{c.line} {c.image}: {c.text[:60]}")
+                walk.dropped_images[reason].add(c.image)
+                continue
+            if max_len is not None and len(toks) > max_len:
+                toks = toks[:max_len]
+                walk.truncated += 1
+            walk.kept[s].append((toks, c.image))
+    return walk
+
+
+def _encode_split(caps: list[tuple[list[str], str]], vocab: Vocabulary, row) -> CaptionSplit:
+    """Word ids right-padded with 0, lengths, and each caption's image row (`row(image)`)."""
+    width = max((len(t) for t, _ in caps), default=0)
+    tokens = np.zeros((len(caps), width), dtype=np.int32)
+    lengths = np.zeros(len(caps), dtype=np.int32)
+    image_index = np.zeros(len(caps), dtype=np.int32)
+    for i, (toks, img) in enumerate(caps):
+        tokens[i, :len(toks)] = vocab.encode(toks)
+        lengths[i] = len(toks)
+        image_index[i] = row(img)
+    return CaptionSplit(tokens, lengths, image_index)
+
+
+def _split_stats(name: str, split: CaptionSplit, listed: list[str], walk: _Walk,
+                 vocab: Vocabulary) -> dict[str, Any]:
+    """A split's counts for the report: images listed and used, captions, tokens, <unk> rate, and
+    the listed images that lost every caption."""
+    tokens, lengths = split.tokens, split.lengths
+    n_tok = int(lengths.sum())
+    captioned = {img for _, img in walk.kept[name]}
+    no_vector = walk.dropped_images["image_without_vector"]
+    no_caps = [img for img in listed if img not in captioned and img not in no_vector]
+    no_vec = [img for img in listed if img in no_vector]
+    return {
+        "images_listed": len(listed), "images": len(captioned), "captions": len(split),
+        "max_len": int(tokens.shape[1]), "tokens": n_tok,
+        "unk_rate": round(float((tokens == vocab.unk_id).sum()) / n_tok, 6) if n_tok else 0.0,
+        "listed_images_without_captions": {"count": len(no_caps), "examples": _examples(no_caps)},
+        "listed_images_without_vector": {"count": len(no_vec), "examples": _examples(no_vec)},
+    }
+
+
+def _log_problems(report: dict[str, Any]) -> None:
     for k, v in report["dropped_captions"].items():
         if v["count"]:
             log.warning("dropped %d captions (%d images): %s, e.g. %s", v["count"], v["images"],
                         k.replace("_", " "), v["examples"][0])
     if report["unreadable_lines"]:
         log.warning("%d unreadable caption lines (see report['caption_files'])", report["unreadable_lines"])
-    meta = {"captions": [str(f.path) for _, f in files], "split": split_desc, "vocab_size": vocab_size,
-            "min_count": min_count, "max_len": max_len, "tokenizer": "lower-case, punctuation -> space, split",
-            "features": {"store": str(store.path), **{k: v for k, v in store.meta.items() if k != "skipped"}}}
-    return CaptionDataset(vocab, features, image_names, splits, report, meta)
 
 
 def _flickr_lists_dir(caption_path: Path, data_root) -> Path:

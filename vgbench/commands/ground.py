@@ -33,6 +33,6 @@ def run(args: argparse.Namespace) -> int:
         print(f"note: {source}: left out {emb.meta['nonfinite']} word(s) whose vectors hold nan or inf "
               f"({'; '.join(emb.meta.get('nonfinite_examples', [])[:3])})")
     out = g.export(emb, args.out, args.format, chunk=args.chunk_size, progress=not args.no_progress)
-    print(f"grounded {len(emb)} words ({g.in_dim} -> {g.out_dim} dims, training words from the "
+    print(f"grounded {len(emb)} words ({g.in_dim} -> {g.grounded_dim} dims, training words from the "
           f"{g.te} vectors) into {out}")
     return 0

@@ -22,10 +22,11 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from vgbench.grounding.config import parse_overrides
     from vgbench.pipeline.paper import DIMENSIONS, PaperSettings, dimension_runs, run_paper
     from vgbench.pipeline.steps import StepError
     settings = PaperSettings(out=Path(args.out), runs=Path(args.runs), epochs=args.epochs,
-                             overrides=args.set, data_root=args.data_root,
+                             changes=parse_overrides(args.set), data_root=args.data_root,
                              dimensions=dimension_runs([int(c) for c in args.dims.split(",")])
                              if args.dims else DIMENSIONS)
     try:

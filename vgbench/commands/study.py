@@ -29,6 +29,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from vgbench.grounding.config import parse_overrides
     from vgbench.pipeline.steps import StepError
     from vgbench.pipeline.study import CPU_EPOCHS, CPU_ROWS, GPU_ROWS, StudySettings, run_study
     gpu = args.gpu
@@ -40,7 +41,7 @@ def run(args: argparse.Namespace) -> int:
         epochs=args.epochs or (20 if gpu else CPU_EPOCHS), patience=5 if gpu else None,
         textuals=tuple(t.strip() for t in (args.textuals or ("50d" if gpu else "50d,100d")).split(",")
                        if t.strip()),
-        overrides=args.set, data_root=args.data_root, n_boot=args.bootstrap, download=args.download, gpu=gpu)
+        changes=parse_overrides(args.set), data_root=args.data_root, n_boot=args.bootstrap, download=args.download, gpu=gpu)
     try:
         out = run_study(settings)
     except StepError as exc:

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import argparse
-import json
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -25,10 +24,9 @@ def run(args: argparse.Namespace) -> int:
     from vgbench.evaluation.dev_scores import dev_scorer
     from vgbench.grounding.config import load_config
     from vgbench.grounding.trainer import train
-    overrides = list(args.overrides)
+    cfg = load_config(args.config, args.overrides)
     if args.data_root:
-        overrides.append(f"data.data_root={json.dumps(args.data_root)}")
-    cfg = load_config(args.config, overrides)
+        cfg = cfg.with_(data={"data_root": args.data_root})
     summary = train(cfg, resume=args.resume, progress=not args.no_progress,
                     evaluator=dev_scorer(cfg.train.eval_sets, cfg.data.data_root))
     last = summary["history"][-1] if summary["history"] else {}

@@ -38,15 +38,11 @@ class CaptionImageModel(nn.Module):
         self.pad_id = pad_id
         te_init, known = checked_textual(te_init, known)
         d = te_init.shape[1]
-        c = cfg.grounded_dim
+        cfg.check_dims(d, feat_dim)
         register_textual(self, te_init, known, cfg.finetune_te)
-        self.M = nn.Parameter(torch.empty(d, c))
+        self.M = nn.Parameter(torch.empty(d, cfg.grounded_dim))
         nn.init.xavier_uniform_(self.M)
-        hidden = cfg.lstm_hidden or feat_dim
-        if hidden != feat_dim:
-            raise ValueError(f"model.lstm_hidden = {hidden}, but the LSTM's last state is compared with "
-                             f"{feat_dim}-dimensional image vectors: set it to 0 or {feat_dim}")
-        self.lstm = nn.LSTM(c, hidden, batch_first=True)
+        self.lstm = nn.LSTM(cfg.grounded_dim, feat_dim, batch_first=True)  # lstm_hidden is 0 or feat_dim
         mean = np.zeros(feat_dim, np.float32) if feat_mean is None else feat_mean
         std = np.ones(feat_dim, np.float32) if feat_std is None else feat_std
         self.register_buffer("feat_mean", torch.as_tensor(np.asarray(mean, np.float32)))
@@ -95,9 +91,9 @@ class CaptionImageModel(nn.Module):
                 "te_original": self.te_orig.detach().float().cpu().numpy()}
 
 
-def caption_image_flops(c: int, d: int, hidden: int, tokens: float) -> float:
+def caption_image_flops(grounded_dim: int, d: int, hidden: int, tokens: float) -> float:
     """Dense matmul FLOPs to train on one caption (forward + backward = 3x forward)."""
-    per_token = 2 * 4 * hidden * (c + hidden) + 2 * d * c
+    per_token = 2 * 4 * hidden * (grounded_dim + hidden) + 2 * d * grounded_dim
     return 3.0 * tokens * per_token
 
 

@@ -2,6 +2,8 @@
 
 Every switch of the paper's ablations is a field here, so an ablation is a config, not a code edit.
 The defaults are the paper's (Sections 3-4) except where a field's comment says otherwise.
+Code derives variants with `Config.with_(train=dict(epochs=3))`, checked exactly as a TOML file or a
+`--set` is; `--set` strings are parsed once, at the command line (`parse_overrides`).
 """
 from __future__ import annotations
 
@@ -11,7 +13,7 @@ import re
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Mapping
 
 MODEL_KINDS = ("vge", "caption_lm", "caption_image")
 EXPORT_TE = ("original", "finetuned")
@@ -39,7 +41,7 @@ class ModelConfig:
     # "vge": the paper's model. "caption_lm": the C_GloVe baseline (Te -> GRU -> FC, tied to Te).
     # "caption_image": the authors' 2023 model (Te·M -> LSTM -> image vector, MSE; caption_image.py).
     kind: str = "vge"
-    grounded_dim: int = 1024          # c; the authors' release uses 1024
+    grounded_dim: int = 1024          # c in the paper; the authors' release uses 1024
     image_hidden: int = 0             # hidden units of the image->h0 MLP; 0 means c
     use_image: bool = True            # False: h0 = 0 (VGE without images; disables L_B)
     loss_fw: bool = True
@@ -60,6 +62,17 @@ class ModelConfig:
     m_orthogonal: bool = False
     # caption_image: LSTM units; 0 = the image-vector size (the only size its MSE target allows).
     lstm_hidden: int = 0
+
+    def check_dims(self, textual_dim: int, image_dim: int) -> None:
+        """The checks that need the data's sizes, known only when the model is built: the textual
+        dimension d (Te's width) and the image-vector size."""
+        if self.kind == "vge" and self.m_orthogonal and self.grounded_dim < textual_dim:
+            raise ValueError(f"model.m_orthogonal needs model.grounded_dim >= the textual dimension "
+                             f"(c >= d), got {self.grounded_dim} < {textual_dim}")
+        if self.kind == "caption_image" and self.lstm_hidden not in (0, image_dim):
+            raise ValueError(f"model.lstm_hidden = {self.lstm_hidden}, but the LSTM's last state is "
+                             f"compared with {image_dim}-dimensional image vectors: set it to 0 or "
+                             f"{image_dim}")
 
 
 @dataclass
@@ -116,6 +129,15 @@ class Config:
     def to_dict(self) -> dict[str, Any]:
         return dataclasses.asdict(self)
 
+    def with_(self, *changes: Mapping[str, Any], **more: Any) -> "Config":
+        """A validated copy with `changes` applied in order (sections as dicts), e.g.
+        `cfg.with_(train=dict(epochs=3), model=dict(grounded_dim=256))`; values are checked
+        against each setting's type as in a TOML file, and only the end result is validated."""
+        merged: dict[str, Any] = {}
+        for change in (*changes, more):
+            _merge(merged, change)
+        return _replaced(self, merged, "").validate()
+
     def validate(self) -> "Config":
         m, t = self.model, self.train
         _choice("model.kind", m.kind, MODEL_KINDS)
@@ -137,14 +159,11 @@ class Config:
             raise ValueError(f"train.device = {t.device!r}; expected auto, cpu, cuda, cuda:N or mps")
         if not self.name.strip():
             raise ValueError("name is empty; expected a folder name for the run")
-        if m.grounded_dim < 1:
-            raise ValueError(f"model.grounded_dim must be positive, got {m.grounded_dim}")
+        _at_least("model.grounded_dim", m.grounded_dim, 1)
         if t.batch_size < 2:
             raise ValueError(f"train.batch_size must be at least 2, got {t.batch_size}")
         if m.kind == "vge" and not (m.loss_fw or m.loss_bw or (m.loss_match and m.use_image)):
             raise ValueError("model: every loss is switched off (loss_fw, loss_bw, loss_match)")
-        if m.m_orthogonal and m.kind == "vge" and m.grounded_dim < 1:
-            raise ValueError("model.m_orthogonal needs model.grounded_dim >= the textual dimension")
         if m.kind == "caption_lm" and not m.finetune_te:
             raise ValueError("model.kind = caption_lm learns nothing with finetune_te = false "
                              "(its embedding is the refined Te)")
@@ -165,17 +184,31 @@ def _choice(key: str, value: str, allowed: tuple[str, ...]) -> None:
         raise ValueError(f"{key} = {value!r}; expected one of {', '.join(allowed)}")
 
 
-def _apply(obj: Any, values: dict[str, Any], where: str) -> None:
+def _replaced(obj: Any, values: Mapping[str, Any], where: str) -> Any:
+    """A copy of the dataclass `obj` with `values` (nested dicts for sections), each checked
+    against the type of the setting it replaces; `where` names the source in error messages."""
+    names = {f.name for f in dataclasses.fields(obj)}
+    updates: dict[str, Any] = {}
     for key, value in values.items():
-        if not dataclasses.is_dataclass(obj) or key not in {f.name for f in dataclasses.fields(obj)}:
-            raise ValueError(f"{where}: unknown setting {key!r}")
+        if key not in names:
+            raise ValueError(f"{where or 'config'}: unknown setting {key!r}")
         current = getattr(obj, key)
         if dataclasses.is_dataclass(current):
-            if not isinstance(value, dict):
-                raise ValueError(f"{where}: {key} must be a table")
-            _apply(current, value, f"{where}.{key}" if where else key)
+            if not isinstance(value, Mapping):
+                raise ValueError(f"{where or 'config'}: {key} must be a table")
+            updates[key] = _replaced(current, value, f"{where}.{key}" if where else key)
         else:
-            setattr(obj, key, _coerce(current, value, f"{where}.{key}".lstrip(".")))
+            updates[key] = _coerce(current, value, f"{where}.{key}".lstrip("."))
+    return dataclasses.replace(obj, **updates)
+
+
+def _merge(into: dict[str, Any], change: Mapping[str, Any]) -> None:
+    """Deep-merge `change` into `into` (later values win, sections merge key by key)."""
+    for key, value in change.items():
+        if isinstance(value, Mapping) and isinstance(into.get(key), dict):
+            _merge(into[key], value)
+        else:
+            into[key] = dict(value) if isinstance(value, Mapping) else value
 
 
 def _coerce(current: Any, value: Any, key: str) -> Any:
@@ -207,8 +240,31 @@ def parse_override(text: str) -> tuple[list[str], Any]:
     return key.strip().split("."), value
 
 
+def parse_overrides(texts: list[str] | tuple[str, ...]) -> dict[str, Any]:
+    """`--set` strings -> the nested changes `Config.with_` takes (later strings win)."""
+    changes: dict[str, Any] = {}
+    for text in texts:
+        keys, value = parse_override(text)
+        nested: dict[str, Any] = {keys[-1]: value}
+        for k in reversed(keys[:-1]):
+            nested = {k: nested}
+        _merge(changes, nested)
+    return changes
+
+
+def describe_changes(changes: Mapping[str, Any], prefix: str = "") -> list[str]:
+    """Nested changes as `key=value` strings (as `--set` writes them), for READMEs."""
+    out: list[str] = []
+    for key, value in changes.items():
+        if isinstance(value, Mapping):
+            out += describe_changes(value, f"{prefix}{key}.")
+        else:
+            out.append(f"{prefix}{key}={_toml_value(value)}")
+    return out
+
+
 def load_config(path: str | Path | None = None, overrides: list[str] | None = None) -> Config:
-    """Defaults <- TOML file <- overrides, validated. The run name defaults to the file's stem."""
+    """Defaults <- TOML file <- `--set` overrides, validated. The run name defaults to the file's stem."""
     cfg = Config()
     if path is not None:
         path = Path(path)
@@ -217,22 +273,16 @@ def load_config(path: str | Path | None = None, overrides: list[str] | None = No
         except tomllib.TOMLDecodeError as exc:
             raise ValueError(f"{path}: not valid TOML ({exc})") from None
         if "name" not in values:
-            cfg.name = path.stem
-        _apply(cfg, values, str(path))
+            values["name"] = path.stem
+        cfg = _replaced(cfg, values, str(path))
     for text in overrides or []:
-        keys, value = parse_override(text)
-        nested: dict[str, Any] = {keys[-1]: value}
-        for k in reversed(keys[:-1]):
-            nested = {k: nested}
-        _apply(cfg, nested, "--set")
+        cfg = _replaced(cfg, parse_overrides([text]), "--set")
     return cfg.validate()
 
 
 def config_from_dict(values: dict[str, Any]) -> Config:
     """Rebuild a Config saved in a checkpoint (unknown keys from newer versions are an error)."""
-    cfg = Config()
-    _apply(cfg, values, "checkpoint config")
-    return cfg
+    return _replaced(Config(), values, "checkpoint config")
 
 
 def dumps_toml(cfg: Config) -> str:

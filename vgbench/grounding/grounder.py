@@ -58,7 +58,7 @@ class Grounder:
         return int(self.M.shape[0])
 
     @property
-    def out_dim(self) -> int:
+    def grounded_dim(self) -> int:
         return int(self.M.shape[1])
 
     # ------------------------------------------------------------------------------- grounding
@@ -80,7 +80,7 @@ class Grounder:
     def ground_embeddings(self, emb: Embeddings, chunk: int = DEFAULT_CHUNK, name: str | None = None,
                           progress: bool = False) -> Embeddings:
         """All of `emb` grounded, in memory (for the evaluator)."""
-        out = np.empty((len(emb), self.out_dim), dtype=np.float32)
+        out = np.empty((len(emb), self.grounded_dim), dtype=np.float32)
         for start, stop in _chunks(len(emb), chunk, progress, "grounding"):
             out[start:stop] = self.ground(emb.vectors[start:stop], emb.words[start:stop])
         return Embeddings(list(emb.words), out, name or f"{emb.name}+grounded",
@@ -94,14 +94,14 @@ class Grounder:
         if len(bad):
             raise ValueError(f"{emb.name}: word {emb.words[bad[0]]!r} (and {len(bad) - 1} more) has "
                              f"non-finite values; drop such rows before grounding")
-        with EmbeddingWriter(path, len(emb), self.out_dim, fmt) as writer:
+        with EmbeddingWriter(path, len(emb), self.grounded_dim, fmt) as writer:
             for start, stop in _chunks(len(emb), chunk, progress, f"grounding -> {Path(path).name}"):
                 writer.write(emb.words[start:stop], self.ground(emb.vectors[start:stop],
                                                                 emb.words[start:stop]))
         return Path(path)
 
     def describe(self) -> dict[str, Any]:
-        return {"d": self.in_dim, "c": self.out_dim, "te": self.te, "textual": self.textual,
+        return {"d": self.in_dim, "c": self.grounded_dim, "te": self.te, "textual": self.textual,
                 **{k: v for k, v in self.meta.items() if isinstance(v, (str, int, float, bool))}}
 
     # ------------------------------------------------------------------------------ persistence

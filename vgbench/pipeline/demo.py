@@ -23,7 +23,8 @@ from pathlib import Path
 from typing import Callable
 
 from vgbench.pipeline import fingerprint as fp
-from vgbench.pipeline.steps import StepLog, replace_folder
+from vgbench.pipeline.steps import StepLog, report_folder
+from vgbench.pipeline.training import train_step
 
 TEXTUAL = "glove-6b-50d"
 REPO = Path(__file__).resolve().parents[2]
@@ -43,26 +44,26 @@ class DemoSettings:
                                             ("CapImg", "baselines/demo_caption_image.toml"))
     n_boot: int = 1000
 
-    def overrides(self) -> list[str]:
-        """Training overrides: the quick variant trains a small model on a slice for one epoch."""
-        common = [f"out_dir={json.dumps(str(self.runs))}"]
+    def config_changes(self) -> dict:
+        """What the demo changes in every training config (`Config.with_`): the quick variant trains
+        a small model on a slice for one epoch."""
+        changes: dict = {"out_dir": str(self.runs), "data": {}}
         if self.data_root:
-            common.append(f"data.data_root={json.dumps(self.data_root)}")
+            changes["data"]["data_root"] = self.data_root
         if self.quick:
-            common += ["data.limit_train=1500", "data.limit_dev=500", "train.epochs=1",
-                       "model.grounded_dim=64", "train.keep_epoch_grounders=false"]
-        return common
+            changes["data"].update(limit_train=1500, limit_dev=500)
+            changes["train"] = {"epochs": 1, "keep_epoch_grounders": False}
+            changes["model"] = {"grounded_dim": 64}
+        return changes
 
 
 def run_demo(settings: DemoSettings, echo: Callable[[str], None] = print) -> Path:
     """Run (or resume) the demo; return the report folder."""
     from vgbench.embeddings import load_embeddings
     from vgbench.evaluation.api import evaluate
-    from vgbench.evaluation.dev_scores import dev_scorer
     from vgbench.evaluation.results import Results
     from vgbench.grounding.config import load_config
     from vgbench.grounding.grounder import Grounder
-    from vgbench.grounding.trainer import train
     from vgbench.reporting import write_reports
     from vgbench.reporting.neighbors import differing_neighbors, neighbors_latex, neighbors_markdown
     from vgbench.reporting.spectrum import write_spectrum
@@ -87,24 +88,13 @@ def run_demo(settings: DemoSettings, echo: Callable[[str], None] = print) -> Pat
     trained: dict[str, Path] = {}
     run_dirs: dict[str, Path] = {}
     train_steps: dict[str, str] = {}
-    flickr_id = fp.flickr8k_identity(settings.data_root)
-    train_code = fp.source_digest(fp.TRAINING)
     for label, config in settings.configs:
-        cfg = load_config(REPO / config, settings.overrides())
-        run_dir = run_dirs[label] = cfg.run_dir
-        trained[label] = run_dir / "grounder.pt"
+        cfg = load_config(REPO / config).with_(settings.config_changes())
         step = train_steps[label] = f"train {label} ({config})"
-        config_values = {k: v for k, v in cfg.to_dict().items() if k != "out_dir"}
-
-        def _train(resume, cfg=cfg):
-            return train(cfg, resume=resume and (cfg.run_dir / "last.pt").exists(), progress=True,
-                         evaluator=dev_scorer(cfg.train.eval_sets, cfg.data.data_root))
-        log.run(step, _train, fingerprint=fp.digest({
-                    "config": config_values, "code": train_code, "flickr8k": flickr_id,
-                    "textual": fp.embedding_identity(cfg.data.textual), "benchmarks": benchmarks_id,
-                    "versions": fp.versions("torch")}),
-                outputs=[run_dir / "summary.json", trained[label]], workdir=run_dir, echo=echo,
-                hint=f"rerun `make demo` to resume from {run_dir}/last.pt")
+        run_dirs[label] = train_step(log, step, cfg, data_root=settings.data_root, echo=echo,
+                                     outputs=("summary.json", "grounder.pt"),
+                                     hint=f"rerun `make demo` to resume from {cfg.run_dir}/last.pt")
+        trained[label] = run_dirs[label] / "grounder.pt"
 
     grounded_dir = runs / "grounded"
     grounded: dict[str, Path] = {}
@@ -154,13 +144,12 @@ def run_demo(settings: DemoSettings, echo: Callable[[str], None] = print) -> Pat
             outputs=[neighbors_dir / "neighbors.md", neighbors_dir / "spectrum.csv"],
             workdir=neighbors_dir, echo=echo)
 
-    def _report(folder: Path) -> None:
+    echo("[step] write the report from this run's results ...")
+    with report_folder(settings.out, TITLE) as folder:
         write_reports(Results.load_json(evaluation), folder)
         for f in sorted(neighbors_dir.iterdir()):
             (folder / f.name).write_bytes(f.read_bytes())
         write_text_atomic(folder / "README.md", demo_readme(settings, log, folder, run_dirs))
-    echo("[step] write the report from this run's results ...")
-    replace_folder(settings.out, _report, TITLE)
     ran = log.total_seconds([n for n in log.seen if n not in log.reused])
     echo(f"reports in {settings.out} (steps run now: {ran / 60:.1f} min; reused: "
          f"{len(log.reused)} of {len(log.seen)})")

@@ -18,7 +18,7 @@ PACKAGE = Path(__file__).resolve().parents[1]
 # package data included, so vendored benchmark files count as code.
 EVALUATION = ("evaluation", "sources", "datasets", "embeddings", "paths.py")
 TRAINING = ("grounding", "caption_data", "embeddings", "datasets", "evaluation", "paths.py", "atomic.py")
-GROUNDING = ("grounding/grounder.py", "grounding/checkpoint.py", "grounding/model.py", "embeddings")
+GROUNDING = ("grounding/grounder.py", "grounding/checkpoint.py", "grounding/model.py", "sources", "embeddings")
 NEIGHBOURS = ("reporting/neighbors.py", "reporting/spectrum.py", "sources", "embeddings")
 
 

@@ -12,7 +12,6 @@ under the runs folder as in the demo (vgbench.pipeline.steps); reports/paper is 
 """
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
@@ -20,7 +19,8 @@ from typing import Callable
 import numpy as np
 
 from vgbench.pipeline import fingerprint as fp
-from vgbench.pipeline.steps import StepLog, replace_folder
+from vgbench.pipeline.steps import StepLog, report_folder
+from vgbench.pipeline.training import train_step
 
 TEXTUAL = "glove-6b-50d"
 REPO = Path(__file__).resolve().parents[2]
@@ -32,9 +32,12 @@ DIMENSIONS = (("c=256", "baselines/vge_c256.toml"), ("c=1024", "baselines/vge_c1
 
 
 def dimension_runs(dims: list[int], config: str = "baselines/ablation_all_r.toml") -> tuple:
-    """Table 8 for other values of c: the L_All+R ablation config with model.grounded_dim = c."""
-    return tuple((f"c={c}", config, [f"model.grounded_dim={c}", f'name="ablation_all_r_c{c}"'])
+    """Table 8 for other values of c: the L_All+R ablation config with model.grounded_dim = c
+    (each row: label, config, the changes `Config.with_` applies after the settings' own)."""
+    return tuple((f"c={c}", config, {"model": {"grounded_dim": c}, "name": f"ablation_all_r_c{c}"})
                  for c in dims)
+
+
 ALPHAS = tuple(round(a, 2) for a in np.linspace(0, 1, 11))
 
 
@@ -43,20 +46,21 @@ class PaperSettings:
     out: Path = Path("reports/paper")
     runs: Path = Path("runs/paper")
     epochs: int = 0
-    overrides: list[str] = field(default_factory=list)
+    changes: dict = field(default_factory=dict)   # applied to every training config (`--set`)
     data_root: str | None = None
     n_boot: int = 1000
     ablations: tuple = ABLATIONS
     dimensions: tuple = DIMENSIONS
     alphas: tuple = ALPHAS
 
-    def config_overrides(self) -> list[str]:
-        extra = [f"out_dir={json.dumps(str(self.runs))}"]
+    def config_changes(self) -> list[dict]:
+        """What the paper run changes in every training config, in order (`Config.with_`)."""
+        own: dict = {"out_dir": str(self.runs)}
         if self.epochs:
-            extra.append(f"train.epochs={self.epochs:d}")
+            own["train"] = {"epochs": self.epochs}
         if self.data_root:
-            extra.append(f"data.data_root={json.dumps(self.data_root)}")
-        return extra + list(self.overrides)
+            own["data"] = {"data_root": self.data_root}
+        return [own, self.changes]
 
 
 TITLE = "# The paper's analyses"
@@ -65,35 +69,22 @@ TITLE = "# The paper's analyses"
 def run_paper(settings: PaperSettings, echo: Callable[[str], None] = print) -> Path:
     from vgbench.atomic import write_text_atomic
     from vgbench.evaluation.api import evaluate
-    from vgbench.evaluation.dev_scores import dev_scorer
     from vgbench.evaluation.results import Results
     from vgbench.grounding.config import load_config
-    from vgbench.grounding.trainer import train
     from vgbench.reporting import write_reports
 
     runs = settings.runs
     log = StepLog.open(runs / "steps.json")
     benchmarks_id = fp.data_root_identity(settings.data_root)
-    flickr_id = fp.flickr8k_identity(settings.data_root)
     textual_id = fp.embedding_identity(TEXTUAL)
-    train_code, eval_code = fp.source_digest(fp.TRAINING), fp.source_digest(fp.EVALUATION)
+    eval_code = fp.source_digest(fp.EVALUATION)
     grounders: dict[str, Path] = {}
     train_fps: dict[str, str] = {}
     for label, config, *extra in settings.ablations + settings.dimensions:
-        cfg = load_config(REPO / config, settings.config_overrides() + (extra[0] if extra else []))
-        run_dir = cfg.run_dir
-        grounders[label] = run_dir / "grounder.pt"
+        cfg = load_config(REPO / config).with_(*settings.config_changes(), *extra)
         step = f"train {label} ({config})"
-
-        def _train(resume, cfg=cfg):
-            return train(cfg, resume=resume and (cfg.run_dir / "last.pt").exists(), progress=True,
-                         evaluator=dev_scorer(cfg.train.eval_sets, cfg.data.data_root))
-        log.run(step, _train, fingerprint=fp.digest({
-                    "config": {k: v for k, v in cfg.to_dict().items() if k != "out_dir"}, "code": train_code,
-                    "flickr8k": flickr_id, "textual": fp.embedding_identity(cfg.data.textual),
-                    "benchmarks": benchmarks_id, "versions": fp.versions("torch")}),
-                outputs=[run_dir / "summary.json", grounders[label]], workdir=run_dir, echo=echo,
-                hint=f"rerun to resume from {run_dir}/last.pt")
+        grounders[label] = train_step(log, step, cfg, data_root=settings.data_root, echo=echo,
+                                      outputs=("summary.json", "grounder.pt")) / "grounder.pt"
         train_fps[label] = log.fingerprint(step)
 
     def _fingerprint(rows: tuple, **extra) -> str:
@@ -124,7 +115,8 @@ def run_paper(settings: PaperSettings, echo: Callable[[str], None] = print) -> P
             fingerprint=_fingerprint(settings.ablations[-1:], alphas=list(settings.alphas)),
             outputs=[runs / "concatenation" / "results.json"], workdir=runs / "concatenation", echo=echo)
 
-    def _report(out: Path) -> None:
+    echo("[step] write the reports from this run's results ...")
+    with report_folder(settings.out, TITLE) as out:
         for name in ("ablations", "dimensions"):
             write_reports(Results.load_json(runs / name / "results.json"), out / name)
         folder = out / "concatenation"
@@ -135,8 +127,7 @@ def run_paper(settings: PaperSettings, echo: Callable[[str], None] = print) -> P
         write_text_atomic(folder / "table6_concat.tex", table_latex(table, best_label))
         write_concat_chart(results, settings.alphas, folder)
         write_text_atomic(out / "README.md", paper_readme(settings, log))
-    echo("[step] write the reports from this run's results ...")
-    return replace_folder(settings.out, _report, TITLE)
+    return settings.out
 
 
 def concat_table(results, alphas) -> list[dict]:
@@ -190,6 +181,7 @@ def write_concat_chart(results, alphas, folder: Path) -> None:
 
 
 def paper_readme(settings: PaperSettings, log: StepLog) -> str:
+    from vgbench.grounding.config import describe_changes
     steps = "\n".join(f"| {n} | {s['seconds'] / 60:.1f} min | "
                        f"{'reused (same inputs, ' + s['finished'] + ')' if n in log.reused else 'run now'} |"
                        for n, s in log.current().items())
@@ -198,7 +190,7 @@ def paper_readme(settings: PaperSettings, log: StepLog) -> str:
                 else "the configs' own epochs and early stopping")
     return f"""{TITLE} on Flickr8k + GloVe 6B 50d
 
-Made by `make paper` ({training}; overrides: {' '.join(settings.overrides) or 'none'}).
+Made by `make paper` ({training}; overrides: {' '.join(describe_changes(settings.changes)) or 'none'}).
 The steps took {log.total_seconds(list(log.current())) / 3600:.2f} hours;
 each is recorded in `{settings.runs}/steps.json` with a fingerprint of its inputs.
 

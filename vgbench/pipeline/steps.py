@@ -4,20 +4,20 @@
 and how long it took. A step is reused only when it finished with the same fingerprint and its
 outputs are still there; a step that was killed resumes when its fingerprint is unchanged and
 restarts from scratch (its work folder cleared) when it changed. Report folders never mark a step
-as done: they are rebuilt from the recorded outputs (`replace_folder`).
+as done: they are rebuilt from the recorded outputs (`report_folder`).
 """
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import shutil
-import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Sequence
+from typing import Any, Callable, Iterator, Sequence
 
-from vgbench.atomic import write_text_atomic
+from vgbench.atomic import atomic_output_dir, write_text_atomic
 
 FORMAT = "vgbench-steps/2"
 
@@ -110,33 +110,22 @@ def _remove(path: Path) -> None:
         path.unlink()
 
 
-def replace_folder(dest: Path, build: Callable[[Path], None], title: str) -> Path:
-    """Build a report folder from scratch in a temporary sibling, then put it in place of `dest`.
+@contextlib.contextmanager
+def report_folder(dest: str | os.PathLike, title: str) -> Iterator[Path]:
+    """Yield a staging folder that replaces the report folder `dest` when the block succeeds
+    (vgbench.atomic.atomic_output_dir); a failed build leaves `dest` as it was.
 
-    Nothing of an earlier `dest` survives, and a failed build leaves `dest` as it was. `dest` is
-    replaced only when it is absent, empty, or a report of this kind (its README.md starts with
-    `title`), so a mistyped --out never wipes an unrelated folder.
+    `dest` must be absent, empty, or a report of this kind (its README.md starts with `title`), so a
+    mistyped --out never mixes a report into an unrelated folder. A report of this kind is replaced
+    as a whole: nothing of an earlier one survives, committed files included.
     """
     dest = Path(dest)
+    ours = False
     if dest.exists():
         readme = dest / "README.md"
         ours = readme.is_file() and readme.read_text(encoding="utf-8", errors="replace").startswith(title)
         if not dest.is_dir() or (any(dest.iterdir()) and not ours):
             raise StepError(f"{dest}: exists and is not a report written by this command (no README.md "
                             f"starting {title!r}); not replacing it - choose another --out")
-    dest.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(dir=dest.parent, prefix=f".{dest.name}.new."))
-    old = None
-    try:
-        os.chmod(tmp, 0o755)
-        build(tmp)
-        if dest.exists():
-            old = Path(tempfile.mkdtemp(dir=dest.parent, prefix=f".{dest.name}.old."))
-            os.replace(dest, old / "previous")
-        os.replace(tmp, dest)
-    finally:
-        if tmp.exists():
-            shutil.rmtree(tmp, ignore_errors=True)
-        if old is not None:
-            shutil.rmtree(old, ignore_errors=True)
-    return dest
+    with atomic_output_dir(dest, replace_all=ours) as stage:
+        yield stage

@@ -20,7 +20,6 @@ from __future__ import annotations
 import hashlib
 import json
 import math
-import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
@@ -28,7 +27,8 @@ from typing import Callable
 import numpy as np
 
 from vgbench.pipeline import fingerprint as fp
-from vgbench.pipeline.steps import StepLog, replace_folder
+from vgbench.pipeline.steps import StepLog, report_folder
+from vgbench.pipeline.training import train_step
 
 REPO = Path(__file__).resolve().parents[2]
 TITLE = "# Does grounding help at our scale?"
@@ -44,11 +44,12 @@ CPU_EPOCHS = 6
 
 @dataclass(frozen=True)
 class TrainedRow:
-    """A trained model of the study: a config in baselines/ plus overrides. Rows that share `search`
-    are alternatives (e.g. values of c): per seed and rule the study keeps the one the rule prefers."""
+    """A trained model of the study: a config in baselines/ plus `changes` (`Config.with_`). Rows that
+    share `search` are alternatives (e.g. values of c): per seed and rule the study keeps the one the
+    rule prefers."""
     label: str
     config: str
-    overrides: tuple[str, ...] = ()
+    changes: dict = field(default_factory=dict, hash=False)
     search: str = ""
 
     @property
@@ -56,14 +57,17 @@ class TrainedRow:
         return self.search or self.label
 
 
+
+def _dim(grounded_dim: int) -> dict:
+    return {"model": {"grounded_dim": grounded_dim}}
+
+
 CPU_ROWS = (
-    TrainedRow("C_GloVe", "baselines/c_glove.toml", ("model.grounded_dim=256",)),
-    TrainedRow("VGE 2021 (paper)", "baselines/paper_vge.toml", ("model.grounded_dim=256",)),
-    TrainedRow("VGE 2021 (default)", "baselines/vge.toml", ("model.grounded_dim=256",)),
-    TrainedRow("Caption->image c=256", "baselines/caption_image.toml", ("model.grounded_dim=256",),
-               "Caption->image"),
-    TrainedRow("Caption->image c=1024", "baselines/caption_image.toml", ("model.grounded_dim=1024",),
-               "Caption->image"),
+    TrainedRow("C_GloVe", "baselines/c_glove.toml", _dim(256)),
+    TrainedRow("VGE 2021 (paper)", "baselines/paper_vge.toml", _dim(256)),
+    TrainedRow("VGE 2021 (default)", "baselines/vge.toml", _dim(256)),
+    TrainedRow("Caption->image c=256", "baselines/caption_image.toml", _dim(256), "Caption->image"),
+    TrainedRow("Caption->image c=1024", "baselines/caption_image.toml", _dim(1024), "Caption->image"),
 )
 GPU_ROWS = (
     TrainedRow("VGE 2021 (paper, c=1024)", "baselines/paper_vge.toml"),
@@ -81,7 +85,7 @@ class StudySettings:
     patience: int | None = None          # None: no early stopping (the CPU study's fixed epochs)
     textuals: tuple[str, ...] = ("50d", "100d")
     best_for_100d: int = 2
-    overrides: list[str] = field(default_factory=list)
+    changes: dict = field(default_factory=dict)   # applied to every training config (`--set`)
     data_root: str | None = None
     n_boot: int = 1000
     download: bool = False
@@ -89,18 +93,17 @@ class StudySettings:
     word_sets: list[str] = field(default_factory=lambda: list(WORD_SETS))
     sts: list[str] = field(default_factory=lambda: list(STS))
 
-    def train_overrides(self, textual: str, seed: int) -> list[str]:
-        extra = [f"data.textual={json.dumps(TEXTUAL.get(textual, textual))}", f"train.seed={seed}",
-                 f"train.epochs={self.epochs}", f"train.patience={self.patience or self.epochs + 1}",
-                 "train.time_limit_s=0", "train.eval_each_epoch=true", "train.keep_epoch_grounders=true",
-                 'train.eval_sets=["men-dev", "simverb-dev"]', "train.bucket_by_length=true"]
-        if self.gpu:
-            extra.append('train.device="cuda"')
-        else:
-            extra.append("train.amp_cpu=true")
+    def train_changes(self, textual: str, seed: int) -> list[dict]:
+        """What the study changes in a row's config for one (textual, seed), in order (`Config.with_`):
+        fixed epochs, per-epoch word-dev scores and grounders, the speed settings, then `changes`."""
+        train = {"seed": seed, "epochs": self.epochs, "patience": self.patience or self.epochs + 1,
+                 "time_limit_s": 0, "eval_each_epoch": True, "keep_epoch_grounders": True,
+                 "eval_sets": ["men-dev", "simverb-dev"], "bucket_by_length": True}
+        train.update({"device": "cuda"} if self.gpu else {"amp_cpu": True})
+        data = {"textual": TEXTUAL.get(textual, textual)}
         if self.data_root:
-            extra.append(f"data.data_root={json.dumps(self.data_root)}")
-        return extra + list(self.overrides)
+            data["data_root"] = self.data_root
+        return [{"data": data, "train": train}, self.changes]
 
 
 # ------------------------------------------------------------------------------------ training
@@ -120,27 +123,18 @@ def train_row(row: TrainedRow, textual: str, seed: int, settings: StudySettings,
               echo: Callable[[str], None]) -> tuple[Path, str]:
     """Train (or resume, or reuse) one (row, textual, seed); return its run folder and the step's
     fingerprint (settings, training code, data, library versions)."""
-    from vgbench.evaluation.dev_scores import dev_scorer
-    from vgbench.grounding.config import load_config
-    from vgbench.grounding.trainer import train
-    overrides = [*row.overrides, *settings.train_overrides(textual, seed),
-                 f"out_dir={json.dumps(str(settings.runs))}"]
-    cfg = load_config(REPO / row.config, overrides)
-    cfg.name = f"{_slug(row.label)}_{textual}_s{seed}_{fingerprint(cfg)}"
-    run_dir = cfg.run_dir
+    cfg = study_config(row, textual, seed, settings)
     step = f"train {row.label} {textual} seed {seed}"
-
-    def _train(resume: bool):
-        return train(cfg, resume=resume and (run_dir / "last.pt").exists(), progress=True,
-                     evaluator=dev_scorer(cfg.train.eval_sets, cfg.data.data_root))
-    log.run(step, _train, fingerprint=fp.digest({
-                "config": {k: v for k, v in cfg.to_dict().items() if k != "out_dir"},
-                "code": fp.source_digest(fp.TRAINING), "flickr8k": fp.flickr8k_identity(settings.data_root),
-                "textual": fp.embedding_identity(cfg.data.textual),
-                "benchmarks": fp.data_root_identity(settings.data_root), "versions": fp.versions("torch")}),
-            outputs=[run_dir / "summary.json"], workdir=run_dir, echo=echo,
-            hint=f"rerun to resume from {run_dir}/last.pt")
+    run_dir = train_step(log, step, cfg, data_root=settings.data_root, echo=echo)
     return run_dir, log.fingerprint(step)
+
+
+def study_config(row: TrainedRow, textual: str, seed: int, settings: StudySettings):
+    """The training config of one (row, textual, seed), in a folder named by its settings."""
+    from vgbench.grounding.config import load_config
+    cfg = load_config(REPO / row.config).with_(row.changes, *settings.train_changes(textual, seed),
+                                               out_dir=str(settings.runs))
+    return cfg.with_(name=f"{_slug(row.label)}_{textual}_s{seed}_{fingerprint(cfg)}")
 
 
 def history(run_dir: Path) -> list[dict]:
@@ -349,11 +343,11 @@ def run_study(settings: StudySettings, echo: Callable[[str], None] = print) -> P
             outputs=[tests_file], echo=echo)
     tests = json.loads(tests_file.read_text())
 
-    def _report(out: Path) -> None:
+    echo("[step] write the reports from this run's results ...")
+    with report_folder(settings.out, TITLE) as out:
         write_study_reports(settings, out, entries, tests, log)
         write_text_atomic(out / "entries.json", json.dumps(entries, indent=1, default=str) + "\n")
-    echo("[step] write the reports from this run's results ...")
-    return replace_folder(settings.out, _report, TITLE)
+    return settings.out
 
 
 def best_rows(rows: tuple[TrainedRow, ...], entries: list[dict], textual: str, n: int) -> tuple[TrainedRow, ...]:
@@ -533,7 +527,9 @@ def study_readme(settings: StudySettings, agg: list[dict], tests: list[dict], lo
     steps = "\n".join(f"| {n} | {s['seconds'] / 60:.1f} min | "
                       f"{'reused (same inputs, ' + s['finished'] + ')' if n in log.reused else 'run now'} |"
                       for n, s in log.current().items())
-    rows = "\n".join(f"| {r.label} | `{r.config}` | {' '.join(r.overrides) or '-'} |" for r in settings.rows)
+    from vgbench.grounding.config import describe_changes
+    rows = "\n".join(f"| {r.label} | `{r.config}` | {' '.join(describe_changes(r.changes)) or '-'} |"
+                     for r in settings.rows)
     device = "one GPU" if settings.gpu else "CPU"
     stop = (f"early stopping with patience {settings.patience}" if settings.patience
             else "no early stopping, no time cap")
@@ -542,7 +538,7 @@ def study_readme(settings: StudySettings, agg: list[dict], tests: list[dict], lo
 Made by `vgbench study` (`make study{' GPU=1' if settings.gpu else ''}`) on {device}: {len(settings.seeds)} seeds
 per trained row, {settings.epochs} epochs each ({stop}); the steps took
 {log.total_seconds(list(log.current())) / 3600:.2f} hours.
-Overrides: {' '.join(settings.overrides) or 'none'}.
+Overrides: {' '.join(describe_changes(settings.changes)) or 'none'}.
 
 ## Conclusion (computed from the tables below)
 

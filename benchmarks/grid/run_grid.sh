@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The measured grid of reports/grid/README.md: one CPU run after another (each capped at
 # TIME_LIMIT seconds of training, 1 thread), c = 256, GloVe 6B 50d, Flickr8k standard split.
-# Usage: reports/grid/run_grid.sh [NAME...]   (default: every run below, in order)
+# Usage: benchmarks/grid/run_grid.sh [NAME...]   (default: every run below, in order)
 set -u
 cd "$(dirname "$0")/../.."
 OUT=${OUT:-runs/grid}

@@ -4,7 +4,7 @@ For every run: the epoch the paper's rule picks (lowest dev loss), the epoch the
 word-similarity dev sets pick (mean of MEN dev and SimVerb dev Spearman, computed after every
 epoch), and the untrained model (epoch 0) as a control; fine-tuned runs also with the fine-tuned
 Te exported. Each row is scored by the evaluation suite exactly like textual GloVe.
-Usage: .venv/bin/python reports/grid/make_grid.py [RUNS_DIR] [OUT_DIR]
+Usage: .venv/bin/python benchmarks/grid/make_grid.py [RUNS_DIR] [OUT_DIR]
 """
 from __future__ import annotations
 
@@ -23,7 +23,7 @@ from vgbench.grounding.config import load_config
 from vgbench.evaluation.dev_scores import quick_scores
 from vgbench.grounding.grounder import Grounder
 
-# The issue's grid, one row per setting: (shown as, regex matching the start of a full-table label).
+# The grid of reports/grid/README.md, one row per setting: (shown as, regex matching the start of a full-table label).
 MAIN_ROWS = [
     ("GloVe 6B 50d, textual", "GloVe 6B 50d (textual)"),
     ("control: untrained Xavier M (c=256)", "untrained Xavier M"),
@@ -117,7 +117,7 @@ def main(runs: Path, out: Path) -> None:
         g_init = Grounder.load(run / "grounders" / "epoch_000.pt")
         dev0 = quick_scores(g_init, ["men-dev", "simverb-dev"])
         h0 = {"eval_men-dev": dev0["men-dev"], "eval_simverb-dev": dev0["simverb-dev"]}
-        if not added_control and kind == "vge" and g_init.out_dim == 256:
+        if not added_control and kind == "vge" and g_init.grounded_dim == 256:
             add("untrained Xavier M, c=256 (control)", g_init, "-", "-", 0, h0, [])
             added_control = True
         curves[run.name] = [(0, dev0["men-dev"], dev0["simverb-dev"])] + [

@@ -4,7 +4,7 @@ For a grounder file: M's singular values; the textual directions M stretches mos
 M·Mᵀ) compared with GloVe's mean direction and top principal components; and a shrinkage test:
 M_g = U·diag(s^g)·Vᵀ for g in 0..1 (g = 0 keeps GloVe's cosines exactly, g = 1 is the trained M),
 scored on the dev sets (MEN dev, SimVerb dev) and the six-set mean.
-Usage: .venv/bin/python reports/grid/analyze_m.py runs/grid/NAME/grounders/epoch_002.pt [...]
+Usage: .venv/bin/python benchmarks/grid/analyze_m.py runs/grid/NAME/grounders/epoch_002.pt [...]
 """
 from __future__ import annotations
 
