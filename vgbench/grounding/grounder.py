@@ -191,6 +191,7 @@ def dev_pairs(name: str, data_root: str | None = None):
 def quick_scores(grounder: Grounder, sets: list[str], data_root: str | None = None) -> dict[str, float]:
     """Spearman x100 of the grounded vectors on dev word-pair sets, scored by the evaluation suite
     (lower-case lookup, OOV pairs skipped, no bootstrap)."""
+    from vgbench.evaluation.policy import Policy
     from vgbench.evaluation.similarity import evaluate_pairs, predict_pairs
     if not grounder.textual:
         raise ValueError("the grounder records no textual source to evaluate")
@@ -199,7 +200,7 @@ def quick_scores(grounder: Grounder, sets: list[str], data_root: str | None = No
     emb = grounder.ground_embeddings(load_embeddings_cached(grounder.textual, words), name="epoch")
     out = {}
     for pairs in benches:
-        score = evaluate_pairs("epoch", pairs, predict_pairs(emb, pairs, "lower"), "skip", n_boot=0)[0]
+        score = evaluate_pairs("epoch", pairs, predict_pairs(emb, pairs, "lower"), Policy(n_boot=0))[0]
         out[pairs.name] = float(score.value)
     return out
 

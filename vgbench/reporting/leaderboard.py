@@ -19,7 +19,7 @@ from scipy.stats import norm
 
 from vgbench.evaluation.cache import ResultsCache
 from vgbench.evaluation.results import Score
-from vgbench.reporting.policy import _policy_text
+from vgbench.reporting.policy import stored_policy_text
 from vgbench.reporting.tables import SIMILARITY_SETS, STS_YEARS, ScoreTable
 
 MEANS = {"Similarity mean": ("similarity", SIMILARITY_SETS),
@@ -69,7 +69,7 @@ def collect(cache: ResultsCache, datasets: list[str] | None = None) -> tuple[lis
                 continue
             key = (str(meta.get("fingerprint") or f"unfingerprinted:{name}"),
                    json.dumps(policy, sort_keys=True))
-            row = rows.get(key) or Row(name, key[0], _policy_text(policy), entry.created)
+            row = rows.get(key) or Row(name, key[0], stored_policy_text(policy), entry.created)
             row.label, row.created = name, entry.created
             for ds, scores in by_emb.get(name, {}).items():
                 best = headline(scores)
