@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from vgbench.datasets import registry
 from vgbench.datasets.sts import STSSet
 from vgbench.embeddings.core import Embeddings
 from vgbench.evaluation import statistics
@@ -21,7 +22,7 @@ from vgbench.evaluation.results import Score
 from vgbench.evaluation.similarity import no_correlation_reason
 
 AGGREGATES = statistics.AGGREGATES
-METRICS = ("pearson", "spearman")  # the order scores are stored in
+METRICS = registry.TASK_METRICS["sts"]  # the order scores are stored in
 
 
 @dataclass

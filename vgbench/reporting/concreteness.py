@@ -24,12 +24,13 @@ import pandas as pd
 
 from vgbench.evaluation import statistics
 from vgbench.evaluation.results import Results
+from vgbench.datasets import registry
 from vgbench.datasets.store import benchmark_text
 from vgbench.reporting.policy import policy_notes, setting
 from vgbench.reporting.tables import SIMILARITY_SETS, ScoreTable, embedding_order
 
-BRYSBAERT = "benchmarks/concreteness/Concreteness_ratings_Brysbaert_et_al_BRM.txt"
-GLASGOW = "benchmarks/glasgow_norms/13428_2018_1099_MOESM2_ESM.csv"
+BRYSBAERT = registry.get("Brysbaert-concreteness").files[0]
+GLASGOW = registry.get("Glasgow-norms").files[0]
 N_BINS = 5
 MIN_SET_PAIRS = 10       # a set enters a bin's pooled score with at least this many pairs there
 MIN_PER_SET_BIN = 30     # per-set tables show a bin only with at least this many pairs
