@@ -1,7 +1,7 @@
 """The policy note under every table: case handling, OOV policy, CIs, coverage.
 
-Why a module of its own: the issue asks for the policy next to every number, so every renderer
-(console footer, Markdown and LaTeX notes) takes these lines from one place.
+Why a module of its own: every number is read next to the policy it was scored under, so every
+renderer (console footer, Markdown and LaTeX notes) takes these lines from one place.
 """
 from __future__ import annotations
 
