@@ -219,28 +219,35 @@ def evaluate(sources: Sequence, datasets: Iterable[str] | Benchmarks | None = No
     loading = Loading(names, fmt, download, postprocess, postprocess_rows, progress)
     store = None if cache is None else cache if isinstance(cache, ResultsCache) else ResultsCache(cache)
     checksums = {d.name: dataset_checksum(d) for d in bench.all_sets()}
-    fingerprints = [source_fingerprint(s, loading.postprocess, loading.postprocess_rows,
-                                       loading.fmt, store.memo_dir if store is not None else None)
+    fingerprints = [source_fingerprint(s, postprocess, postprocess_rows, fmt,
+                                       store.memo_dir if store is not None else None)
                     for s in sources]
-    cache_key = None
+    key = None
     if store is not None:
-        cache_key = store.key({"version": __version__, "sources": fingerprints,
-                               "names": list(names or []), "datasets": checksums,
-                               **policy.key_parts(),
-                               "baseline": baseline if isinstance(baseline, (str, int)) else list(baseline)})
-        entry = store.get(cache_key)
+        key = cache_key(fingerprints, names, checksums, policy, baseline)
+        entry = store.get(key)
         if entry is not None:
-            entry.results.cached = {"key": cache_key, "created": entry.created, "path": str(entry.path)}
+            entry.results.cached = {"key": key, "created": entry.created, "path": str(entry.path)}
             return entry.results
     embs = load(sources, bench, policy, loading)
     results = new_results(bench, embs, fingerprints, checksums, policy)
-    preds = score(results, embs, bench, policy, progress)
+    preds = score(results, embs, bench, policy, loading.progress)
     if len(embs) > 1 and policy.paired_test != "none":
         bases = [baseline] if isinstance(baseline, (str, int)) else list(baseline)
         results.tests = compare_to_baselines(embs, bases, bench, preds, policy)
     if store is not None:
-        store.put(cache_key, results)
+        store.put(key, results)
     return results
+
+
+def cache_key(fingerprints: list[str], names: Sequence[str] | None,
+              checksums: dict[str, str | None], policy: Policy,
+              baseline: str | int | Sequence[str | int]) -> str:
+    """The results cache key: what determines the numbers (see vgbench.evaluation.cache)."""
+    return ResultsCache.key({"version": __version__, "sources": fingerprints,
+                             "names": list(names or []), "datasets": checksums,
+                             **policy.key_parts(),
+                             "baseline": baseline if isinstance(baseline, (str, int)) else list(baseline)})
 
 
 def load(sources: Sequence, bench: Benchmarks, policy: Policy, loading: Loading) -> list[Embeddings]:
