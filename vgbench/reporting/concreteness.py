@@ -23,6 +23,7 @@ import numpy as np
 import pandas as pd
 
 from vgbench.evaluation import statistics
+from vgbench.evaluation.policy import DEFAULT
 from vgbench.evaluation.results import Results
 from vgbench.datasets import registry
 from vgbench.datasets.store import benchmark_text
@@ -185,9 +186,9 @@ def concreteness_report(results: Results, table: PairTable | None = None,
     labels_col = _bin_labels(edges)
     gold = df["gold"].to_numpy()
     sets = df["dataset"].to_numpy()
-    n_boot = int(setting(results, "n_boot") or 1000)
-    seed = int(setting(results, "seed") or 0)
-    level = float(setting(results, "level") or 0.95)
+    n_boot = int(setting(results, "n_boot") or DEFAULT.n_boot)
+    seed = int(setting(results, "seed") or DEFAULT.seed)
+    level = float(setting(results, "level") or DEFAULT.level)
     names = list(table.cosines)
     policy = policy_notes(results)
 

@@ -18,6 +18,7 @@ import numpy as np
 from scipy.stats import norm
 
 from vgbench.evaluation.cache import ResultsCache
+from vgbench.evaluation.policy import DEFAULT
 from vgbench.evaluation.results import Score
 from vgbench.reporting.policy import stored_policy_text
 from vgbench.reporting.tables import SIMILARITY_SETS, STS_YEARS, ScoreTable
@@ -79,7 +80,7 @@ def collect(cache: ResultsCache, datasets: list[str] | None = None) -> tuple[lis
     return [r for r in rows.values() if r.scores], skipped
 
 
-def _mean(scores: list[Score], level: float = 0.95) -> tuple[float, float, float]:
+def _mean(scores: list[Score], level: float = DEFAULT.level) -> tuple[float, float, float]:
     vals = np.array([s.value for s in scores], float)
     if not np.isfinite(vals).all():
         return math.nan, math.nan, math.nan
