@@ -45,6 +45,8 @@ def test_every_cli_option_reaches_its_policy_field():
                          seed=7, paired_test="steiger", analogy_vocab=500,
                          analogy_methods=("3cosmul", "3cosadd"), nonfinite="error")
     assert Policy.of(Policy(seed=7), n_boot=0) == Policy(seed=7, n_boot=0)
+    with pytest.raises(TypeError, match="unknown argument.s. n_bot; the policy's fields are case"):
+        evaluate(["x.txt"], n_bot=0)
     assert Policy.from_dict({**cli.to_dict(), "unknown": 1}) == Policy(**{
         **cli.to_dict(), "analogy_vocab": 300_000})
 

@@ -69,6 +69,11 @@ class Policy:
     def of(cls, policy: "Policy | None" = None, **fields: Any) -> "Policy":
         """`policy` (default: the defaults) with `fields` replaced: the keyword form of
         `vgbench.evaluate(..., case=..., n_boot=...)` turned into one object."""
+        known = [f.name for f in dataclasses.fields(cls)]
+        unknown = [name for name in fields if name not in known]
+        if unknown:
+            raise TypeError(f"unknown argument(s) {', '.join(unknown)}; the policy's fields are "
+                            f"{', '.join(known)}")
         return dataclasses.replace(policy or cls(), **fields)
 
     @classmethod
