@@ -260,7 +260,8 @@ def load(sources: Sequence, bench: Benchmarks, policy: Policy, loading: Loading)
 def new_results(bench: Benchmarks, embs: list[Embeddings], fingerprints: list[str],
                 checksums: dict[str, str | None], policy: Policy) -> Results:
     """Results with no score yet: the settings, policy and provenance of this evaluation."""
-    results = Results(settings={"policy": policy.to_dict(),
+    stored = policy.to_dict()
+    results = Results(settings={"policy": stored,
                                 "datasets": [d.name for d in bench.all_sets()],
                                 "citations": {d.name: d.citation for d in bench.all_sets()
                                               if d.citation},
@@ -268,7 +269,7 @@ def new_results(bench: Benchmarks, embs: list[Embeddings], fingerprints: list[st
     results.settings.update(_suite_settings(bench, policy))
     for emb, fingerprint in zip(embs, fingerprints):
         results.embeddings[emb.name] = {"dim": emb.dim, "words_loaded": len(emb),
-                                        "policy": policy.to_dict(), **_plain_meta(emb.meta),
+                                        "policy": dict(stored), **_plain_meta(emb.meta),
                                         "fingerprint": fingerprint}
         for key in ("postprocess", "control", "grounding"):
             if key in emb.meta:
