@@ -29,7 +29,7 @@ def _cli_policy(*argv: str) -> Policy:
 
 
 def test_the_cli_and_the_python_api_build_the_same_default_policy():
-    assert _cli_policy() == Policy() == Policy.of()
+    assert _cli_policy() == Policy() == Policy.of() == vgbench.Policy()
     assert Policy().to_dict() == STORED_DEFAULTS  # what results.json stores, in this order
     assert list(Policy().to_dict()) == list(STORED_DEFAULTS)
     assert (Policy().analogy_vocab, Policy().analogy_methods, Policy().nonfinite) == (
