@@ -147,3 +147,18 @@ def test_eval_command_names_a_set_it_cannot_evaluate(capsys):
     from vgbench.cli import main
     assert main(["eval", "glove-6b-50d", "--datasets", "brysbaert-concreteness"]) == 2
     assert "ships with vgbench, but this version has no evaluator" in capsys.readouterr().err
+
+
+def test_the_registry_gives_the_orders_reports_use():
+    from vgbench.datasets import registry
+    from vgbench.reporting import suite_tables, tables
+    assert registry.group("Paper") == ("RW", "MEN", "WS353", "MTurk-771", "SimVerb-3500",
+                                       "SimLex-999", "STS12", "STS13", "STS14", "STS15", "STS16")
+    assert tables.SIMILARITY_SETS + tables.STS_YEARS == list(registry.group("paper"))
+    assert suite_tables.ANALOGY_SETS == ["Google", "MSR"]
+    assert registry.get("STS13").metrics == ("pearson", "spearman")
+    assert (registry.get("MEN").metric, registry.get("AP").metric) == ("spearman", "purity")
+    assert registry.sections("simlex") == ("All", "Adjs", "Nouns", "Verbs", "Conc-q1", "Conc-q2",
+                                          "Conc-q3", "Conc-q4", "Hard")
+    with pytest.raises(ValueError, match="unknown dataset group 'nope'"):
+        registry.group("nope")

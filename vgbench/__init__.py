@@ -2,6 +2,7 @@
 
     >>> import vgbench
     >>> results = vgbench.evaluate(["glove-6b-50d"])          # doctest: +SKIP
+    >>> results = vgbench.evaluate(["glove-6b-50d"], policy=vgbench.Policy(n_boot=0))  # doctest: +SKIP
     >>> vgbench.write_reports(results, "out/")               # doctest: +SKIP
 """
 
@@ -20,6 +21,9 @@ def __getattr__(name):  # lazy: `import vgbench` stays cheap for the CLI
     if name in ("load_embeddings", "save_embeddings", "Embeddings"):
         import vgbench.embeddings as emb
         return getattr(emb, name)
+    if name == "Policy":
+        from vgbench.evaluation.policy import Policy
+        return Policy
     if name == "Results":
         from vgbench.evaluation.results import Results
         return Results

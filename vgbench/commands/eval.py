@@ -4,7 +4,10 @@ from __future__ import annotations
 import argparse
 import sys
 
+from vgbench.commands.options import add_cache_dir, add_datasets, add_report_layout, comma_list
 from vgbench.embeddings.core import CASE_POLICIES
+from vgbench.evaluation.policy import (ANALOGY_METHODS, DEFAULT, NONFINITE_POLICIES, OOV_POLICIES,
+                                      PAIRED_TESTS, Policy)
 
 SPEC_HELP = """source forms:
   glove-6b-50d | glove-6b-100d            registry names (the second needs --download once)
@@ -27,8 +30,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("sources", nargs="+", metavar="SOURCE", help="embedding file, registry name or checkpoint")
     p.add_argument("--name", action="append", default=None, metavar="LABEL",
                    help="label for the n-th source in tables (repeat per source)")
-    p.add_argument("--datasets", default=None, metavar="LIST",
-                   help="comma-separated groups (paper, similarity, sts, analogy, categorization, "
+    add_datasets(p, help="comma-separated groups (paper, similarity, sts, analogy, categorization, "
                         "all) or names (MEN, SimLex-999, STS12, STSB, Google, MSR, AP, BLESS, ...; "
                         "`vgbench datasets` lists them); default: paper, or none when --dataset, "
                         "--sts-dir, --analogy or --categorization are given")
@@ -41,26 +43,9 @@ def register(sub: argparse._SubParsersAction) -> None:
                         "'a b c d'); repeatable")
     p.add_argument("--categorization", action="append", default=[], metavar="FILE",
                    help="your own categorization file (word<TAB>class per line); repeatable")
-    p.add_argument("--analogy-vocab", type=int, default=300_000, metavar="N",
-                   help="analogies search the first N words of each source (default 300000, as gensim)")
-    p.add_argument("--analogy-methods", default="3cosadd", metavar="LIST",
-                   help="analogy solvers: 3cosadd (headline, gensim's), 3cosmul (Levy & Goldberg "
-                        "2014; three times the cost); default 3cosadd, e.g. 3cosadd,3cosmul for both")
-    p.add_argument("--case", choices=CASE_POLICIES, default="lower",
-                   help="word lookup for word similarity and categorization (default: lower)")
-    p.add_argument("--sts-case", choices=CASE_POLICIES, default="exact",
-                   help="token lookup for STS (default: exact, as SentEval)")
-    p.add_argument("--oov", choices=("skip", "zero"), default="skip",
-                   help="pairs with an unknown word: skip them, or score them 0 (default: skip)")
-    p.add_argument("--common-pairs", action="store_true",
-                   help="score every embedding only on the pairs all of them cover")
-    p.add_argument("--bootstrap", type=int, default=1000, metavar="N",
-                   help="bootstrap resamples for 95%% CIs (0: no CIs; default 1000)")
-    p.add_argument("--paired-test", choices=("bootstrap", "steiger", "none"), default="bootstrap",
-                   help="test of each embedding against the baseline (default: paired bootstrap)")
+    _add_policy(p)
     p.add_argument("--baseline", action="append", default=None, metavar="NAME|INDEX",
                    help="embedding the others are tested against (default: the first); repeatable")
-    p.add_argument("--seed", type=int, default=0)
     p.add_argument("--format", dest="fmt", default=None,
                    help="input format for all sources (default: sniffed): glove, word2vec, fasttext, "
                         "word2vec-binary, npy, gensim, checkpoint")
@@ -71,11 +56,7 @@ def register(sub: argparse._SubParsersAction) -> None:
                         "here (default: $VGBENCH_DATA); built-in benchmarks ship with vgbench")
     p.add_argument("--out", default=None, metavar="DIR",
                    help="write results.json, CSV, Markdown, LaTeX and charts here")
-    p.add_argument("--no-charts", action="store_true", help="with --out: skip the charts")
-    p.add_argument("--metric", choices=("pearson", "spearman"), default="pearson",
-                   help="STS headline metric in tables (default: pearson, as the paper)")
-    p.add_argument("--aggregate", choices=("mean", "wmean", "all"), default="mean",
-                   help="STS headline aggregate per year (default: mean over subsets, as SentEval)")
+    add_report_layout(p, "with --out: skip the charts")
     p.add_argument("--postprocess", default=None, metavar="STEPS",
                    help="post-process every source, steps in order: center, abtt:D, normalize, whiten:K "
                         "(e.g. abtt:3); per source: 'SOURCE|STEPS'")
@@ -83,13 +64,47 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help="estimate post-processing statistics on the first N rows (default 100000)")
     p.add_argument("--no-cache", action="store_true",
                    help="evaluate even if these files were evaluated before, and store nothing")
-    p.add_argument("--cache-dir", default=None, metavar="DIR",
-                   help="results cache folder (default: ~/.cache/vgbench/results or "
-                        "$VGBENCH_RESULTS_CACHE); `vgbench leaderboard` reads it")
-    p.add_argument("--nonfinite", choices=("drop", "error"), default="drop",
-                   help="a vector row with nan/inf: drop that word and count it (default), or stop")
+    add_cache_dir(p, "; `vgbench leaderboard` reads it")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     p.set_defaults(func=run)
+
+
+def _add_policy(p: argparse.ArgumentParser) -> None:
+    """The options that make up the scoring Policy; their defaults are the Policy's."""
+    p.add_argument("--analogy-vocab", type=int, default=DEFAULT.analogy_vocab, metavar="N",
+                   help=f"analogies search the first N words of each source (default "
+                        f"{DEFAULT.analogy_vocab}, as gensim)")
+    p.add_argument("--analogy-methods", default=",".join(DEFAULT.analogy_methods), metavar="LIST",
+                   help=f"analogy solvers: {ANALOGY_METHODS[0]} (headline, gensim's), "
+                        f"{ANALOGY_METHODS[1]} (Levy & Goldberg 2014; three times the cost); "
+                        f"default {','.join(DEFAULT.analogy_methods)}, e.g. "
+                        f"{','.join(ANALOGY_METHODS)} for both")
+    p.add_argument("--case", choices=CASE_POLICIES, default=DEFAULT.case,
+                   help=f"word lookup for word similarity and categorization (default: {DEFAULT.case})")
+    p.add_argument("--sts-case", choices=CASE_POLICIES, default=DEFAULT.sts_case,
+                   help=f"token lookup for STS (default: {DEFAULT.sts_case}, as SentEval)")
+    p.add_argument("--oov", choices=OOV_POLICIES, default=DEFAULT.oov,
+                   help=f"pairs with an unknown word: skip them, or score them 0 (default: {DEFAULT.oov})")
+    p.add_argument("--common-pairs", action="store_true", default=DEFAULT.common_pairs,
+                   help="score every embedding only on the pairs all of them cover")
+    p.add_argument("--bootstrap", type=int, default=DEFAULT.n_boot, metavar="N",
+                   help=f"bootstrap resamples for {100 * DEFAULT.level:g}%% CIs (0: no CIs; "
+                        f"default {DEFAULT.n_boot})")
+    p.add_argument("--paired-test", choices=PAIRED_TESTS, default=DEFAULT.paired_test,
+                   help=f"test of each embedding against the baseline (default: {DEFAULT.paired_test})")
+    p.add_argument("--seed", type=int, default=DEFAULT.seed)
+    p.add_argument("--nonfinite", choices=NONFINITE_POLICIES, default=DEFAULT.nonfinite,
+                   help=f"a vector row with nan/inf: drop that word and count it (default: "
+                        f"{DEFAULT.nonfinite}), or stop")
+
+
+def policy_from_args(args: argparse.Namespace) -> Policy:
+    """The one Policy of a `vgbench eval` command line."""
+    return Policy(case=args.case, sts_case=args.sts_case, oov=args.oov,
+                  common_pairs=args.common_pairs, n_boot=args.bootstrap, seed=args.seed,
+                  paired_test=args.paired_test, analogy_vocab=args.analogy_vocab,
+                  analogy_methods=tuple(m.lower() for m in comma_list(args.analogy_methods)),
+                  nonfinite=args.nonfinite)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -97,27 +112,20 @@ def run(args: argparse.Namespace) -> int:
     from vgbench.evaluation.cache import ResultsCache
     from vgbench.reporting import console_table, write_reports
 
-    if args.datasets is None:
+    datasets = comma_list(args.datasets)
+    if datasets is None:
         datasets = [] if (args.dataset or args.sts_dir or args.analogy or args.categorization) else ["paper"]
-    else:
-        datasets = [d.strip() for d in args.datasets.split(",") if d.strip()]
-        if not datasets:
-            raise ValueError(f"--datasets {args.datasets!r} names no dataset; give names such as "
-                             f"MEN,SimLex-999,sts, or all")
+    elif not datasets:
+        raise ValueError(f"--datasets {args.datasets!r} names no dataset; give names such as "
+                         f"MEN,SimLex-999,sts, or all")
     baseline = [int(b) if b.isdigit() else b for b in (args.baseline or ["0"])]
-    results = evaluate(args.sources, datasets, pair_files=args.dataset, sts_dirs=args.sts_dir,
-                       case=args.case, sts_case=args.sts_case, oov=args.oov,
-                       common_pairs=args.common_pairs, n_boot=args.bootstrap, seed=args.seed,
-                       paired_test=args.paired_test, baseline=baseline, names=args.name,
-                       fmt=args.fmt, download=args.download, data_root=args.data_root,
-                       progress=not args.quiet and sys.stderr.isatty(),
+    results = evaluate(args.sources, datasets, policy=policy_from_args(args), baseline=baseline,
+                       pair_files=args.dataset, sts_dirs=args.sts_dir, analogy_files=args.analogy,
+                       categorization_files=args.categorization, data_root=args.data_root,
+                       names=args.name, fmt=args.fmt, download=args.download,
                        postprocess=args.postprocess, postprocess_rows=args.postprocess_rows,
-                       cache=None if args.no_cache else ResultsCache(args.cache_dir),
-                       analogy_files=args.analogy, categorization_files=args.categorization,
-                       analogy_vocab=args.analogy_vocab,
-                       analogy_methods=[m.strip().lower() for m in args.analogy_methods.split(",")
-                                        if m.strip()],
-                       nonfinite=args.nonfinite)
+                       progress=not args.quiet and sys.stderr.isatty(),
+                       cache=None if args.no_cache else ResultsCache(args.cache_dir))
     if results.cached:
         print(f"cached: the same files, datasets, policy and vgbench version were evaluated on "
               f"{results.cached['created']}; nothing re-evaluated ({results.cached['path']})")

@@ -3,19 +3,18 @@ from __future__ import annotations
 
 import argparse
 
+from vgbench.commands.options import add_cache_dir, add_datasets, comma_list
+
 
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("leaderboard", help="rank every embedding in the results cache",
                        description="Every embedding `vgbench eval` has evaluated (results cache), "
                                    "ranked per dataset and on the means, with 95% CIs.")
-    p.add_argument("--datasets", default=None, metavar="LIST",
-                   help="comma-separated dataset names to show (default: all cached)")
+    add_datasets(p, help="comma-separated dataset names to show (default: all cached)")
     p.add_argument("--sort", default=None, metavar="COLUMN",
                    help="rank by this dataset or mean (default: Similarity mean)")
     p.add_argument("--html", default=None, metavar="FILE", help="also write a self-contained page")
-    p.add_argument("--cache-dir", default=None, metavar="DIR",
-                   help="results cache folder (default: ~/.cache/vgbench/results or "
-                        "$VGBENCH_RESULTS_CACHE)")
+    add_cache_dir(p)
     p.set_defaults(func=run)
 
 
@@ -25,7 +24,7 @@ def run(args: argparse.Namespace) -> int:
     from vgbench.reporting.leaderboard import collect, leaderboard_html, leaderboard_table
 
     cache = ResultsCache(args.cache_dir)
-    datasets = [d.strip() for d in args.datasets.split(",") if d.strip()] if args.datasets else None
+    datasets = comma_list(args.datasets) or None
     rows, skipped = collect(cache, datasets)
     table = leaderboard_table(rows, args.sort)
     if table is None:

@@ -4,6 +4,8 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from vgbench.commands.options import add_report_layout
+
 
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("report", help="rebuild reports (index.html, tables, charts) from results.json",
@@ -12,11 +14,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("inputs", nargs="+", metavar="DIR", help="a results folder or results.json")
     p.add_argument("--out", default=None, metavar="DIR",
                    help="where to write (default: the folder given, when there is one)")
-    p.add_argument("--no-charts", action="store_true", help="skip the charts")
-    p.add_argument("--metric", choices=("pearson", "spearman"), default="pearson",
-                   help="STS headline metric in tables (default: pearson)")
-    p.add_argument("--aggregate", choices=("mean", "wmean", "all"), default="mean",
-                   help="STS headline aggregate per year (default: mean)")
+    add_report_layout(p)
     p.set_defaults(func=run)
 
 

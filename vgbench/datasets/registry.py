@@ -13,8 +13,11 @@ from vgbench.datasets.sts import STSSet
 from vgbench.datasets.word_pairs import WordPairs
 
 TASKS = ("similarity", "sts", "analogy", "categorization", "norms")
-MAIN_METRIC = {"similarity": "spearman", "sts": "pearson", "analogy": "accuracy",
-               "categorization": "purity", "norms": "-"}
+# The metrics each task is scored by, headline first (the order tables and scores follow).
+TASK_METRICS = {"similarity": ("spearman",), "sts": ("pearson", "spearman"),
+                "analogy": ("accuracy", "accuracy-3cosmul"), "categorization": ("purity",),
+                "norms": ()}
+MAIN_METRIC = {task: metrics[0] if metrics else "-" for task, metrics in TASK_METRICS.items()}
 
 
 @dataclass(frozen=True)
@@ -38,6 +41,11 @@ class Benchmark:
     @property
     def metric(self) -> str:
         return MAIN_METRIC[self.task]
+
+    @property
+    def metrics(self) -> tuple[str, ...]:
+        """Every metric the set is scored by, headline first."""
+        return TASK_METRICS[self.task]
 
     def checksums(self) -> dict[str, str]:
         """SHA-256 of each file's original bytes."""
@@ -273,6 +281,7 @@ _ENTRIES = [
 BENCHMARKS: dict[str, Benchmark] = {b.name: b for b in _ENTRIES}
 
 PAPER_SIMILARITY = ("RW", "MEN", "WS353", "MTurk-771", "SimVerb-3500", "SimLex-999")
+PAPER_STS = tuple(STS_YEARS)
 SIMILARITY_SETS = {name: b for name, b in BENCHMARKS.items() if b.task == "similarity" and not b.split_of}
 
 
@@ -281,7 +290,7 @@ def _group(task: str) -> tuple[str, ...]:
 
 
 GROUPS: dict[str, tuple[str, ...]] = {
-    "paper": (*PAPER_SIMILARITY, *STS_YEARS),
+    "paper": (*PAPER_SIMILARITY, *PAPER_STS),
     "similarity": _group("similarity"),
     "sts": _group("sts"),
     "analogy": _group("analogy"),
@@ -306,6 +315,20 @@ ALIASES.update({"simlex": "SimLex-999", "simverb": "SimVerb-3500", "mturk": "MTu
                 "concreteness": "Brysbaert-concreteness", "glasgow": "Glasgow-norms"})
 GROUP_ALIASES = {_key(g): g for g in GROUPS}
 GROUP_ALIASES.update({"wordsimilarity": "similarity", "default": "paper"})
+
+
+def group(name: str) -> tuple[str, ...]:
+    """The member sets of a group (paper, similarity, sts, analogy, categorization, all), in
+    table order; any spelling `--datasets` accepts."""
+    canon = group_name(name)
+    if canon is None:
+        raise ValueError(f"unknown dataset group {name!r}; groups: {', '.join(GROUPS)}")
+    return GROUPS[canon]
+
+
+def sections(name: str) -> tuple[str, ...]:
+    """A set's named sections in table order (SimLex-999's parts, an STS year's subsets)."""
+    return get(name).sections
 
 
 def canonical_name(name: str) -> str | None:

@@ -31,12 +31,13 @@ from scipy.stats import binomtest
 
 from vgbench.datasets.analogy import AnalogySet
 from vgbench.embeddings.core import Embeddings
+from vgbench.evaluation.policy import ANALOGY_METHODS as METHODS
+from vgbench.evaluation.policy import DEFAULT
 from vgbench.evaluation.results import PairedTest, Score
 
-DEFAULT_RESTRICT = 300_000
+DEFAULT_RESTRICT = DEFAULT.analogy_vocab
+DEFAULT_METHODS = DEFAULT.analogy_methods
 EPSILON = 0.001
-METHODS = ("3cosadd", "3cosmul")
-DEFAULT_METHODS = ("3cosadd",)  # 3CosMul costs three times as much: on request
 METRIC = {"3cosadd": "accuracy", "3cosmul": "accuracy-3cosmul"}
 _BLOCK_CELLS = 1 << 25  # scores per block (128 MB of float32) bounds memory whatever the vocabulary
 
@@ -138,7 +139,7 @@ def _excluded(vocab: AnalogyVocab, a, b, c) -> tuple[np.ndarray, np.ndarray]:
     return np.concatenate(rows), np.concatenate(cols)
 
 
-def wilson_ci(correct: int, n: int, level: float = 0.95) -> tuple[float | None, float | None]:
+def wilson_ci(correct: int, n: int, level: float = DEFAULT.level) -> tuple[float | None, float | None]:
     """Wilson score interval of a proportion, x100 (scipy's binomtest); None when n is 0."""
     if n <= 0:
         return None, None
@@ -147,7 +148,7 @@ def wilson_ci(correct: int, n: int, level: float = 0.95) -> tuple[float | None, 
 
 
 def evaluate_analogies(emb_name: str, aset: AnalogySet, pred: AnalogyPredictions,
-                       level: float = 0.95, ci: bool = True) -> list[Score]:
+                       level: float = DEFAULT.level, ci: bool = True) -> list[Score]:
     """Accuracy x100 (correct / answered) per section and method, with Wilson CIs and coverage.
 
     Sections: "All", each of the set's sections, and "semantic"/"syntactic" for Google.

@@ -1,7 +1,8 @@
 """`vgbench.evaluate`: the Python API behind `vgbench eval`.
 
 Loads each source once, streaming only the words the chosen benchmarks need, scores every
-dataset, adds bootstrap CIs and paired tests against a baseline, and returns a Results.
+dataset, adds bootstrap CIs and paired tests against a baseline, and returns a Results. The
+scoring settings travel as one Policy (vgbench.evaluation.policy) from the caller to every step.
 """
 from __future__ import annotations
 
@@ -28,32 +29,17 @@ from vgbench.evaluation import analogy as analogy_eval
 from vgbench.evaluation import statistics
 from vgbench.evaluation.cache import ResultsCache
 from vgbench.evaluation.categorization import evaluate_categorization
+from vgbench.evaluation.policy import LOAD_CASE, Policy
 from vgbench.evaluation.provenance import dataset_checksum, source_fingerprint
-from vgbench.evaluation.results import PairedTest, Results, Score
-from vgbench.evaluation.similarity import (evaluate_pairs, no_correlation_reason, predict_pairs,
-                                           scored_values)
-from vgbench.evaluation.sts import evaluate_sts, predict_sts
+from vgbench.evaluation.results import PairedTest, Results
+from vgbench.evaluation.similarity import (PairPredictions, evaluate_pairs, no_correlation_reason,
+                                           predict_pairs, scored_values)
+from vgbench.evaluation.sts import (STSPredictions, evaluate_sts, predict_sts,
+                                    subset_correlations, subset_mean)
 
 log = logging.getLogger(__name__)
 
-DEFAULT_DATASETS = list(registry.GROUPS["paper"])
-PAIRED_TESTS = ("bootstrap", "steiger", "none")
-
-
-@dataclass
-class Policy:
-    """How words are looked up and scored; stored with every result."""
-    case: str = "lower"
-    sts_case: str = "exact"
-    oov: str = "skip"
-    common_pairs: bool = False
-    n_boot: int = 1000
-    seed: int = 0
-    level: float = 0.95
-    paired_test: str = "bootstrap"
-
-    def as_dict(self) -> dict:
-        return dict(self.__dict__)
+DEFAULT_DATASETS = list(registry.group("paper"))
 
 
 @dataclass
@@ -147,7 +133,7 @@ def load_sources(sources: Sequence, words: set[str] | None, names: Sequence[str]
     def load(target: str, _head: int) -> Embeddings:
         if target not in cache:
             # keep every row a benchmark word can resolve to under any case policy
-            cache[target] = load_target(target, words=words, case="exact-then-lower", fmt=fmt,
+            cache[target] = load_target(target, words=words, case=LOAD_CASE, fmt=fmt,
                                         download=download, progress=progress, head_rows=heads[target],
                                         nonfinite=nonfinite)
         return cache[target]
@@ -179,158 +165,205 @@ def _finite_rows(emb: Embeddings, policy: str) -> Embeddings:
                                                "nonfinite_examples": stats.nonfinite_examples})
 
 
-def evaluate(sources: Sequence, datasets: Iterable[str] | None = None, *,
+@dataclass(frozen=True)
+class Loading:
+    """How sources are read (not how they are scored): labels, format, download, post-processing,
+    progress bar."""
+    names: Sequence[str] | None = None
+    fmt: str | None = None
+    download: bool = False
+    postprocess: str | None = None
+    postprocess_rows: int = DEFAULT_FIT_ROWS
+    progress: bool = False
+
+
+@dataclass
+class Predictions:
+    """Each set's predictions per embedding (in source order), kept for the paired tests."""
+    similarity: dict[str, list[PairPredictions]] = field(default_factory=dict)
+    sts: dict[str, list[STSPredictions]] = field(default_factory=dict)
+    analogy: dict[str, list[analogy_eval.AnalogyPredictions]] = field(default_factory=dict)
+
+
+def evaluate(sources: Sequence, datasets: Iterable[str] | Benchmarks | None = None, *,
+             policy: Policy | None = None, baseline: str | int | Sequence[str | int] = 0,
              pair_files: Sequence[str | os.PathLike] = (), sts_dirs: Sequence[str | os.PathLike] = (),
-             case: str = "lower", sts_case: str = "exact", oov: str = "skip", common_pairs: bool = False,
-             n_boot: int = 1000, seed: int = 0, level: float = 0.95, paired_test: str = "bootstrap",
-             baseline: str | int | Sequence[str | int] = 0, names: Sequence[str] | None = None, fmt: str | None = None,
-             download: bool = False, data_root=None, progress: bool = False,
-             postprocess: str | None = None, postprocess_rows: int = DEFAULT_FIT_ROWS,
-             cache: "str | os.PathLike | ResultsCache | None" = None,
              analogy_files: Sequence[str | os.PathLike] = (),
-             categorization_files: Sequence[str | os.PathLike] = (),
-             analogy_vocab: int = analogy_eval.DEFAULT_RESTRICT,
-             analogy_methods: Sequence[str] = analogy_eval.DEFAULT_METHODS,
-             nonfinite: str = "drop") -> Results:
+             categorization_files: Sequence[str | os.PathLike] = (), data_root=None,
+             names: Sequence[str] | None = None, fmt: str | None = None, download: bool = False,
+             postprocess: str | None = None, postprocess_rows: int = DEFAULT_FIT_ROWS,
+             progress: bool = False, cache: "str | os.PathLike | ResultsCache | None" = None,
+             **policy_fields) -> Results:
     """Evaluate embeddings (source specs, or vectors in memory: see vgbench.sources.load_source)
     on the chosen benchmarks.
 
-    Defaults follow the paper: all six word-similarity sets and STS12-16; lower-case lookup and
-    OOV pairs skipped for words; SentEval's exact lookup for STS. `common_pairs` scores every
-    embedding on the pairs all of them cover. With two or more embeddings, each is tested
-    against `baseline` (index or name, or a list of them) with `paired_test`. `postprocess` ("center,abtt:3,...")
-    applies to every source that has no "|STEPS" of its own; see vgbench.sources.spec.
-    `cache` (a folder or ResultsCache): return the stored results when the same files, datasets,
-    policy and version were evaluated before (then `results.cached` holds the entry's key and
-    date), else evaluate and store them.
-    Analogies (vgbench.evaluation.analogy) search the first `analogy_vocab` words of each source
-    with gensim's conventions; categorization (vgbench.evaluation.categorization) looks words up
-    with `case` and skips missing ones.
-    `nonfinite`: a vector row holding nan/inf is dropped and counted ("drop", listed under the
-    embedding's `nonfinite` / `nonfinite_examples`), or stops the evaluation ("error").
+    `datasets`: names and groups (default: the paper's six word-similarity sets and STS12-16),
+    or a Benchmarks from `resolve_datasets`; `pair_files`, `sts_dirs`, `analogy_files` and
+    `categorization_files` add the user's own sets. `policy` (a Policy) says how words are looked
+    up and scored; its fields may also be given as keywords (`case="exact", n_boot=0`), which
+    replace those of `policy`. With two or more embeddings, each is tested against `baseline`
+    (index or name, or a list of them) with the policy's paired test. `postprocess`
+    ("center,abtt:3,...") applies to every source that has no "|STEPS" of its own; see
+    vgbench.sources.spec. `cache` (a folder or ResultsCache): return the stored results when
+    the same files, datasets, policy and version were evaluated before (then `results.cached`
+    holds the entry's key and date), else evaluate and store them.
     """
+    policy = Policy.of(policy, **policy_fields)
     sources = source_list(sources)
-    if paired_test not in PAIRED_TESTS:
-        raise ValueError(f"unknown paired test {paired_test!r}; expected one of {', '.join(PAIRED_TESTS)}")
-    bad = [m for m in analogy_methods if m not in analogy_eval.METHODS]
-    if bad or not analogy_methods:
-        raise ValueError(f"unknown analogy method(s) {', '.join(bad) or '(none given)'}; expected "
-                         f"some of {', '.join(analogy_eval.METHODS)}")
-    if n_boot < 0:
-        raise ValueError(f"n_boot (--bootstrap) must be 0 (no CIs) or more, got {n_boot}")
-    policy = Policy(case, sts_case, oov, common_pairs, n_boot, seed, level, paired_test)
-    bench = resolve_datasets(datasets, pair_files, sts_dirs, data_root, analogy_files,
-                             categorization_files)
+    bench = datasets if isinstance(datasets, Benchmarks) else resolve_datasets(
+        datasets, pair_files, sts_dirs, data_root, analogy_files, categorization_files)
     if not bench.all_sets():
         raise ValueError("no dataset to evaluate on: name some (e.g. MEN,SimLex-999,sts or all), "
                          "or give a word-pair file, STS folder, analogy or categorization file")
+    loading = Loading(names, fmt, download, postprocess, postprocess_rows, progress)
     store = None if cache is None else cache if isinstance(cache, ResultsCache) else ResultsCache(cache)
-    memo = store.memo_dir if store is not None else None
     checksums = {d.name: dataset_checksum(d) for d in bench.all_sets()}
-    fingerprints = [source_fingerprint(s, postprocess, postprocess_rows, fmt, memo) for s in sources]
-    cache_key = None
+    fingerprints = [source_fingerprint(s, postprocess, postprocess_rows, fmt,
+                                       store.memo_dir if store is not None else None)
+                    for s in sources]
+    key = None
     if store is not None:
-        cache_key = store.key({"version": __version__, "sources": fingerprints, "names": list(names or []),
-                         "datasets": checksums, "policy": policy.as_dict(), "analogy_vocab": analogy_vocab,
-                         "analogy_methods": list(analogy_methods), "nonfinite": nonfinite,
-                         "baseline": baseline if isinstance(baseline, (str, int)) else list(baseline)})
-        entry = store.get(cache_key)
+        key = cache_key(fingerprints, names, checksums, policy, baseline)
+        entry = store.get(key)
         if entry is not None:
-            entry.results.cached = {"key": cache_key, "created": entry.created, "path": str(entry.path)}
+            entry.results.cached = {"key": key, "created": entry.created, "path": str(entry.path)}
             return entry.results
-    embs = load_sources(sources, bench.vocabulary(), names, fmt, download, progress,
-                        postprocess, postprocess_rows, analogy_vocab if bench.analogy else 0, nonfinite)
-    results = Results(settings={"policy": policy.as_dict(),
+    embs = load(sources, bench, policy, loading)
+    results = new_results(bench, embs, fingerprints, checksums, policy)
+    preds = score(results, embs, bench, policy, loading.progress)
+    if len(embs) > 1 and policy.paired_test != "none":
+        bases = [baseline] if isinstance(baseline, (str, int)) else list(baseline)
+        results.tests = compare_to_baselines(embs, bases, bench, preds, policy)
+    if store is not None:
+        store.put(key, results)
+    return results
+
+
+def cache_key(fingerprints: list[str], names: Sequence[str] | None,
+              checksums: dict[str, str | None], policy: Policy,
+              baseline: str | int | Sequence[str | int]) -> str:
+    """The results cache key: what determines the numbers (see vgbench.evaluation.cache)."""
+    return ResultsCache.key({"version": __version__, "sources": fingerprints,
+                             "names": list(names or []), "datasets": checksums,
+                             **policy.key_parts(),
+                             "baseline": baseline if isinstance(baseline, (str, int)) else list(baseline)})
+
+
+def load(sources: Sequence, bench: Benchmarks, policy: Policy, loading: Loading) -> list[Embeddings]:
+    """Each source with the rows the benchmarks need (and the analogy candidates)."""
+    return load_sources(sources, bench.vocabulary(), loading.names, loading.fmt, loading.download,
+                        loading.progress, loading.postprocess, loading.postprocess_rows,
+                        policy.analogy_vocab if bench.analogy else 0, policy.nonfinite)
+
+
+def new_results(bench: Benchmarks, embs: list[Embeddings], fingerprints: list[str],
+                checksums: dict[str, str | None], policy: Policy) -> Results:
+    """Results with no score yet: the settings, policy and provenance of this evaluation."""
+    stored = policy.to_dict()
+    results = Results(settings={"policy": stored,
                                 "datasets": [d.name for d in bench.all_sets()],
                                 "citations": {d.name: d.citation for d in bench.all_sets()
                                               if d.citation},
                                 "version": __version__, "dataset_checksums": checksums})
-    results.settings.update(_suite_settings(bench, analogy_vocab, analogy_methods, case))
+    results.settings.update(_suite_settings(bench, policy))
     for emb, fingerprint in zip(embs, fingerprints):
         results.embeddings[emb.name] = {"dim": emb.dim, "words_loaded": len(emb),
-                                        "policy": policy.as_dict(), **_plain_meta(emb.meta),
+                                        "policy": dict(stored), **_plain_meta(emb.meta),
                                         "fingerprint": fingerprint}
         for key in ("postprocess", "control", "grounding"):
             if key in emb.meta:
                 results.embeddings[emb.name][key] = emb.meta[key]
-    bar = _progress(progress, len(embs) * len(bench.all_sets()))
-    sim_preds = {d.name: [predict_pairs(e, d, case) for e in embs] for d in bench.similarity}
-    for d in bench.similarity:
-        restrict = (np.logical_and.reduce([p.covered for p in sim_preds[d.name]])
-                    if common_pairs else None)
-        for emb, pred in zip(embs, sim_preds[d.name]):
-            results.scores += evaluate_pairs(emb.name, d, pred, oov, restrict, n_boot, seed, level)
-            bar.update(1)
-        results.pairs[d.name] = {"word1": list(d.word1), "word2": list(d.word2),
-                                 "gold": [float(g) for g in d.gold]}
-        for emb, pred in zip(embs, sim_preds[d.name]):
-            results.predictions.setdefault(emb.name, {})[d.name] = [
-                round(float(c), 7) for c in pred.cosine]
-    sts_preds = {s.name: [predict_sts(e, s, sts_case) for e in embs] for s in bench.sts}
-    for s in bench.sts:
-        for emb, pred in zip(embs, sts_preds[s.name]):
-            results.scores += evaluate_sts(emb.name, s, pred, n_boot, seed, level)
-            results.embeddings[emb.name].setdefault("sts_token_coverage", {})[s.name] = (
-                pred.tokens_found / max(pred.tokens, 1))
-            bar.update(1)
-    analogy_preds = _suite_scores(results, embs, bench, policy, analogy_vocab, analogy_methods, bar)
-    bar.close()
-    if len(embs) > 1 and paired_test != "none":
-        bases = [baseline] if isinstance(baseline, (str, int)) else list(baseline)
-        tested: set[int] = set()  # a pair of baselines is tested once, not in both directions
-        for b in bases:
-            base = _baseline_index(b, embs)
-            results.tests += paired_tests(embs, base, bench, sim_preds, sts_preds, policy, skip=tested)
-            results.tests += _analogy_tests(embs, base, bench, analogy_preds, skip=tested)
-            tested.add(base)
-        adjusted = statistics.holm([t.p_value for t in results.tests])
-        family = f"all {int(np.isfinite(adjusted).sum())} paired tests of this evaluation"
-        for t, p in zip(results.tests, adjusted):
-            t.p_adjusted, t.family = float(p), family
-    if store is not None:
-        store.put(cache_key, results)
     return results
 
 
-def _suite_settings(bench: Benchmarks, restrict: int, methods: Sequence[str], case: str) -> dict:
-    """How analogies and categorization were scored, stored with the results."""
-    out: dict = {}
-    if bench.analogy:
-        out["analogy"] = {"restrict_vocab": restrict, "case_insensitive": True,
-                          "methods": list(methods), "3cosmul_epsilon": analogy_eval.EPSILON,
-                          "ci": "Wilson score interval", "paired_test": "McNemar exact"}
-    if bench.categorization:
-        out["categorization"] = {"clustering": "scipy Ward linkage on unit vectors, cut at the "
-                                               "number of gold classes", "case": case,
-                                 "missing_words": "skipped"}
-    return out
+def score(results: Results, embs: list[Embeddings], bench: Benchmarks, policy: Policy,
+          progress: bool = False) -> Predictions:
+    """Score every embedding on every set into `results`; return the predictions."""
+    from vgbench.progress import progress_bar
+    bar = progress_bar(len(embs) * len(bench.all_sets()), "evaluating", "set", progress)
+    preds = Predictions()
+    _score_similarity(results, embs, bench, policy, preds, bar)
+    _score_sts(results, embs, bench, policy, preds, bar)
+    _score_suite(results, embs, bench, policy, preds, bar)
+    bar.close()
+    return preds
 
 
-def _suite_scores(results: Results, embs: list[Embeddings], bench: Benchmarks, policy: Policy,
-                  restrict: int, methods: Sequence[str], bar) -> dict:
-    """Score analogies and categorization into `results`; return the analogy predictions
-    {set name: [per embedding]} for paired tests."""
-    preds: dict[str, list] = {a.name: [] for a in bench.analogy}
+def _score_similarity(results: Results, embs: list[Embeddings], bench: Benchmarks,
+                      policy: Policy, preds: Predictions, bar) -> None:
+    """Word-pair sets: scores, and every pair's words, gold score and cosines for analyses."""
+    preds.similarity = {d.name: [predict_pairs(e, d, policy.case) for e in embs]
+                        for d in bench.similarity}
+    for d in bench.similarity:
+        restrict = (np.logical_and.reduce([p.covered for p in preds.similarity[d.name]])
+                    if policy.common_pairs else None)
+        for emb, pred in zip(embs, preds.similarity[d.name]):
+            results.scores += evaluate_pairs(emb.name, d, pred, policy, restrict)
+            bar.update(1)
+        results.pairs[d.name] = {"word1": list(d.word1), "word2": list(d.word2),
+                                 "gold": [float(g) for g in d.gold]}
+        for emb, pred in zip(embs, preds.similarity[d.name]):
+            results.predictions.setdefault(emb.name, {})[d.name] = [
+                round(float(c), 7) for c in pred.cosine]
+
+
+def _score_sts(results: Results, embs: list[Embeddings], bench: Benchmarks, policy: Policy,
+               preds: Predictions, bar) -> None:
+    """STS sets: scores, and the share of tokens each embedding knows."""
+    preds.sts = {s.name: [predict_sts(e, s, policy.sts_case) for e in embs] for s in bench.sts}
+    for s in bench.sts:
+        for emb, pred in zip(embs, preds.sts[s.name]):
+            results.scores += evaluate_sts(emb.name, s, pred, policy)
+            results.embeddings[emb.name].setdefault("sts_token_coverage", {})[s.name] = (
+                pred.tokens_found / max(pred.tokens, 1))
+            bar.update(1)
+
+
+def _score_suite(results: Results, embs: list[Embeddings], bench: Benchmarks, policy: Policy,
+                 preds: Predictions, bar) -> None:
+    """Analogies and categorization, one embedding at a time (its analogy candidates once)."""
+    preds.analogy = {a.name: [] for a in bench.analogy}
     for emb in embs:
-        vocab = analogy_eval.analogy_vocab(emb, restrict) if bench.analogy else None
+        vocab = analogy_eval.analogy_vocab(emb, policy.analogy_vocab) if bench.analogy else None
         for aset in bench.analogy:
-            pred = analogy_eval.predict_analogies(vocab, aset, tuple(methods))
-            preds[aset.name].append(pred)
+            pred = analogy_eval.predict_analogies(vocab, aset, policy.analogy_methods)
+            preds.analogy[aset.name].append(pred)
             results.scores += analogy_eval.evaluate_analogies(emb.name, aset, pred, policy.level)
             bar.update(1)
         for cset in bench.categorization:
             results.scores.append(evaluate_categorization(emb, cset, policy.case)[0])
             bar.update(1)
-    return preds
 
 
-def _analogy_tests(embs, base: int, bench: Benchmarks, preds: dict, skip: set[int]) -> list[PairedTest]:
-    tests = []
-    for j, emb in enumerate(embs):
-        if j != base and j not in skip:
-            for aset in bench.analogy:
-                tests += analogy_eval.mcnemar_tests(aset, embs[base].name, emb.name,
-                                                    preds[aset.name][base], preds[aset.name][j])
+def _suite_settings(bench: Benchmarks, policy: Policy) -> dict:
+    """How analogies and categorization were scored, stored with the results."""
+    out: dict = {}
+    if bench.analogy:
+        out["analogy"] = {"restrict_vocab": policy.analogy_vocab, "case_insensitive": True,
+                          "methods": list(policy.analogy_methods),
+                          "3cosmul_epsilon": analogy_eval.EPSILON,
+                          "ci": "Wilson score interval", "paired_test": "McNemar exact"}
+    if bench.categorization:
+        out["categorization"] = {"clustering": "scipy Ward linkage on unit vectors, cut at the "
+                                               "number of gold classes", "case": policy.case,
+                                 "missing_words": "skipped"}
+    return out
+
+
+def compare_to_baselines(embs: list[Embeddings], bases: Sequence[str | int], bench: Benchmarks,
+                           preds: Predictions, policy: Policy) -> list[PairedTest]:
+    """Every embedding against each baseline (a pair of baselines is tested once, not in both
+    directions), Holm-corrected over all of these tests."""
+    tests: list[PairedTest] = []
+    tested: set[int] = set()
+    for b in bases:
+        base = _baseline_index(b, embs)
+        tests += paired_tests(embs, base, bench, preds, policy, skip=tested)
+        tested.add(base)
+    adjusted = statistics.holm([t.p_value for t in tests])
+    family = f"all {int(np.isfinite(adjusted).sum())} paired tests of this evaluation"
+    for t, p in zip(tests, adjusted):
+        t.p_adjusted, t.family = float(p), family
     return tests
 
 
@@ -345,64 +378,73 @@ def _baseline_index(baseline: str | int, embs: list[Embeddings]) -> int:
     return names.index(baseline)
 
 
-def paired_tests(embs, base: int, bench: Benchmarks, sim_preds, sts_preds, policy: Policy,
-                 skip: set[int] = frozenset()) -> list[PairedTest]:
-    """Each embedding (except those in `skip`) against the baseline, on the pairs both cover."""
+def paired_tests(embs: list[Embeddings], base: int, bench: Benchmarks, preds: Predictions,
+                 policy: Policy, skip: set[int] = frozenset()) -> list[PairedTest]:
+    """Each embedding (except those in `skip`) against the baseline, on the pairs both cover:
+    word similarity and STS by the policy's paired test, analogies by McNemar."""
     tests = []
     for j, emb in enumerate(embs):
         if j == base or j in skip:
             continue
-        a_name = embs[base].name
+        names = (embs[base].name, emb.name)
         for d in bench.similarity:
-            pa, pb = sim_preds[d.name][base], sim_preds[d.name][j]
-            va, ua = scored_values(pa, policy.oov)
-            vb, ub = scored_values(pb, policy.oov)
-            sections = d.sections or {"All": np.ones(len(d), bool)}
-            for section, members in sections.items():
-                use = ua & ub & members
-                if (no_correlation_reason(d.gold[use], va[use], int(use.sum()), int(use.sum()))
-                        or no_correlation_reason(d.gold[use], vb[use], int(use.sum()), int(use.sum()))):
-                    continue
-                tests.append(_test(d.name, section, "spearman", a_name, emb.name, d.gold[use],
-                                   va[use], vb[use], None, policy))
+            tests += _similarity_tests(d, names, preds.similarity[d.name][base],
+                                       preds.similarity[d.name][j], policy)
         for s in bench.sts:
-            pa, pb = sts_preds[s.name][base], sts_preds[s.name][j]
-            if not _every_subset_correlates(pa, pb):
-                continue
-            tests.append(_test(s.name, "mean", "pearson", a_name, emb.name, pa.gold, pa.cosine,
-                               pb.cosine, pa.groups, policy))
+            tests.append(_sts_test(s.name, names, preds.sts[s.name][base], preds.sts[s.name][j],
+                                   policy))
+        for aset in bench.analogy:
+            tests += analogy_eval.mcnemar_tests(aset, *names, preds.analogy[aset.name][base],
+                                                preds.analogy[aset.name][j])
     return [t for t in tests if t is not None]
 
 
-def _every_subset_correlates(pa, pb) -> bool:
-    """A paired test of an STS year needs a defined correlation in each subset for both sides."""
-    for g in np.unique(pa.groups):
-        m = pa.groups == g
-        if (no_correlation_reason(pa.gold[m], pa.cosine[m], int(m.sum()), int(m.sum()))
-                or no_correlation_reason(pb.gold[m], pb.cosine[m], int(m.sum()), int(m.sum()))):
-            return False
-    return True
+def _similarity_tests(d, names: tuple[str, str], pa: PairPredictions, pb: PairPredictions,
+                      policy: Policy) -> list[PairedTest | None]:
+    """One test per section, on the pairs both embeddings score under the OOV policy."""
+    metric = registry.MAIN_METRIC["similarity"]
+    va, ua = scored_values(pa, policy.oov)
+    vb, ub = scored_values(pb, policy.oov)
+    tests = []
+    for section, members in (d.sections or {"All": np.ones(len(d), bool)}).items():
+        use = ua & ub & members
+        n = int(use.sum())
+        if (no_correlation_reason(d.gold[use], va[use], n, n)
+                or no_correlation_reason(d.gold[use], vb[use], n, n)):
+            continue
+        values = (statistics.correlation(d.gold[use], va[use], metric),
+                  statistics.correlation(d.gold[use], vb[use], metric))
+        tests.append(_test((d.name, section, metric), names, values, d.gold[use], va[use],
+                           vb[use], None, policy))
+    return tests
 
 
-def _test(dataset, section, metric, a, b, gold, pred_a, pred_b, groups,
-          policy: Policy) -> PairedTest | None:
-    """One paired test; None when it needs resamples and `--bootstrap 0` asked for none."""
-    if groups is not None:
-        value_a = float(np.mean([statistics.correlation(gold[groups == g], pred_a[groups == g], metric)
-                                 for g in np.unique(groups)]))
-        value_b = float(np.mean([statistics.correlation(gold[groups == g], pred_b[groups == g], metric)
-                                 for g in np.unique(groups)]))
-    else:
-        value_a = statistics.correlation(gold, pred_a, metric)
-        value_b = statistics.correlation(gold, pred_b, metric)
+def _sts_test(dataset: str, names: tuple[str, str], pa: STSPredictions, pb: STSPredictions,
+              policy: Policy) -> PairedTest | None:
+    """A year's headline (mean over subsets) compared; it needs a correlation in every subset
+    for both sides."""
+    metric = registry.MAIN_METRIC["sts"]
+    if any(reason for p in (pa, pb) for _, reason in subset_correlations(p, metric)):
+        return None
+    values = (subset_mean(pa, metric), subset_mean(pb, metric))
+    return _test((dataset, "mean", metric), names, values, pa.gold, pa.cosine, pb.cosine,
+                 pa.groups, policy)
+
+
+def _test(where: tuple[str, str, str], names: tuple[str, str], values: tuple[float, float],
+          gold, pred_a, pred_b, groups, policy: Policy) -> PairedTest | None:
+    """One paired test of `where` (dataset, section, metric); None when it needs resamples and
+    the policy asks for none."""
+    (dataset, section, metric), (a, b), (value_a, value_b) = where, names, values
     if policy.paired_test == "steiger" and groups is None:
         st = statistics.steiger_test(gold, pred_a, pred_b, metric)
         return PairedTest(dataset, section, metric, a, b, value_a, value_b, value_b - value_a,
                           None, None, float(st["p_value"]), "steiger", len(gold))
     if policy.n_boot == 0:
         return None
-    bt = statistics.paired_bootstrap(gold, pred_a, pred_b, metric, n_boot=policy.n_boot, seed=policy.seed,
-                                     level=policy.level, groups=groups, aggregate="mean")
+    bt = statistics.paired_bootstrap(gold, pred_a, pred_b, metric, n_boot=policy.n_boot,
+                                     seed=policy.seed, level=policy.level, groups=groups,
+                                     aggregate="mean")
     return PairedTest(dataset, section, metric, a, b, value_a, value_b, float(bt["delta"]),
                       float(bt["ci_low"]), float(bt["ci_high"]), float(bt["p_value"]),
                       "paired bootstrap-z" + (" (stratified by subset)" if groups is not None else ""),
@@ -411,8 +453,3 @@ def _test(dataset, section, metric, a, b, gold, pred_a, pred_b, groups,
 
 def _plain_meta(meta: dict) -> dict:
     return {k: v for k, v in meta.items() if isinstance(v, (str, int, float, bool, list, type(None)))}
-
-
-def _progress(enabled: bool, total: int):
-    from vgbench.progress import progress_bar
-    return progress_bar(total, "evaluating", "set", enabled)

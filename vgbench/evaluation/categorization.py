@@ -17,6 +17,7 @@ from scipy.cluster.hierarchy import fcluster, linkage
 
 from vgbench.datasets.categorization import CategorizationSet
 from vgbench.embeddings.core import Embeddings
+from vgbench.evaluation.policy import DEFAULT
 from vgbench.evaluation.results import Score
 
 METRIC = "purity"
@@ -47,7 +48,7 @@ def cluster(vectors: np.ndarray, n_clusters: int) -> np.ndarray:
 
 
 def evaluate_categorization(emb: Embeddings, cset: CategorizationSet,
-                            case: str = "lower") -> tuple[Score, np.ndarray]:
+                            case: str = DEFAULT.case) -> tuple[Score, np.ndarray]:
     """Purity x100 of the clustering of the words found (see the module docstring), and the
     found mask."""
     rows = emb.rows(cset.words, case)

@@ -8,6 +8,7 @@ from typing import Callable
 from vgbench.datasets.registry import load_similarity
 from vgbench.embeddings import load_embeddings
 from vgbench.embeddings.core import Embeddings
+from vgbench.evaluation.policy import Policy
 from vgbench.evaluation.similarity import evaluate_pairs, predict_pairs
 from vgbench.grounding.grounder import Grounder
 
@@ -36,7 +37,7 @@ def quick_scores(grounder: Grounder, sets: list[str], data_root: str | None = No
     emb = grounder.ground_embeddings(_textual(grounder.textual, words), name="epoch")
     out = {}
     for pairs in benches:
-        score = evaluate_pairs("epoch", pairs, predict_pairs(emb, pairs, "lower"), "skip", n_boot=0)[0]
+        score = evaluate_pairs("epoch", pairs, predict_pairs(emb, pairs, "lower"), Policy(n_boot=0))[0]
         out[pairs.name] = float(score.value)
     return out
 

@@ -13,9 +13,8 @@ import numpy as np
 from vgbench.datasets.word_pairs import WordPairs
 from vgbench.embeddings.core import Embeddings
 from vgbench.evaluation import statistics
+from vgbench.evaluation.policy import DEFAULT, OOV_POLICIES, Policy
 from vgbench.evaluation.results import Score
-
-OOV_POLICIES = ("skip", "zero")
 
 
 @dataclass
@@ -25,7 +24,8 @@ class PairPredictions:
     covered: np.ndarray
 
 
-def predict_pairs(emb: Embeddings, pairs: WordPairs, case: str = "lower") -> PairPredictions:
+def predict_pairs(emb: Embeddings, pairs: WordPairs, case: str) -> PairPredictions:
+    """Cosine of each pair's words looked up under `case` (a Policy's `case`)."""
     rows1, rows2 = emb.rows(pairs.word1, case), emb.rows(pairs.word2, case)
     covered = (rows1 >= 0) & (rows2 >= 0)
     a = emb.vectors[rows1[covered]].astype(np.float64)
@@ -58,14 +58,14 @@ def no_correlation_reason(gold: np.ndarray, pred: np.ndarray, n_covered: int, n_
     return ""
 
 
-def evaluate_pairs(emb_name: str, pairs: WordPairs, pred: PairPredictions, oov: str = "skip",
-                   restrict: np.ndarray | None = None, n_boot: int = 1000, seed: int = 0,
-                   level: float = 0.95) -> list[Score]:
-    """One Score per section (just "All" for sets without sections).
+def evaluate_pairs(emb_name: str, pairs: WordPairs, pred: PairPredictions,
+                   policy: Policy = DEFAULT, restrict: np.ndarray | None = None) -> list[Score]:
+    """One Score per section (just "All" for sets without sections), under the policy's OOV
+    handling, with its bootstrap CIs.
 
     restrict: an optional mask of pairs to use (e.g. the pairs every compared embedding covers).
     """
-    values, usable = scored_values(pred, oov)
+    values, usable = scored_values(pred, policy.oov)
     if restrict is not None:
         usable = usable & restrict
     sections = pairs.sections or {"All": np.ones(len(pairs), bool)}
@@ -80,9 +80,10 @@ def evaluate_pairs(emb_name: str, pairs: WordPairs, pred: PairPredictions, oov: 
         else:
             value = statistics.correlation(pairs.gold[use], values[use], "spearman")
             lo = hi = None
-            if n_boot:
+            if policy.n_boot:
                 lo, hi = statistics.bootstrap_ci(pairs.gold[use], values[use], "spearman",
-                                                 n_boot=n_boot, seed=seed, level=level)
+                                                 n_boot=policy.n_boot, seed=policy.seed,
+                                                 level=policy.level)
         scores.append(Score(emb_name, "similarity", pairs.name, section, "spearman", value,
                             lo, hi, n_cov, n_total, reason))
     return scores

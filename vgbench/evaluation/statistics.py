@@ -19,6 +19,8 @@ from typing import Sequence
 import numpy as np
 from scipy.stats import norm, rankdata
 
+from vgbench.evaluation.policy import DEFAULT
+
 log = logging.getLogger(__name__)
 
 METRICS = ("spearman", "pearson")
@@ -220,8 +222,8 @@ def _percentiles(values: np.ndarray, level: float) -> tuple[float, float]:
 # ---------------------------------------------------------------- public API
 
 def bootstrap_ci(gold: Sequence[float], pred: Sequence[float], metric: str = "spearman",
-                 n_boot: int = 1000, seed=0, level: float = 0.95, groups=None,
-                 aggregate: str = "mean") -> tuple[float, float]:
+                 n_boot: int = DEFAULT.n_boot, seed=DEFAULT.seed, level: float = DEFAULT.level,
+                 groups=None, aggregate: str = "mean") -> tuple[float, float]:
     """Percentile-bootstrap CI (x100) of the correlation between gold and pred.
 
     Pairs are resampled with replacement. With ``groups`` (one label per pair, e.g. the STS subset
@@ -241,8 +243,9 @@ def bootstrap_ci(gold: Sequence[float], pred: Sequence[float], metric: str = "sp
 
 
 def paired_bootstrap(gold: Sequence[float], pred_a: Sequence[float], pred_b: Sequence[float],
-                     metric: str = "spearman", n_boot: int = 1000, seed=0, level: float = 0.95,
-                     groups=None, aggregate: str = "mean") -> dict[str, float]:
+                     metric: str = "spearman", n_boot: int = DEFAULT.n_boot, seed=DEFAULT.seed,
+                     level: float = DEFAULT.level, groups=None,
+                     aggregate: str = "mean") -> dict[str, float]:
     """Does predictor b correlate better with gold than predictor a? Paired bootstrap, x100.
 
     Both predictors are scored on the *same* resampled pairs (stratified by ``groups`` and

@@ -13,14 +13,16 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from vgbench.datasets import registry
 from vgbench.datasets.sts import STSSet
 from vgbench.embeddings.core import Embeddings
 from vgbench.evaluation import statistics
+from vgbench.evaluation.policy import DEFAULT, Policy
 from vgbench.evaluation.results import Score
 from vgbench.evaluation.similarity import no_correlation_reason
 
-AGGREGATES = ("mean", "wmean", "all")
-METRICS = ("pearson", "spearman")
+AGGREGATES = statistics.AGGREGATES
+METRICS = registry.TASK_METRICS["sts"]  # the order scores are stored in
 
 
 @dataclass
@@ -31,6 +33,7 @@ class STSPredictions:
     groups: np.ndarray
     tokens: int
     tokens_found: int
+    subsets: int  # groups are 0 .. subsets - 1
 
 
 def sentence_matrix(emb: Embeddings, sentences: list[list[str]], case: str) -> tuple[np.ndarray, int, int]:
@@ -58,7 +61,9 @@ def sentence_matrix(emb: Embeddings, sentences: list[list[str]], case: str) -> t
     return out, total, found
 
 
-def predict_sts(emb: Embeddings, sts: STSSet, case: str = "exact") -> STSPredictions:
+def predict_sts(emb: Embeddings, sts: STSSet, case: str) -> STSPredictions:
+    """Cosine of each pair's mean token vectors, tokens looked up under `case` (a Policy's
+    `sts_case`)."""
     cos, gold, groups, tokens, found = [], [], [], 0, 0
     for g, sub in enumerate(sts.subsets):
         a, ta, fa = sentence_matrix(emb, sub.sent1, case)
@@ -69,36 +74,50 @@ def predict_sts(emb: Embeddings, sts: STSSet, case: str = "exact") -> STSPredict
         groups.append(np.full(len(sub), g))
         tokens += ta + tb
         found += fa + fb
-    return STSPredictions(np.concatenate(cos), np.concatenate(gold), np.concatenate(groups), tokens, found)
+    return STSPredictions(np.concatenate(cos), np.concatenate(gold), np.concatenate(groups), tokens,
+                          found, len(sts.subsets))
 
 
-def evaluate_sts(emb_name: str, sts: STSSet, pred: STSPredictions, n_boot: int = 1000, seed: int = 0,
-                 level: float = 0.95) -> list[Score]:
-    """Scores per subset and per aggregate, for Pearson and Spearman."""
+def subset_correlations(pred: STSPredictions, metric: str) -> list[tuple[float, str]]:
+    """Each subset's correlation (NaN where undefined) and why it is undefined ("" if it is)."""
+    out = []
+    for g in range(pred.subsets):
+        m = pred.groups == g
+        reason = no_correlation_reason(pred.gold[m], pred.cosine[m], int(m.sum()), int(m.sum()))
+        out.append((math.nan if reason else statistics.correlation(pred.gold[m], pred.cosine[m], metric),
+                    reason))
+    return out
+
+
+def subset_mean(pred: STSPredictions, metric: str) -> float:
+    """SentEval's per-year headline: the plain mean of the subsets' correlations."""
+    return float(np.mean([value for value, _ in subset_correlations(pred, metric)]))
+
+
+def evaluate_sts(emb_name: str, sts: STSSet, pred: STSPredictions,
+                 policy: Policy = DEFAULT) -> list[Score]:
+    """Scores per subset and per aggregate, for Pearson and Spearman, with the policy's CIs."""
     scores = []
     n = len(pred.gold)
+    boot = {"n_boot": policy.n_boot, "seed": policy.seed, "level": policy.level}
     for metric in METRICS:
-        per_subset = []
-        for g, sub in enumerate(sts.subsets):
+        per_subset = subset_correlations(pred, metric)
+        for g, (sub, (value, reason)) in enumerate(zip(sts.subsets, per_subset)):
             m = pred.groups == g
-            reason = no_correlation_reason(pred.gold[m], pred.cosine[m], int(m.sum()), int(m.sum()))
-            value, lo, hi = math.nan, None, None
-            if not reason:
-                value = statistics.correlation(pred.gold[m], pred.cosine[m], metric)
-                lo, hi = (statistics.bootstrap_ci(pred.gold[m], pred.cosine[m], metric, n_boot=n_boot,
-                                                  seed=seed, level=level) if n_boot else (None, None))
-            per_subset.append(value)
+            lo, hi = (statistics.bootstrap_ci(pred.gold[m], pred.cosine[m], metric, **boot)
+                      if policy.n_boot and not reason else (None, None))
             scores.append(Score(emb_name, "sts", sts.name, sub.name, metric, value, lo, hi,
                                 int(m.sum()), int(m.sum()), reason))
+        values = [value for value, _ in per_subset]
         sizes = np.array([len(s) for s in sts.subsets], dtype=np.float64)
-        aggregates = {"mean": float(np.mean(per_subset)),
-                      "wmean": float(np.average(per_subset, weights=sizes)),
+        aggregates = {"mean": float(np.mean(values)),
+                      "wmean": float(np.average(values, weights=sizes)),
                       "all": (math.nan if no_correlation_reason(pred.gold, pred.cosine, n, n)
                               else statistics.correlation(pred.gold, pred.cosine, metric))}
         for agg in AGGREGATES:
-            lo, hi = (statistics.bootstrap_ci(pred.gold, pred.cosine, metric, n_boot=n_boot, seed=seed,
-                                              level=level, groups=pred.groups, aggregate=agg)
-                      if n_boot and np.isfinite(aggregates[agg]) else (None, None))
+            lo, hi = (statistics.bootstrap_ci(pred.gold, pred.cosine, metric, groups=pred.groups,
+                                              aggregate=agg, **boot)
+                      if policy.n_boot and np.isfinite(aggregates[agg]) else (None, None))
             note = "" if np.isfinite(aggregates[agg]) else (
                 no_correlation_reason(pred.gold, pred.cosine, n, n) or "a subset has no correlation")
             scores.append(Score(emb_name, "sts", sts.name, agg, metric, aggregates[agg], lo, hi, n, n,

@@ -19,7 +19,7 @@ from vgbench.evaluation.results import Results
 from vgbench.reporting.tables import (SIMILARITY_SETS, SIMLEX, SIMLEX_SECTIONS, STS_AGGREGATES,
                                       STS_YEARS, embedding_order)
 
-CONC_SECTIONS = ["Conc-q1", "Conc-q2", "Conc-q3", "Conc-q4"]
+CONC_SECTIONS = [s for s in SIMLEX_SECTIONS if s.startswith("Conc-")]
 FORMATS = ("png", "pdf")
 _METRIC_LABEL = {"spearman": "Spearman's ρ × 100", "pearson": "Pearson's r × 100"}
 

@@ -23,13 +23,15 @@ import numpy as np
 import pandas as pd
 
 from vgbench.evaluation import statistics
+from vgbench.evaluation.policy import DEFAULT
 from vgbench.evaluation.results import Results
+from vgbench.datasets import registry
 from vgbench.datasets.store import benchmark_text
 from vgbench.reporting.policy import policy_notes, setting
 from vgbench.reporting.tables import SIMILARITY_SETS, ScoreTable, embedding_order
 
-BRYSBAERT = "benchmarks/concreteness/Concreteness_ratings_Brysbaert_et_al_BRM.txt"
-GLASGOW = "benchmarks/glasgow_norms/13428_2018_1099_MOESM2_ESM.csv"
+BRYSBAERT = registry.get("Brysbaert-concreteness").files[0]
+GLASGOW = registry.get("Glasgow-norms").files[0]
 N_BINS = 5
 MIN_SET_PAIRS = 10       # a set enters a bin's pooled score with at least this many pairs there
 MIN_PER_SET_BIN = 30     # per-set tables show a bin only with at least this many pairs
@@ -184,9 +186,9 @@ def concreteness_report(results: Results, table: PairTable | None = None,
     labels_col = _bin_labels(edges)
     gold = df["gold"].to_numpy()
     sets = df["dataset"].to_numpy()
-    n_boot = int(setting(results, "n_boot") or 1000)
-    seed = int(setting(results, "seed") or 0)
-    level = float(setting(results, "level") or 0.95)
+    n_boot = int(setting(results, "n_boot") or DEFAULT.n_boot)
+    seed = int(setting(results, "seed") or DEFAULT.seed)
+    level = float(setting(results, "level") or DEFAULT.level)
     names = list(table.cosines)
     policy = policy_notes(results)
 

@@ -18,8 +18,9 @@ import numpy as np
 from scipy.stats import norm
 
 from vgbench.evaluation.cache import ResultsCache
+from vgbench.evaluation.policy import DEFAULT
 from vgbench.evaluation.results import Score
-from vgbench.reporting.policy import _policy_text
+from vgbench.reporting.policy import stored_policy_text
 from vgbench.reporting.tables import SIMILARITY_SETS, STS_YEARS, ScoreTable
 
 MEANS = {"Similarity mean": ("similarity", SIMILARITY_SETS),
@@ -69,7 +70,7 @@ def collect(cache: ResultsCache, datasets: list[str] | None = None) -> tuple[lis
                 continue
             key = (str(meta.get("fingerprint") or f"unfingerprinted:{name}"),
                    json.dumps(policy, sort_keys=True))
-            row = rows.get(key) or Row(name, key[0], _policy_text(policy), entry.created)
+            row = rows.get(key) or Row(name, key[0], stored_policy_text(policy), entry.created)
             row.label, row.created = name, entry.created
             for ds, scores in by_emb.get(name, {}).items():
                 best = headline(scores)
@@ -79,7 +80,7 @@ def collect(cache: ResultsCache, datasets: list[str] | None = None) -> tuple[lis
     return [r for r in rows.values() if r.scores], skipped
 
 
-def _mean(scores: list[Score], level: float = 0.95) -> tuple[float, float, float]:
+def _mean(scores: list[Score], level: float = DEFAULT.level) -> tuple[float, float, float]:
     vals = np.array([s.value for s in scores], float)
     if not np.isfinite(vals).all():
         return math.nan, math.nan, math.nan

@@ -1,12 +1,14 @@
 """The policy note under every table: case handling, OOV policy, CIs, coverage.
 
-Why a module of its own: the issue asks for the policy next to every number, so every renderer
-(console footer, Markdown and LaTeX notes) takes these lines from one place.
+Why a module of its own: every number is read next to the policy it was scored under, so every
+renderer (console footer, Markdown and LaTeX notes) takes these lines from one place.
 """
 from __future__ import annotations
 
+from dataclasses import fields
 from typing import Any
 
+from vgbench.evaluation.policy import Policy
 from vgbench.evaluation.results import Results
 
 # Settings that describe the run rather than the scoring policy; left out of the policy note.
@@ -22,35 +24,29 @@ def _fmt_setting(value: Any) -> str:
     return str(value)
 
 
-def _policy_text(policy: Any) -> str:
-    """Readable policy: the evaluator's known keys in words, any other key as 'key value'."""
-    if not isinstance(policy, dict):
-        return str(policy)
-    p = dict(policy)
-    parts = []
-    if "case" in p:
-        parts.append(f"word lookup {p.pop('case')}")
-    if "sts_case" in p:
-        parts.append(f"STS token lookup {p.pop('sts_case')}")
-    if "oov" in p:
-        oov = p.pop("oov")
-        parts.append({"skip": "OOV pairs skipped", "zero": "OOV pairs scored 0"}.get(
-            oov, f"OOV pairs {oov}"))
-    if "common_pairs" in p:
-        if p.pop("common_pairs"):
-            parts.append("only the pairs every embedding covers")
-    if "n_boot" in p:
-        n_boot, level, seed = p.pop("n_boot"), p.pop("level", None), p.pop("seed", None)
-        if n_boot:
-            lvl = f"{100 * float(level):g}% " if level is not None else ""
-            parts.append(f"{lvl}CIs from {n_boot} bootstrap resamples"
-                         + (f" (seed {seed})" if seed is not None else ""))
-        else:
-            parts.append("no bootstrap CIs")
-    if "paired_test" in p:
-        parts.append(f"paired test {p.pop('paired_test')}")
-    parts += [f"{k} {_fmt_setting(v)}" for k, v in p.items()]
+def policy_text(policy: Policy) -> str:
+    """The policy in words, for the note under every table."""
+    oov = {"skip": "OOV pairs skipped", "zero": "OOV pairs scored 0"}[policy.oov]
+    parts = [f"word lookup {policy.case}", f"STS token lookup {policy.sts_case}", oov]
+    if policy.common_pairs:
+        parts.append("only the pairs every embedding covers")
+    parts.append(f"{100 * float(policy.level):g}% CIs from {policy.n_boot} bootstrap resamples "
+                 f"(seed {policy.seed})" if policy.n_boot else "no bootstrap CIs")
+    parts.append(f"paired test {policy.paired_test}")
     return ", ".join(parts)
+
+
+def stored_policy_text(stored: Any) -> str:
+    """A policy as results.json stores it (a dict, or a string from elsewhere) in words; keys
+    that are no Policy field follow as 'key value'."""
+    if not isinstance(stored, dict) or not stored:
+        return str(stored or "")
+    known = {f.name for f in fields(Policy)}
+    try:
+        text = [policy_text(Policy.from_dict(stored))]
+    except (ValueError, TypeError):
+        text, known = [], set()
+    return ", ".join(text + [f"{k} {_fmt_setting(v)}" for k, v in stored.items() if k not in known])
 
 
 def setting(results: Results, key: str) -> Any:
@@ -73,11 +69,11 @@ def policy_notes(results: Results) -> list[str]:
     ``Results.settings`` (run details such as paths are left out).
     """
     lines = []
-    texts = {name: _policy_text(meta["policy"]) for name, meta in results.embeddings.items()
+    texts = {name: stored_policy_text(meta["policy"]) for name, meta in results.embeddings.items()
              if isinstance(meta, dict) and meta.get("policy")}
     shared = results.settings.get("policy")
     if shared and not texts:
-        texts = {"": _policy_text(shared)}
+        texts = {"": stored_policy_text(shared)}
     if texts and len(set(texts.values())) == 1:
         lines.append(f"Policy: {next(iter(texts.values()))}.")
     else:

@@ -13,18 +13,19 @@ from typing import Any
 
 import numpy as np
 
+from vgbench.datasets import registry
 from vgbench.evaluation.results import PairedTest, Results, Score
-from vgbench.evaluation.statistics import format_p, holm
+from vgbench.evaluation.statistics import AGGREGATES, format_p, holm
 from vgbench.reporting.policy import policy_notes, setting
 from vgbench.reporting.render import (MISSING, Cell, Grid, Renderable, coverage_text, plain,
                                       fmt_number, tex_escape)
 
-SIMILARITY_SETS = ["RW", "MEN", "WS353", "MTurk-771", "SimVerb-3500", "SimLex-999"]
+# Column orders, from the dataset registry.
+SIMILARITY_SETS = list(registry.PAPER_SIMILARITY)
 SIMLEX = "SimLex-999"
-SIMLEX_SECTIONS = ["All", "Adjs", "Nouns", "Verbs", "Conc-q1", "Conc-q2", "Conc-q3", "Conc-q4",
-                   "Hard"]
-STS_YEARS = ["STS12", "STS13", "STS14", "STS15", "STS16"]
-STS_AGGREGATES = ["mean", "wmean", "all"]
+SIMLEX_SECTIONS = list(registry.sections(SIMLEX))
+STS_YEARS = list(registry.PAPER_STS)
+STS_AGGREGATES = list(AGGREGATES)
 _AGGREGATE_WORDS = {"mean": "plain mean over subsets", "wmean": "size-weighted mean over subsets",
                     "all": "one correlation over all subsets' pairs"}
 _METRIC_WORDS = {"spearman": "Spearman's ρ", "pearson": "Pearson's r"}
@@ -289,18 +290,20 @@ def _token_coverage_note(results: Results, names: list[str]) -> list[str]:
     return [f"STS tokens found in the vocabulary: {', '.join(parts)}."] if parts else []
 
 
-def sts_subsets_table(results: Results, metric: str = "pearson") -> ScoreTable | None:
-    """Every STS subset (rows) for every embedding (columns); best per row."""
-    subsets = list(dict.fromkeys((s.dataset, s.section) for s in results.scores
-                                 if s.task == "sts" and s.section not in STS_AGGREGATES))
-    if not subsets:
+def sections_table(results: Results, key: str, title: str, task: str, metric: str,
+                   decimals: int, notes: list[str], skip: tuple[str, ...] = ()) -> ScoreTable | None:
+    """Every (dataset, section) of a task (rows; sections in `skip` left out) for every
+    embedding (columns); best per row."""
+    keys = list(dict.fromkeys((s.dataset, s.section) for s in results.scores
+                              if s.task == task and s.metric == metric and s.section not in skip))
+    if not keys:
         return None
     names = embedding_order(results)
     idx = _index(results)
-    shape = (len(subsets), len(names))
+    shape = (len(keys), len(names))
     values, used, total = np.full(shape, np.nan), np.full(shape, -1), np.full(shape, -1)
     ci = np.full(shape + (2,), np.nan)
-    for i, (ds, sec) in enumerate(subsets):
+    for i, (ds, sec) in enumerate(keys):
         for j, name in enumerate(names):
             s = idx.get((name, ds, sec, metric))
             if s is not None:
@@ -309,10 +312,17 @@ def sts_subsets_table(results: Results, metric: str = "pearson") -> ScoreTable |
     keep = [j for j in range(len(names)) if np.isfinite(values[:, j]).any()]
     if not keep:
         return None
-    return ScoreTable(f"sts_subsets_{metric}", f"STS per subset ({_METRIC_WORDS[metric]} × 100)",
-                      "Subset", [f"{d} {s}" for d, s in subsets], [names[j] for j in keep],
-                      values[:, keep], ci[:, keep], used[:, keep], total[:, keep], 2, "row",
-                      [], policy_notes(results))
+    return ScoreTable(key, title, "Section" if task != "sts" else "Subset",
+                      [f"{d} {s}" for d, s in keys], [names[j] for j in keep],
+                      values[:, keep], ci[:, keep], used[:, keep], total[:, keep], decimals, "row",
+                      notes, policy_notes(results))
+
+
+def sts_subsets_table(results: Results, metric: str = "pearson") -> ScoreTable | None:
+    """Every STS subset (rows) for every embedding (columns); best per row."""
+    return sections_table(results, f"sts_subsets_{metric}",
+                          f"STS per subset ({_METRIC_WORDS[metric]} × 100)", "sts", metric, 2, [],
+                          skip=tuple(STS_AGGREGATES))
 
 
 # ---------------------------------------------------------------- paired tests
@@ -493,7 +503,7 @@ def report_tables(results: Results) -> list[Any]:
     """Every table of the full report, in order: Tables 1 and 3, each STS metric and
     aggregate, STS subsets, paired tests (missing ones left out)."""
     tables: list[Any] = [intrinsic_table(results), simlex_table(results)]
-    metrics = [m for m in ("pearson", "spearman")
+    metrics = [m for m in registry.TASK_METRICS["sts"]
                if any(s.task == "sts" and s.metric == m for s in results.scores)]
     for metric in metrics:
         for agg in STS_AGGREGATES:

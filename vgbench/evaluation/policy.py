@@ -1,0 +1,102 @@
+"""The scoring policy: how words are looked up and how every number is scored, in one object.
+
+Why one frozen object: the CLI (`vgbench eval`) and the Python API (`vgbench.evaluate`) build it
+once, every evaluator reads the field it needs from it, and results.json and the results cache
+store it. Each default is written here and nowhere else.
+"""
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+from typing import Any
+
+from vgbench.embeddings.core import CASE_POLICIES
+
+ANALOGY_METHODS = ("3cosadd", "3cosmul")  # vgbench.evaluation.analogy solves with these
+OOV_POLICIES = ("skip", "zero")
+PAIRED_TESTS = ("bootstrap", "steiger", "none")
+NONFINITE_POLICIES = ("drop", "error")
+# The row filter used when loading a source: every row that any case policy can resolve a
+# benchmark word to, so one load (and one cached file) serves every policy.
+LOAD_CASE = "exact-then-lower"
+# The fields results.json and the cache key store under "policy" (in this order).
+_STORED = ("case", "sts_case", "oov", "common_pairs", "n_boot", "seed", "level", "paired_test")
+
+
+@dataclass(frozen=True)
+class Policy:
+    """How words are looked up and scored; stored with every result.
+
+    case: word lookup for word similarity and categorization; sts_case: token lookup for STS
+    (SentEval's exact); oov: a pair with an unknown word is skipped or scored 0; common_pairs:
+    score every embedding on the pairs all of them cover; n_boot: bootstrap resamples for the
+    CIs and paired tests (0: none); level: CI level (the significance marks use 1 - level);
+    paired_test: each embedding against the baseline; analogy_vocab / analogy_methods: candidates
+    and solvers for analogies (vgbench.evaluation.analogy); nonfinite: a vector row holding
+    nan/inf is dropped and counted, or stops the evaluation.
+    """
+    case: str = "lower"
+    sts_case: str = "exact"
+    oov: str = "skip"
+    common_pairs: bool = False
+    n_boot: int = 1000
+    seed: int = 0
+    level: float = 0.95
+    paired_test: str = "bootstrap"
+    analogy_vocab: int = 300_000  # gensim's restrict_vocab
+    analogy_methods: tuple[str, ...] = ("3cosadd",)  # 3CosMul costs three times as much
+    nonfinite: str = "drop"
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "analogy_methods", tuple(self.analogy_methods))
+        for name, value, allowed in (("case policy", self.case, CASE_POLICIES),
+                                     ("STS case policy", self.sts_case, CASE_POLICIES),
+                                     ("OOV policy", self.oov, OOV_POLICIES),
+                                     ("paired test", self.paired_test, PAIRED_TESTS),
+                                     ("non-finite policy", self.nonfinite, NONFINITE_POLICIES)):
+            if value not in allowed:
+                raise ValueError(f"unknown {name} {value!r}; expected one of {', '.join(allowed)}")
+        bad = [m for m in self.analogy_methods if m not in ANALOGY_METHODS]
+        if bad or not self.analogy_methods:
+            raise ValueError(f"unknown analogy method(s) {', '.join(bad) or '(none given)'}; "
+                             f"expected some of {', '.join(ANALOGY_METHODS)}")
+        if self.n_boot < 0:
+            raise ValueError(f"n_boot (--bootstrap) must be 0 (no CIs) or more, got {self.n_boot}")
+        if not 0 < self.level < 1:
+            raise ValueError(f"level must be between 0 and 1 (e.g. 0.95), got {self.level}")
+
+    @classmethod
+    def of(cls, policy: "Policy | None" = None, **fields: Any) -> "Policy":
+        """`policy` (default: the defaults) with `fields` replaced: the keyword form of
+        `vgbench.evaluate(..., case=..., n_boot=...)` turned into one object."""
+        known = [f.name for f in dataclasses.fields(cls)]
+        unknown = [name for name in fields if name not in known]
+        if unknown:
+            raise TypeError(f"unknown argument(s) {', '.join(unknown)}; the policy's fields are "
+                            f"{', '.join(known)}")
+        return dataclasses.replace(policy or cls(), **fields)
+
+    @classmethod
+    def from_dict(cls, stored: dict[str, Any]) -> "Policy":
+        """The policy a results.json stored (its "policy" entry); keys it lacks take their
+        defaults, keys that are not policy fields are ignored."""
+        names = {f.name for f in dataclasses.fields(cls)}
+        return cls(**{k: v for k, v in stored.items() if k in names})
+
+    def to_dict(self) -> dict[str, Any]:
+        """The scoring policy as results.json stores it under "policy" (under every embedding
+        too); the analogy settings are stored under settings["analogy"]."""
+        return {name: getattr(self, name) for name in _STORED}
+
+    def key_parts(self) -> dict[str, Any]:
+        """What the policy adds to the results cache key."""
+        return {"policy": self.to_dict(), "analogy_vocab": self.analogy_vocab,
+                "analogy_methods": list(self.analogy_methods), "nonfinite": self.nonfinite}
+
+
+DEFAULT = Policy()
+
+
+def methods_list(text: str) -> tuple[str, ...]:
+    """Analogy methods from a comma-separated list ("3cosadd,3CosMul")."""
+    return tuple(m.strip().lower() for m in text.split(",") if m.strip())
