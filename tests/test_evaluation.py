@@ -154,3 +154,10 @@ def test_no_bootstrap_means_no_resampled_test(glove50, monkeypatch):
     assert r.tests == [] and r.get("small", "SimLex-999").ci_low is None
     steiger = evaluate([glove50, small], ["SimLex-999"], n_boot=0, paired_test="steiger")
     assert steiger.tests and all(t.method == "steiger" for t in steiger.tests)
+    # the concreteness report written with it resamples nothing either: point values, no CIs
+    from vgbench.reporting.concreteness import concreteness_report
+    monkeypatch.setattr(statistics, "bootstrap_ci", forbidden)
+    report = concreteness_report(evaluate([glove50, small], ["SimLex-999", "MEN"], n_boot=0))
+    assert report is not None and report.deltas is not None
+    for table in (report.pooled, report.deltas):
+        assert np.isfinite(table.values).any() and np.isnan(table.ci).all()

@@ -149,16 +149,19 @@ def _bin_score(gold, preds, labels, n_boot, seed, level):
         return math.nan, math.nan, math.nan, 0
     g, lab = gold[keep], labels[keep]
     ps = [p[keep] for p in preds]
+    groups = [np.flatnonzero(lab == u) for u in np.unique(lab)]
+
+    def weighted(pred: np.ndarray) -> float:
+        return float(np.sum([len(ix) * statistics.correlation(g[ix], pred[ix]) for ix in groups]) / len(g))
     try:
+        if not n_boot:                     # --bootstrap 0: point values only, no resampling
+            value = weighted(ps[0]) if len(ps) == 1 else weighted(ps[1]) - weighted(ps[0])
+            return value, math.nan, math.nan, int(keep.sum())
         if len(ps) == 1:
-            groups = [np.flatnonzero(lab == u) for u in np.unique(lab)]
-            value = float(np.sum([len(ix) * statistics.correlation(g[ix], ps[0][ix])
-                                  for ix in groups]) / len(g))
-            lo, hi = (statistics.bootstrap_ci(g, ps[0], n_boot=n_boot, seed=seed, level=level,
-                                              groups=lab, aggregate="wmean")
-                      if n_boot else (math.nan, math.nan))
-            return value, lo, hi, int(keep.sum())
-        res = statistics.paired_bootstrap(g, ps[0], ps[1], n_boot=max(n_boot, 1), seed=seed,
+            lo, hi = statistics.bootstrap_ci(g, ps[0], n_boot=n_boot, seed=seed, level=level,
+                                             groups=lab, aggregate="wmean")
+            return weighted(ps[0]), lo, hi, int(keep.sum())
+        res = statistics.paired_bootstrap(g, ps[0], ps[1], n_boot=n_boot, seed=seed,
                                           level=level, groups=lab, aggregate="wmean")
         return res["delta"], res["ci_low"], res["ci_high"], int(keep.sum())
     except ValueError:  # a constant side within a bin: no correlation to report
@@ -186,7 +189,8 @@ def concreteness_report(results: Results, table: PairTable | None = None,
     labels_col = _bin_labels(edges)
     gold = df["gold"].to_numpy()
     sets = df["dataset"].to_numpy()
-    n_boot = int(setting(results, "n_boot") or DEFAULT.n_boot)
+    stored = setting(results, "n_boot")
+    n_boot = DEFAULT.n_boot if stored is None else int(stored)
     seed = int(setting(results, "seed") or DEFAULT.seed)
     level = float(setting(results, "level") or DEFAULT.level)
     names = list(table.cosines)
