@@ -690,6 +690,13 @@ Overrides: {' '.join(settings.overrides) or 'none'}.
   resamples), pooled over seeds: each resample scores every seed of the row and the control on the same
   pairs; the statistic is the difference of seed-mean Spearman (averaged over the six sets for Mean6).
   p-values are not corrected for the number of tests.
+- Concreteness (`concreteness.md`): every pair of the six sets is rated by the mean of its two words'
+  Brysbaert et al. (2014) concreteness; bins are quintiles of the pooled pairs (abstract to concrete).
+  Per bin, the same pooled paired bootstrap restricted to the bin's pairs (sets with at least
+  {MIN_BIN_PAIRS} pairs there), averaged over sets.
+- STS means and SimLex's concreteness quartiles are compared over seeds (`seed_tests.csv`): the
+  controls are deterministic, so each seed's difference from the control is one observation; mean,
+  t-interval and one-sample t-test over the {len(settings.seeds)} seeds.
 - Controls: GloVe+ABTT removes the mean and top-3 principal directions (Mu & Viswanath 2018; no
   training); random M grounds through an untrained Xavier M (c = 256).
 - Speed settings of every trained run, not in the papers: captions batched by length, and{' bf16 autocast on the GPU' if settings.gpu else ' bf16 autocast on a CPU with native bf16 (AMX)'}
