@@ -657,6 +657,19 @@ def seeds_markdown(seeds: list[dict]) -> str:
     return "\n".join(lines) + "\n"
 
 
+def code_version() -> str:
+    """vgbench's version and, in a git checkout, the commit the study ran (its code is fingerprinted)."""
+    import subprocess
+    from vgbench import __version__
+    try:
+        done = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=REPO, capture_output=True,
+                              text=True, timeout=10)
+    except (OSError, subprocess.SubprocessError):
+        return f"vgbench {__version__}"
+    commit = done.stdout.strip() if done.returncode == 0 else ""
+    return f"vgbench {__version__}" + (f" at commit {commit}" if commit else "")
+
+
 def study_readme(settings: StudySettings, agg: list[dict], tests: list[dict], seeds: list[dict],
                  log: StepLog) -> str:
     steps = "\n".join(f"| {n} | {s['seconds'] / 60:.1f} min | "
@@ -668,7 +681,7 @@ def study_readme(settings: StudySettings, agg: list[dict], tests: list[dict], se
             else "no early stopping, no time cap")
     return f"""{TITLE} (Flickr8k)
 
-Made by `vgbench study` (`make study{' GPU=1' if settings.gpu else ''}`) on {device}: {len(settings.seeds)} seeds
+Made by `vgbench study` (`make study{' GPU=1' if settings.gpu else ''}`, {code_version()}) on {device}: {len(settings.seeds)} seeds
 per trained row, {settings.epochs} epochs each ({stop}); the steps took
 {log.total_seconds(list(log.current())) / 3600:.2f} hours.
 Overrides: {' '.join(settings.overrides) or 'none'}.
