@@ -51,8 +51,14 @@ def test_tiny_study_runs_end_to_end_and_a_rerun_trains_nothing(tmp_path):
     tests = list(csv.DictReader((tmp_path / "report" / "tests.csv").open()))
     assert {t["baseline"] for t in tests} == {"GloVe", "GloVe+ABTT"}
     assert all(0 < float(t["p_value"]) <= 1 for t in tests)
+    assert {t["dataset"] for t in tests if t["dataset"].startswith("Conc-b")} and \
+        len({t["dataset"] for t in tests if t["dataset"].startswith("Conc-b")}) == 10  # 5 bins x 2 set families
     readme = (tmp_path / "report" / "README.md").read_text()
     assert "## Conclusion" in readme and "GloVe+ABTT 46.9" in readme
+    assert "## By concreteness" in readme and "**Answer (50d)**" in readme
+    seeds = list(csv.DictReader((tmp_path / "report" / "seed_tests.csv").open()))
+    assert {s["score"] for s in seeds} == {"STS mean", "SimLex Conc-q1", "SimLex Conc-q2", "SimLex Conc-q3",
+                                          "SimLex Conc-q4"}
     entries = json.loads((tmp_path / "report" / "entries.json").read_text())
     picked = [e for e in entries if e["row"] == "Caption->image"]
     assert len(picked) == 4 and all(e["epoch"] == 1 for e in picked)
@@ -81,3 +87,41 @@ def test_gpu_study_trains_both_models_at_paper_size():
         assert (c.model.grounded_dim, c.train.epochs, c.train.patience, c.train.device, c.train.seed) == \
             (1024, 20, 5, "cuda", 1)
         assert c.data.textual == "glove-6b-50d" and c.train.eval_each_epoch and not c.train.time_limit_s
+
+
+def test_concreteness_bins_are_quantiles_of_the_pooled_pair_ratings():
+    from vgbench.datasets import registry
+    from vgbench.pipeline.study import SIX, concreteness_bins
+    from vgbench.reporting.concreteness import brysbaert_concreteness
+    pairs = {n: registry.load(n) for n in SIX}
+    bins, edges = concreteness_bins(pairs, SIX)
+    pooled = np.concatenate([b[b >= 0] for b in bins.values()])
+    counts = np.bincount(pooled, minlength=5)
+    assert len(edges) == 6 and counts.sum() > 8000
+    assert counts.max() - counts.min() < 0.02 * counts.sum()         # quintiles: equal shares
+    norms = brysbaert_concreteness()
+    men = pairs["MEN"]
+    for i in range(0, len(men), 97):                                # a pair's bin from its two ratings
+        a, b = norms.get(men.word1[i].lower()), norms.get(men.word2[i].lower())
+        if a is None or b is None:
+            assert bins["MEN"][i] == -1
+        else:
+            r = (a + b) / 2
+            k = bins["MEN"][i]
+            assert edges[k] <= r <= edges[k + 1]
+
+
+def test_seed_tests_compare_each_seed_with_the_deterministic_control():
+    from scipy.stats import ttest_1samp
+    from vgbench.pipeline.study import seed_tests
+    ctrl = {"STS mean": 50.0}
+    entries = [dict(row="GloVe", textual="50d", rule="-", trained=False, scores={"STS mean": 45.0}),
+               dict(row="GloVe+ABTT", textual="50d", rule="-", trained=False, scores=ctrl)]
+    vals = [51.0, 52.5, 50.5]
+    entries += [dict(row="M", textual="50d", rule="dev loss", trained=True, scores={"STS mean": v}) for v in vals]
+    out = {t["baseline"]: t for t in seed_tests(entries, ["STS mean"])}
+    d = np.array(vals) - 50.0
+    assert out["GloVe+ABTT"]["delta"] == pytest.approx(d.mean())
+    assert out["GloVe+ABTT"]["p_value"] == pytest.approx(ttest_1samp(d, 0).pvalue)
+    assert out["GloVe+ABTT"]["ci_low"] < d.mean() < out["GloVe+ABTT"]["ci_high"]
+    assert out["GloVe"]["delta"] == pytest.approx(np.mean(vals) - 45.0)

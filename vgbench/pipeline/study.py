@@ -38,6 +38,10 @@ WORD_SETS = list(dict.fromkeys(SIX + SIX_TEST))
 STS = ["STS12", "STS13", "STS14", "STS15", "STS16"]
 CONC = ["Conc-q1", "Conc-q2", "Conc-q3", "Conc-q4"]
 RULES = {"dev loss": "dev_loss", "word dev": "word_dev"}
+MEAN_SETS = {"Mean6": SIX, "Mean6 test": SIX_TEST}
+RULE_COLUMN = {"word dev": "Mean6 test", "dev loss": "Mean6"}
+N_CONC_BINS = 5
+MIN_BIN_PAIRS = 10       # a set enters a concreteness bin's mean with at least this many pairs there
 TEXTUAL = {"50d": "glove-6b-50d", "100d": "glove-6b-100d"}
 CPU_EPOCHS = 6
 
@@ -339,7 +343,8 @@ def run_study(settings: StudySettings, echo: Callable[[str], None] = print) -> P
         evaluated = {e["source"]: evaluate_source(e["source"], e["identity"], settings) for e in entries}
         tests = paired_tests(entries, evaluated, settings, {n: registry.load(n) for n in settings.word_sets})
         write_text_atomic(tests_file, json.dumps(tests) + "\n")
-    log.run("paired tests pooled over seeds", _tests, fingerprint=fp.digest([eval_fp, settings.n_boot]),
+    log.run("paired tests pooled over seeds", _tests,
+            fingerprint=fp.digest([eval_fp, settings.n_boot, fp.source_digest(("pipeline/study.py",))]),
             outputs=[tests_file], echo=echo)
     tests = json.loads(tests_file.read_text())
 
@@ -370,17 +375,27 @@ def paired_tests(entries: list[dict], evaluated: dict[str, Evaluated], settings:
     groups: dict[tuple, list[dict]] = {}
     for e in entries:
         groups.setdefault((e["row"], e["textual"], e["rule"]), []).append(e)
-    cache: dict[tuple[str, str], tuple[list, RhoDraws, np.ndarray]] = {}
+    cache: dict[tuple, tuple[dict, RhoDraws, np.ndarray] | None] = {}
+    bins = {label: concreteness_bins(pairs, names) for label, names in MEAN_SETS.items()}
 
-    def rho(textual: str, name: str, source: str) -> tuple[float, np.ndarray]:
-        if (textual, name) not in cache:
+    def usable(textual: str, name: str, bin_of: tuple | None = None) -> bool:
+        """Set up the resamples of a set (restricted to a concreteness bin); False if too few pairs."""
+        key = (textual, name, bin_of)
+        if key not in cache:
             sources = sorted({e["source"] for e in entries if e["textual"] == textual})
             cos = np.array([_cos(evaluated[src], name) for src in sources])
             keep = ~np.isnan(cos).any(0)
+            if bin_of is not None:
+                keep &= bins[bin_of[0]][0][name] == bin_of[1]
             gold = np.asarray(pairs[name].gold, dtype=float)[keep]
-            seed = int(hashlib.sha256(name.encode()).hexdigest()[:8], 16)
-            cache[(textual, name)] = ({}, RhoDraws(gold, settings.n_boot, seed), keep)
-        memo, draws, keep = cache[(textual, name)]
+            seed = int(hashlib.sha256(f"{name}{bin_of}".encode()).hexdigest()[:8], 16)
+            enough = len(gold) >= (MIN_BIN_PAIRS if bin_of else 3) and np.ptp(gold) > 0
+            cache[key] = ({}, RhoDraws(gold, settings.n_boot, seed), keep) if enough else None
+        return cache[key] is not None
+
+    def rho(textual: str, name: str, source: str, bin_of: tuple | None = None) -> tuple[float, np.ndarray]:
+        usable(textual, name, bin_of)
+        memo, draws, keep = cache[(textual, name, bin_of)]
         if source not in memo:
             x = _cos(evaluated[source], name)[keep]
             memo[source] = (draws.point(x), draws.draws(x))
@@ -392,14 +407,70 @@ def paired_tests(entries: list[dict], evaluated: dict[str, Evaluated], settings:
             continue
         for base in ("GloVe", "GloVe+ABTT"):
             base_members = groups[(base, textual, "-")]
-            for label, names in [("Mean6", SIX), ("Mean6 test", SIX_TEST)] + [(n, [n]) for n in WORD_SETS]:
-                parts = {side: [[rho(textual, n, m["source"]) for m in group] for n in names]
+            families = [(label, [(n, None) for n in names]) for label, names in MEAN_SETS.items()]
+            families += [(n, [(n, None)]) for n in WORD_SETS]
+            column = RULE_COLUMN[rule]
+            conc_edges = bins[column][1]
+            for k in range(N_CONC_BINS):
+                members_k = [(n, (column, k)) for n in MEAN_SETS[column] if usable(textual, n, (column, k))]
+                families.append((conc_label(k, conc_edges), members_k))
+            for label, names in families:
+                parts = {side: [[rho(textual, n, m["source"], b) for m in group] for n, b in names]
                          for side, group in (("a", base_members), ("b", members))}
                 res = pooled_test([[p for p, _ in s] for s in parts["a"]], [[p for p, _ in s] for s in parts["b"]],
                                   [[d for _, d in s] for s in parts["a"]], [[d for _, d in s] for s in parts["b"]])
                 out.append(dict(row=row, textual=textual, rule=rule, baseline=base, dataset=label,
-                                seeds=len(members), **res))
+                                seeds=len(members), sets=len(names), **res))
     return out
+
+
+def seed_tests(entries: list[dict], columns: list[str]) -> list[dict]:
+    """Seed-level tests for scores whose per-item predictions the study does not keep (STS means,
+    SimLex quartiles): per trained row and rule, the seeds' differences from each control (one value:
+    GloVe and GloVe+ABTT are deterministic), their mean, a t-interval and a one-sample t-test over
+    seeds (two-sided)."""
+    from scipy.stats import t as student_t, ttest_1samp
+    groups: dict[tuple, list[dict]] = {}
+    for e in entries:
+        groups.setdefault((e["row"], e["textual"], e["rule"]), []).append(e)
+    out = []
+    for (row, textual, rule), members in groups.items():
+        if not members[0]["trained"]:
+            continue
+        for base in ("GloVe", "GloVe+ABTT"):
+            control = groups[(base, textual, "-")][0]["scores"]
+            for col in columns:
+                diffs = np.array([m["scores"][col] - control[col] for m in members], dtype=float)
+                mean = float(np.mean(diffs))
+                if len(diffs) > 1 and np.std(diffs) > 0:
+                    half = float(student_t.ppf(0.975, len(diffs) - 1) * np.std(diffs, ddof=1) / math.sqrt(len(diffs)))
+                    p = float(ttest_1samp(diffs, 0.0).pvalue)
+                else:
+                    half, p = 0.0, float("nan")
+                out.append(dict(row=row, textual=textual, rule=rule, baseline=base, score=col,
+                                delta=mean, ci_low=mean - half, ci_high=mean + half, p_value=p,
+                                seeds=len(diffs)))
+    return out
+
+
+def concreteness_bins(pairs: dict, names: list[str], n_bins: int = N_CONC_BINS) -> tuple[dict[str, np.ndarray], list[float]]:
+    """Per set, each pair's concreteness bin (0 = most abstract; -1 = a word without a rating):
+    a pair's concreteness is the mean of its two words' Brysbaert et al. (2014) ratings, and the bin
+    edges are quantiles over the pooled pairs of `names` (the demo's concreteness analysis)."""
+    from vgbench.reporting.concreteness import brysbaert_concreteness, pair_ratings
+    norms = brysbaert_concreteness()
+    ratings = {n: pair_ratings(pairs[n].word1, pairs[n].word2, norms) for n in names}
+    pooled = np.concatenate([r[~np.isnan(r)] for r in ratings.values()])
+    edges = np.quantile(pooled, np.linspace(0, 1, n_bins + 1))
+    bins = {}
+    for n, r in ratings.items():
+        b = np.clip(np.searchsorted(edges, r, side="right") - 1, 0, n_bins - 1)
+        bins[n] = np.where(np.isnan(r), -1, b)
+    return bins, [float(e) for e in edges]
+
+
+def conc_label(k: int, edges: list[float]) -> str:
+    return f"Conc-b{k + 1} [{edges[k]:.2f}, {edges[k + 1]:.2f}]"
 
 
 def _cos(ev: Evaluated, name: str) -> np.ndarray:
@@ -452,9 +523,12 @@ def write_study_reports(settings: StudySettings, out: Path, entries: list[dict],
              for a in agg]
     write_text_atomic(out / "summary.csv", pd.DataFrame(table).to_csv(index=False))
     write_text_atomic(out / "tests.csv", pd.DataFrame(tests).to_csv(index=False))
+    seeds = seed_tests(entries, SEED_COLUMNS)
+    write_text_atomic(out / "seed_tests.csv", pd.DataFrame(seeds).to_csv(index=False))
+    write_text_atomic(out / "concreteness.md", concreteness_markdown(tests))
     write_text_atomic(out / "summary.md", summary_markdown(agg))
     write_text_atomic(out / "tests.md", tests_markdown(tests))
-    write_text_atomic(out / "README.md", study_readme(settings, agg, tests, log))
+    write_text_atomic(out / "README.md", study_readme(settings, agg, tests, seeds, log))
 
 
 def summary_markdown(agg: list[dict]) -> str:
@@ -485,45 +559,115 @@ def tests_markdown(tests: list[dict]) -> str:
     return "\n".join(lines) + "\n"
 
 
-def conclusions(agg: list[dict], tests: list[dict]) -> list[str]:
-    """Plain sentences computed from the numbers: per textual, the best trained row and how every
-    trained row compares with GloVe and GloVe+ABTT on the six-set mean (test splits, word-dev rule;
-    all sets, dev-loss rule)."""
+SEED_COLUMNS = ["STS mean", *[f"SimLex {q}" for q in CONC]]
+
+
+def _verdict(t: dict) -> str:
+    if not t["p_value"] < 0.05:
+        return f"not different from {t['baseline']} ({t['delta']:+.1f}, p = {t['p_value']:.3f})"
+    return f"{'above' if t['delta'] > 0 else 'below'} {t['baseline']} ({t['delta']:+.1f}, p = {t['p_value']:.3f})"
+
+
+def _find(tests: list[dict], **key) -> dict:
+    return next(t for t in tests if all(t.get(k) == v for k, v in key.items()))
+
+
+def conc_tests(tests: list[dict], row: str, textual: str, rule: str, base: str) -> list[dict]:
+    return [t for t in tests if (t["row"], t["textual"], t["rule"], t["baseline"]) == (row, textual, rule, base)
+            and t["dataset"].startswith("Conc-b")]
+
+
+def conclusions(agg: list[dict], tests: list[dict], seeds: list[dict]) -> list[str]:
+    """Plain sentences computed from the numbers, per textual and selection rule: how every trained
+    row compares with GloVe and GloVe+ABTT on the six-set mean (pooled paired bootstrap over pairs
+    and seeds), on STS (over seeds) and in each concreteness bin of the pooled pairs; then the answer
+    to the study's question (beats GloVe+ABTT on all three, significantly)."""
     lines = []
-    key = {"word dev": "Mean6 test", "dev loss": "Mean6"}
     for textual in dict.fromkeys(a["textual"] for a in agg):
         rows = [a for a in agg if a["textual"] == textual]
         ctrl = {a["row"]: a for a in rows if a["rule"] == "-"}
-        for rule, col in key.items():
+        winners, any_mean6 = [], []
+        for rule, col in RULE_COLUMN.items():
             trained = [a for a in rows if a["rule"] == rule]
             if not trained:
                 continue
-            best = max(trained, key=lambda a: a[col]["mean"])
-            lines.append(f"- GloVe 6B {textual}, selection on {rule} ({col}): GloVe {ctrl['GloVe'][col]['mean']:.1f}, "
-                         f"GloVe+ABTT {ctrl['GloVe+ABTT'][col]['mean']:.1f}; best trained row "
-                         f"{best['row']} {best[col]['mean']:.1f} (95% CI over seeds "
-                         f"{best[col]['ci_low']:.1f}–{best[col]['ci_high']:.1f}).")
-            for a in trained:
-                verdicts = []
-                for base in ("GloVe", "GloVe+ABTT"):
-                    t = next(t for t in tests if (t["row"], t["textual"], t["rule"], t["baseline"],
-                                                  t["dataset"]) == (a["row"], textual, rule, base, col))
-                    word = ("above" if t["delta"] > 0 else "below") if t["p_value"] < 0.05 else "not different from"
-                    verdicts.append(f"{word} {base} ({t['delta']:+.1f}, p = {t['p_value']:.3f})")
-                lines.append(f"  - {a['row']}: {a[col]['mean']:.1f} ± {a[col]['sd']:.1f}: " + "; ".join(verdicts))
-        beats = [t for t in tests if t["textual"] == textual and t["baseline"] == "GloVe+ABTT"
-                 and t["dataset"] == key.get(t["rule"]) and t["p_value"] < 0.05 and t["delta"] > 0]
-        if beats:
-            names = sorted({f"{t['row']} ({t['rule']})" for t in beats})
-            lines.append(f"- Answer ({textual}): {', '.join(names)} beat{'s' if len(names) == 1 else ''} "
-                         "the training-free GloVe+ABTT control on the six-set mean (pooled paired bootstrap, p < 0.05).")
+            lines.append(f"- **GloVe 6B {textual}, selection on {rule}** ({col}; STS mean): GloVe "
+                         f"{ctrl['GloVe'][col]['mean']:.1f}; {ctrl['GloVe']['STS mean']['mean']:.2f}, GloVe+ABTT "
+                         f"{ctrl['GloVe+ABTT'][col]['mean']:.1f}; {ctrl['GloVe+ABTT']['STS mean']['mean']:.2f}.")
+            for a in sorted(trained, key=lambda a: -a[col]["mean"]):
+                key = dict(row=a["row"], textual=textual, rule=rule)
+                mean6 = [_find(tests, **key, baseline=b, dataset=col) for b in ("GloVe", "GloVe+ABTT")]
+                sts = [_find(seeds, **key, baseline=b, score="STS mean") for b in ("GloVe", "GloVe+ABTT")]
+                conc = conc_tests(tests, a["row"], textual, rule, "GloVe+ABTT")
+                conc_deltas = ", ".join(f"{t['delta']:+.1f}" for t in conc)
+                up = sum(t["p_value"] < 0.05 and t["delta"] > 0 for t in conc)
+                down = sum(t["p_value"] < 0.05 and t["delta"] < 0 for t in conc)
+                lines.append(
+                    f"  - {a['row']}: {col} {a[col]['mean']:.1f} (95% CI over seeds {a[col]['ci_low']:.1f}–"
+                    f"{a[col]['ci_high']:.1f}): {_verdict(mean6[0])}; {_verdict(mean6[1])}. STS mean "
+                    f"{a['STS mean']['mean']:.2f} ± {a['STS mean']['sd']:.2f}: {_verdict(sts[0])}; {_verdict(sts[1])} "
+                    f"(over seeds). Concreteness bins against GloVe+ABTT: {up} of {len(conc)} above, {down} below "
+                    f"(p < 0.05; deltas {conc_deltas}, abstract to concrete).")
+                if mean6[1]["p_value"] < 0.05 and mean6[1]["delta"] > 0:
+                    any_mean6.append(f"{a['row']} ({rule})")
+                    if (sts[1]["p_value"] < 0.05 and sts[1]["delta"] > 0 and down == 0
+                            and all(t["delta"] > 0 for t in conc)):
+                        winners.append(f"{a['row']} ({rule})")
+        if winners:
+            lines.append(f"- **Answer ({textual})**: {', '.join(winners)} beat the training-free GloVe+ABTT control "
+                         "on the six-set mean and on STS, significantly, and no concreteness bin is worse.")
+        elif any_mean6:
+            lines.append(f"- **Answer ({textual})**: {', '.join(any_mean6)} beat GloVe+ABTT on the six-set mean "
+                         "(p < 0.05), but not also on STS and in every concreteness bin; no row meets the whole aim.")
         else:
-            lines.append(f"- Answer ({textual}): no trained row beats the training-free GloVe+ABTT control on the "
-                         "six-set mean at p < 0.05.")
+            lines.append(f"- **Answer ({textual})**: no trained row beats the training-free GloVe+ABTT control on "
+                         "the six-set mean at p < 0.05.")
     return lines
 
 
-def study_readme(settings: StudySettings, agg: list[dict], tests: list[dict], log: StepLog) -> str:
+def concreteness_markdown(tests: list[dict]) -> str:
+    """Per trained row and rule: the pooled paired test against each control in each concreteness bin."""
+    conc = [t for t in tests if t["dataset"].startswith("Conc-b")]
+    bins = list(dict.fromkeys(t["dataset"] for t in conc))
+    lines = ["Spearman difference (x100) from the control per concreteness quintile of the pooled pairs of "
+             "the six sets (Mean6 sets for dev-loss selection, Mean6-test sets for word-dev selection), "
+             "mean over sets and seeds; `*` p < 0.05 (pooled paired bootstrap).", "",
+             "| row | textual | selection | vs | " + " | ".join(bins) + " |",
+             "|---|---|---|---|" + "---:|" * len(bins)]
+    groups: dict[tuple, dict[str, dict]] = {}
+    for t in conc:
+        groups.setdefault((t["row"], t["textual"], t["rule"], t["baseline"]), {})[t["dataset"]] = t
+    for (row, textual, rule, base), by_bin in groups.items():
+        cells = [f"{by_bin[b]['delta']:+.1f}{'*' if by_bin[b]['p_value'] < 0.05 else ''}" if b in by_bin else "-"
+                 for b in bins]
+        lines.append(f"| {row} | {textual} | {rule} | {base} | " + " | ".join(cells) + " |")
+    return "\n".join(lines) + "\n"
+
+
+def seeds_markdown(seeds: list[dict]) -> str:
+    lines = ["| row | textual | selection | vs | score | delta | 95% CI over seeds | p (t, seeds) |",
+             "|---|---|---|---|---|---:|---|---:|"]
+    for t in seeds:
+        lines.append(f"| {t['row']} | {t['textual']} | {t['rule']} | {t['baseline']} | {t['score']} | "
+                     f"{t['delta']:+.2f} | [{t['ci_low']:+.2f}, {t['ci_high']:+.2f}] | {t['p_value']:.3f} |")
+    return "\n".join(lines) + "\n"
+
+
+def code_version() -> str:
+    """vgbench's version and, in a git checkout, the commit the study ran (its code is fingerprinted)."""
+    import subprocess
+    from vgbench import __version__
+    try:
+        done = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=REPO, capture_output=True,
+                              text=True, timeout=10)
+    except (OSError, subprocess.SubprocessError):
+        return f"vgbench {__version__}"
+    commit = done.stdout.strip() if done.returncode == 0 else ""
+    return f"vgbench {__version__}" + (f" at commit {commit}" if commit else "")
+
+
+def study_readme(settings: StudySettings, agg: list[dict], tests: list[dict], seeds: list[dict],
+                 log: StepLog) -> str:
     steps = "\n".join(f"| {n} | {s['seconds'] / 60:.1f} min | "
                       f"{'reused (same inputs, ' + s['finished'] + ')' if n in log.reused else 'run now'} |"
                       for n, s in log.current().items())
@@ -535,14 +679,14 @@ def study_readme(settings: StudySettings, agg: list[dict], tests: list[dict], lo
             else "no early stopping, no time cap")
     return f"""{TITLE} (Flickr8k)
 
-Made by `vgbench study` (`make study{' GPU=1' if settings.gpu else ''}`) on {device}: {len(settings.seeds)} seeds
+Made by `vgbench study` (`make study{' GPU=1' if settings.gpu else ''}`, {code_version()}) on {device}: {len(settings.seeds)} seeds
 per trained row, {settings.epochs} epochs each ({stop}); the steps took
 {log.total_seconds(list(log.current())) / 3600:.2f} hours.
 Overrides: {' '.join(describe_changes(settings.changes)) or 'none'}.
 
 ## Conclusion (computed from the tables below)
 
-{chr(10).join(conclusions(agg, tests))}
+{chr(10).join(conclusions(agg, tests, seeds))}
 
 ## How to read it
 
@@ -557,6 +701,13 @@ Overrides: {' '.join(describe_changes(settings.changes)) or 'none'}.
   resamples), pooled over seeds: each resample scores every seed of the row and the control on the same
   pairs; the statistic is the difference of seed-mean Spearman (averaged over the six sets for Mean6).
   p-values are not corrected for the number of tests.
+- Concreteness (`concreteness.md`): every pair of the six sets is rated by the mean of its two words'
+  Brysbaert et al. (2014) concreteness; bins are quintiles of the pooled pairs (abstract to concrete).
+  Per bin, the same pooled paired bootstrap restricted to the bin's pairs (sets with at least
+  {MIN_BIN_PAIRS} pairs there), averaged over sets.
+- STS means and SimLex's concreteness quartiles are compared over seeds (`seed_tests.csv`): the
+  controls are deterministic, so each seed's difference from the control is one observation; mean,
+  t-interval and one-sample t-test over the {len(settings.seeds)} seeds.
 - Controls: GloVe+ABTT removes the mean and top-3 principal directions (Mu & Viswanath 2018; no
   training); random M grounds through an untrained Xavier M (c = 256).
 - Speed settings of every trained run, not in the papers: captions batched by length, and{' bf16 autocast on the GPU' if settings.gpu else ' bf16 autocast on a CPU with native bf16 (AMX)'}
@@ -574,6 +725,12 @@ Overrides: {' '.join(describe_changes(settings.changes)) or 'none'}.
 ## Paired tests (Mean6, Mean6 test, SimLex-999, MEN-test)
 
 {tests_markdown(tests)}
+## By concreteness (`concreteness.md`)
+
+{concreteness_markdown(tests)}
+## STS and SimLex quartiles over seeds (`seed_tests.csv`)
+
+{seeds_markdown(seeds)}
 ## Steps
 
 | step | time | |
