@@ -14,7 +14,7 @@ def register(sub: argparse._SubParsersAction) -> None:
                         "20 epochs, early stopping with patience 5 (default: the CPU study)")
     p.add_argument("--seeds", default="0,1,2", metavar="S1,S2,...")
     p.add_argument("--epochs", type=int, default=None,
-                   help="epochs per trained run (default: 4 on a CPU, 20 with --gpu)")
+                   help="epochs per trained run (default: 6 on a CPU, pipeline.study.CPU_EPOCHS; 20 with --gpu)")
     p.add_argument("--textuals", default=None, metavar="50d,100d",
                    help="GloVe 6B dimensions; the best two trained rows of the first are rerun on the "
                         "others (default: 50d,100d; 50d with --gpu)")
