@@ -325,7 +325,7 @@ def run_study(settings: StudySettings, echo: Callable[[str], None] = print) -> P
                              seconds_per_epoch=float(np.mean([h["seconds"] for h in history(run_dir)])))
                 # the same grounded vectors with GloVe+ABTT's post-processing: the like-for-like
                 # comparison with the training-free control
-                entries += [entry, {**entry, "row": f"{label} +ABTT", "source": f"{entry['source']}|abtt:3"}]
+                entries.extend([entry, {**entry, "row": f"{label} +ABTT", "source": f"{entry['source']}|abtt:3"}])
 
     first = settings.textuals[0]
     add_controls(first)
