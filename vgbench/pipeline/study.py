@@ -315,10 +315,13 @@ def run_study(settings: StudySettings, echo: Callable[[str], None] = print) -> P
             upstream = dict(found)
             for rule_name, rule in RULES.items():
                 run_dir, epoch, crit = select([d for d, _ in found], rule)
-                entries.append(dict(row=label, textual=textual, rule=rule_name, seed=seed, trained=True,
-                                    source=str(grounder_path(run_dir, epoch)), epoch=epoch,
-                                    run=run_dir.name, criterion=crit, identity=upstream[run_dir],
-                                    seconds_per_epoch=float(np.mean([h["seconds"] for h in history(run_dir)]))))
+                entry = dict(row=label, textual=textual, rule=rule_name, seed=seed, trained=True,
+                             source=str(grounder_path(run_dir, epoch)), epoch=epoch,
+                             run=run_dir.name, criterion=crit, identity=upstream[run_dir],
+                             seconds_per_epoch=float(np.mean([h["seconds"] for h in history(run_dir)])))
+                # the same grounded vectors with GloVe+ABTT's post-processing: the like-for-like
+                # comparison with the training-free control
+                entries.extend([entry, {**entry, "row": f"{label} +ABTT", "source": f"{entry['source']}|abtt:3"}])
 
     first = settings.textuals[0]
     add_controls(first)
@@ -709,7 +712,9 @@ Overrides: {' '.join(describe_changes(settings.changes)) or 'none'}.
   controls are deterministic, so each seed's difference from the control is one observation; mean,
   t-interval and one-sample t-test over the {len(settings.seeds)} seeds.
 - Controls: GloVe+ABTT removes the mean and top-3 principal directions (Mu & Viswanath 2018; no
-  training); random M grounds through an untrained Xavier M (c = 256).
+  training); random M grounds through an untrained Xavier M (c = 256). Rows marked "+ABTT" are a
+  trained row's grounded vectors (same runs, same selected epochs) with the same post-processing:
+  the like-for-like comparison with GloVe+ABTT.
 - Speed settings of every trained run, not in the papers: captions batched by length, and{' bf16 autocast on the GPU' if settings.gpu else ' bf16 autocast on a CPU with native bf16 (AMX)'}
   for the training steps (dev losses, selection and exports in float32); see `benchmarks/bench_train.py`.
 
