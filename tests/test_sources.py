@@ -95,3 +95,9 @@ def test_malformed_in_memory_vectors_are_clear_errors():
         as_embeddings((["a", "a"], np.zeros((2, 4))))
     kv_like = as_embeddings({"a": np.ones(3, np.float64)})
     assert kv_like.vectors.dtype == np.float32 and kv_like.words == ["a"]
+
+
+def test_the_package_root_exposes_the_source_loaders():
+    import vgbench
+    from vgbench import sources
+    assert vgbench.load_source is sources.load_source and vgbench.as_embeddings is sources.as_embeddings

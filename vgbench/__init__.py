@@ -21,6 +21,9 @@ def __getattr__(name):  # lazy: `import vgbench` stays cheap for the CLI
     if name in ("load_embeddings", "save_embeddings", "Embeddings"):
         import vgbench.embeddings as emb
         return getattr(emb, name)
+    if name in ("load_source", "as_embeddings"):
+        import vgbench.sources as sources
+        return getattr(sources, name)
     if name == "Policy":
         from vgbench.evaluation.policy import Policy
         return Policy
