@@ -343,7 +343,8 @@ def run_study(settings: StudySettings, echo: Callable[[str], None] = print) -> P
         e["scores"] = scores
 
     def _tests(_):
-        evaluated = {e["source"]: evaluate_source(e["source"], e["identity"], settings) for e in entries}
+        unique = {e["source"]: e["identity"] for e in entries}       # "+ABTT" and search rows repeat sources
+        evaluated = {src: evaluate_source(src, identity, settings) for src, identity in unique.items()}
         tests = paired_tests(entries, evaluated, settings, {n: registry.load(n) for n in settings.word_sets})
         write_text_atomic(tests_file, json.dumps(tests) + "\n")
     log.run("paired tests pooled over seeds", _tests,
@@ -379,15 +380,23 @@ def paired_tests(entries: list[dict], evaluated: dict[str, Evaluated], settings:
     for e in entries:
         groups.setdefault((e["row"], e["textual"], e["rule"]), []).append(e)
     cache: dict[tuple, tuple[dict, RhoDraws, np.ndarray] | None] = {}
-    bins = {label: concreteness_bins(pairs, names) for label, names in MEAN_SETS.items()}
+    from vgbench.reporting.concreteness import brysbaert_concreteness
+    norms = brysbaert_concreteness()
+    bins = {label: concreteness_bins(pairs, names, norms=norms) for label, names in MEAN_SETS.items()}
+    coverage: dict[tuple[str, str], np.ndarray] = {}
+
+    def covered(textual: str, name: str) -> np.ndarray:
+        """The pairs of a set that every source of the textual covers (one mask for all its bins)."""
+        if (textual, name) not in coverage:
+            sources = sorted({e["source"] for e in entries if e["textual"] == textual})
+            coverage[(textual, name)] = ~np.isnan(np.array([_cos(evaluated[s], name) for s in sources])).any(0)
+        return coverage[(textual, name)]
 
     def usable(textual: str, name: str, bin_of: tuple | None = None) -> bool:
         """Set up the resamples of a set (restricted to a concreteness bin); False if too few pairs."""
         key = (textual, name, bin_of)
         if key not in cache:
-            sources = sorted({e["source"] for e in entries if e["textual"] == textual})
-            cos = np.array([_cos(evaluated[src], name) for src in sources])
-            keep = ~np.isnan(cos).any(0)
+            keep = covered(textual, name).copy()
             if bin_of is not None:
                 keep &= bins[bin_of[0]][0][name] == bin_of[1]
             gold = np.asarray(pairs[name].gold, dtype=float)[keep]
@@ -456,12 +465,14 @@ def seed_tests(entries: list[dict], columns: list[str]) -> list[dict]:
     return out
 
 
-def concreteness_bins(pairs: dict, names: list[str], n_bins: int = N_CONC_BINS) -> tuple[dict[str, np.ndarray], list[float]]:
+def concreteness_bins(pairs: dict, names: list[str], n_bins: int = N_CONC_BINS,
+                      norms: dict[str, float] | None = None) -> tuple[dict[str, np.ndarray], list[float]]:
     """Per set, each pair's concreteness bin (0 = most abstract; -1 = a word without a rating):
     a pair's concreteness is the mean of its two words' Brysbaert et al. (2014) ratings, and the bin
-    edges are quantiles over the pooled pairs of `names` (the demo's concreteness analysis)."""
+    edges are quantiles over the pooled pairs of `names` (the demo's concreteness analysis).
+    `norms`: the ratings, when the caller has read them already."""
     from vgbench.reporting.concreteness import brysbaert_concreteness, pair_ratings
-    norms = brysbaert_concreteness()
+    norms = brysbaert_concreteness() if norms is None else norms
     ratings = {n: pair_ratings(pairs[n].word1, pairs[n].word2, norms) for n in names}
     pooled = np.concatenate([r[~np.isnan(r)] for r in ratings.values()])
     edges = np.quantile(pooled, np.linspace(0, 1, n_bins + 1))
