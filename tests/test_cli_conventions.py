@@ -193,3 +193,19 @@ def test_public_names_are_visible_and_import_stays_light():
     assert {"evaluate", "Policy", "Results", "load_source", "write_reports"} <= set(names)
     assert heavy == []
     assert all(callable(getattr(vgbench, n)) for n in public if n != "__version__")
+
+
+def test_readme_first_screen_installs_and_shows_real_output(capsys):
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    first = "\n".join(readme.splitlines()[:40])
+    for words in ("pip install vgbench", "pip install 'vgbench[train]'", "pip install .",
+                  "make test", "make demo", "3.11"):
+        assert words in first, words
+    assert ".venv/bin/vgbench" not in readme
+    # the excerpt is what that command prints
+    block = first.split("```console\n", 1)[1].split("```", 1)[0].splitlines()
+    command = block[0].removeprefix("$ vgbench ").split("#")[0].split()
+    shown = [line for line in block[1:] if line != "..."]
+    assert main([*command, "--no-cache", "-q"]) == 0
+    printed = capsys.readouterr().out.splitlines()
+    assert printed[:len(shown)] == shown
