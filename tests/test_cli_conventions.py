@@ -104,6 +104,8 @@ def test_one_metavar_for_the_data_root():
 def test_names_in_any_case_and_with_any_dashes(small_vectors, tmp_path, capsys):
     from vgbench.embeddings.registry import registry_name
     assert registry_name("glove-6B-50d") == registry_name("GloVe_6b_50D") == "glove-6b-50d"
+    policy = vgbench.Policy(case="Exact-Then-Lower", analogy_methods="3CosMul", oov="SKIP")
+    assert policy == vgbench.Policy(case="exact-then-lower", analogy_methods=("3cosmul",))
     cache = tmp_path / "cache"
     assert main(["eval", "glove-6B-50d", str(small_vectors), "--datasets", "men,SIMLEX_999",
                  "--bootstrap", "20", "--case", "Exact-Then-Lower", "--paired-test", "Steiger",

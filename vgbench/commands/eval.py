@@ -7,7 +7,6 @@ import sys
 from vgbench.commands.options import (add_cache_dir, add_data_root, add_datasets, add_report_layout,
                                       choice, comma_list)
 from vgbench.embeddings.core import CASE_POLICIES
-from vgbench.names import match_name
 from vgbench.evaluation.policy import (ANALOGY_METHODS, DEFAULT, NONFINITE_POLICIES, OOV_POLICIES,
                                       PAIRED_TESTS, Policy)
 
@@ -108,8 +107,7 @@ def policy_from_args(args: argparse.Namespace) -> Policy:
     return Policy(case=args.case, sts_case=args.sts_case, oov=args.oov,
                   common_pairs=args.common_pairs, n_boot=args.bootstrap, seed=args.seed,
                   paired_test=args.paired_test, analogy_vocab=args.analogy_vocab,
-                  analogy_methods=tuple(match_name(m, ANALOGY_METHODS) or m
-                                        for m in comma_list(args.analogy_methods)),
+                  analogy_methods=tuple(comma_list(args.analogy_methods)),
                   nonfinite=args.nonfinite)
 
 
