@@ -211,3 +211,15 @@ def test_readme_first_screen_installs_and_shows_real_output(capsys):
     assert main([*command, "--no-cache", "-q"]) == 0
     printed = capsys.readouterr().out.splitlines()
     assert printed[:len(shown)] == shown
+
+
+def test_the_command_line_starts_without_heavy_imports():
+    """`vgbench --help`, `--version` and every parse build the whole parser: it imports no
+    scipy.stats, pandas, matplotlib or torch (each command imports what it needs when it runs)."""
+    code = ("import json, sys; from vgbench.cli import build_parser; build_parser(); "
+            "print(json.dumps([m for m in ('torch', 'pandas', 'matplotlib', 'scipy.stats') "
+            "if m in sys.modules]))")
+    run = subprocess.run([sys.executable, "-c", code], env=ENV, capture_output=True, text=True,
+                         timeout=120)
+    assert run.returncode == 0, run.stderr
+    assert json.loads(run.stdout) == []

@@ -58,7 +58,7 @@ def add_cache_dir(p: argparse.ArgumentParser, extra: str = "") -> None:
 def add_report_layout(p: argparse.ArgumentParser, no_charts_help: str = "skip the charts") -> None:
     """--no-charts, and the STS headline (--metric, --aggregate) the tables show."""
     from vgbench.datasets.registry import TASK_METRICS
-    from vgbench.evaluation.statistics import AGGREGATES
+    from vgbench.evaluation.policy import AGGREGATES
     metrics = TASK_METRICS["sts"]
     p.add_argument("--no-charts", action="store_true", help=no_charts_help)
     p.add_argument("--metric", choices=metrics, type=choice(metrics), default=metrics[0],

@@ -16,6 +16,9 @@ from vgbench.names import match_name
 ANALOGY_METHODS = ("3cosadd", "3cosmul")  # vgbench.evaluation.analogy solves with these
 OOV_POLICIES = ("skip", "zero")
 PAIRED_TESTS = ("bootstrap", "steiger", "none")
+# how an STS year's subset correlations become one figure (vgbench.evaluation.statistics); here,
+# with the other choices, so that the command line can offer them without importing scipy.stats
+AGGREGATES = ("mean", "wmean", "all")
 NONFINITE_POLICIES = ("drop", "error")
 # The row filter used when loading a source: every row that any case policy can resolve a
 # benchmark word to, so one load (and one cached file) serves every policy.
