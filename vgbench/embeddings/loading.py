@@ -12,8 +12,8 @@ import numpy as np
 
 from vgbench.embeddings.core import CASE_POLICIES, Embeddings
 from vgbench.embeddings.registry import REGISTRY, is_registry_name, registry_files, registry_name
-from vgbench.names import closest
 from vgbench.embeddings.sniff import FORMATS, sniff_format
+from vgbench.names import closest
 
 FORMAT_ALIASES = {"fasttext": "word2vec", "vec": "word2vec", "text": "glove", "bin": "word2vec-binary"}
 

@@ -264,6 +264,9 @@ def _labels(names: str | Sequence[str] | None, n_sources: int) -> list[str] | No
     bad = next((x for x in names if not isinstance(x, str) or not x.strip()), None)
     if bad is not None:
         raise ValueError(f"names: {bad!r} is not a label; give a non-empty str per source")
+    twice = sorted({x for x in names if names.count(x) > 1})
+    if twice:
+        raise ValueError(f"names: {', '.join(twice)} given twice; each source needs its own label")
     return names
 
 
