@@ -18,8 +18,8 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help="rank by this dataset or mean (default: Similarity mean)")
     p.add_argument("--html", default=None, metavar="FILE", help="also write a self-contained page")
     p.add_argument("--json", action="store_true",
-                   help="print the ranked rows as JSON on stdout instead of the table (scores as in "
-                        "results.json, not x 100)")
+                   help="print the ranked rows as JSON on stdout instead of the table (scores x 100 "
+                        "with 95%% CIs, as in results.json)")
     add_cache_dir(p)
     p.set_defaults(func=run)
 
