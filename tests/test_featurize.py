@@ -5,7 +5,6 @@ against PIL's own statistics); the default encoder is checked against the shippe
 """
 from __future__ import annotations
 
-import argparse
 import os
 import signal
 import subprocess
@@ -146,11 +145,9 @@ def test_shards_split_the_work_and_the_last_one_assembles(image_dir, tmp_path):
 
 
 def test_cli_featurize(image_dir, tmp_path, monkeypatch, capsys):
-    from vgbench.commands import featurize as cmd
+    from vgbench.cli import build_parser  # the whole CLI: -q/--quiet is a global option
     monkeypatch.setitem(encoders.ENCODERS, "mean-colour", lambda **kw: MeanColour())
-    parser = argparse.ArgumentParser()
-    cmd.register(parser.add_subparsers())
-    args = parser.parse_args(["featurize", str(image_dir), "--encoder", "mean-colour", "--out", str(tmp_path),
+    args = build_parser().parse_args(["featurize", str(image_dir), "--encoder", "mean-colour", "--out", str(tmp_path),
                               "--workers", "0", "--quiet"])
     assert args.func(args) == 0
     out = capsys.readouterr().out

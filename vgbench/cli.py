@@ -17,13 +17,31 @@ COMMANDS = ["demo", "paper", "study", "eval", "datasets", "report", "leaderboard
 
 
 def build_parser() -> argparse.ArgumentParser:
+    from vgbench import __version__
+    from vgbench.commands.options import add_global_options
     parser = argparse.ArgumentParser(
-        prog="vgbench", description="Evaluate word embeddings and learn visually grounded ones.")
-    parser.add_argument("-v", "--verbose", action="store_true", help="log progress details")
-    sub = parser.add_subparsers(dest="command", required=True)
+        prog="vgbench", description="Evaluate word embeddings and learn visually grounded ones.",
+        epilog="-v and -q may also follow the command (vgbench eval FILE -v).")
+    parser.add_argument("-V", "--version", action="version", version=f"vgbench {__version__}",
+                        help="print the version and exit")
+    add_global_options(parser)
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND",
+                                help="what to do (vgbench COMMAND --help for its options)")
     for name in COMMANDS:
         importlib.import_module(f"vgbench.commands.{name}").register(sub)
+    for command in _subcommands(parser):
+        add_global_options(command, suppress=True)
     return parser
+
+
+def _subcommands(parser: argparse.ArgumentParser) -> list[argparse.ArgumentParser]:
+    """Every sub-command parser, nested ones (`vgbench data info`) included."""
+    found = []
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            for child in dict.fromkeys(action.choices.values()):
+                found += [child, *_subcommands(child)]
+    return found
 
 
 # Exit codes (README "Exit codes"): what went wrong, for scripts that call vgbench.
@@ -38,7 +56,11 @@ def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING,
                         format="%(levelname)s %(name)s: %(message)s")
     try:
-        return int(args.func(args) or 0)
+        code = int(args.func(args) or 0)
+        sys.stdout.flush()  # a closed pipe shows here, not at exit where it cannot be caught
+        return code
+    except BrokenPipeError:
+        return _reader_went_away()
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return EXIT_INTERRUPTED
@@ -50,12 +72,24 @@ def main(argv: list[str] | None = None) -> int:
         return code
 
 
+def _reader_went_away() -> int:
+    """The reader of stdout closed it (`vgbench datasets | head -1`): stop quietly, as `cat` does.
+    stdout is pointed at devnull so that Python's final flush does not fail again (Python docs,
+    "Note on SIGPIPE")."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError):
+        pass
+    return EXIT_OK
+
+
 def describe_error(exc: BaseException, args: argparse.Namespace) -> tuple[int, str]:
     """(exit code, one-line message) for an exception escaping a command."""
     if isinstance(exc, (ValueError, KeyError, UnicodeError, EOFError)):
         # bad input: the library's messages already name the file, the line and what was expected
         msg = exc.args[0] if isinstance(exc, KeyError) and exc.args else exc
-        return EXIT_INPUT, _one_line(str(msg))
+        return EXIT_INPUT, _one_line(str(msg), limit=4000)  # long enough for every known name
     if isinstance(exc, MemoryError):
         return EXIT_SYSTEM, ("out of memory; evaluate fewer sources at once, or choose fewer datasets "
                              "so that fewer words are kept")

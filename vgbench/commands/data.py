@@ -4,10 +4,13 @@ from __future__ import annotations
 import argparse
 import json
 
+from vgbench.commands.options import add_data_root
+
 
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("data", help="build or inspect an image-caption dataset for grounding")
-    verbs = p.add_subparsers(dest="verb", required=True)
+    verbs = p.add_subparsers(dest="verb", required=True, metavar="VERB",
+                             help="build-captions or info (VERB --help for its options)")
 
     b = verbs.add_parser("build-captions", help="tokenize captions, pair them with image vectors, save",
                          description="Build a caption dataset (vocabulary + token arrays + image vectors) "
@@ -26,15 +29,18 @@ def register(sub: argparse._SubParsersAction) -> None:
                         "TRAIN_LIST,DEV_LIST,TEST_LIST files of image names")
     b.add_argument("--format", dest="fmt", default=None,
                    help="caption format: coco, flickr8k-csv, flickr8k-token, tsv (default: sniffed)")
-    b.add_argument("--vocab-size", type=int, default=10000)
-    b.add_argument("--min-count", type=int, default=1)
+    b.add_argument("--vocab-size", type=int, default=10000, metavar="N",
+                   help="keep the N most frequent words (default 10000)")
+    b.add_argument("--min-count", type=int, default=1, metavar="N",
+                   help="drop words seen fewer than N times (default 1)")
     b.add_argument("--max-len", type=int, default=None, help="truncate captions to this many words")
-    b.add_argument("--data-root", default=None, metavar="DIR")
-    b.add_argument("--out", required=True, metavar="DIR")
+    add_data_root(b, help="relative caption and feature paths are also looked up here "
+                          "(default: $VGBENCH_DATA)")
+    b.add_argument("--out", required=True, metavar="DIR", help="folder to save the dataset to")
     b.set_defaults(func=run_build)
 
     i = verbs.add_parser("info", help="summarize a saved caption dataset")
-    i.add_argument("dataset", metavar="DIR")
+    i.add_argument("dataset", metavar="DIR", help="a folder written by `vgbench data build-captions`")
     i.add_argument("--json", action="store_true", help="print the full report as JSON")
     i.set_defaults(func=run_info)
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from vgbench.commands.options import add_data_root
+
 
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("demo", help="run the whole study on the bundled defaults (make demo)",
@@ -16,7 +18,7 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help="a few-minute variant (small model, 1 epoch on a slice): a smoke test")
     p.add_argument("--out", default=None, metavar="DIR", help="report folder (default reports/demo)")
     p.add_argument("--runs", default=None, metavar="DIR", help="training runs (default runs/demo)")
-    p.add_argument("--data-root", default=None, metavar="DIR")
+    add_data_root(p)
     p.set_defaults(func=run)
 
 

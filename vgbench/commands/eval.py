@@ -4,7 +4,8 @@ from __future__ import annotations
 import argparse
 import sys
 
-from vgbench.commands.options import add_cache_dir, add_datasets, add_report_layout, comma_list
+from vgbench.commands.options import (add_cache_dir, add_data_root, add_datasets, add_report_layout,
+                                      choice, comma_list)
 from vgbench.embeddings.core import CASE_POLICIES
 from vgbench.evaluation.policy import (ANALOGY_METHODS, DEFAULT, NONFINITE_POLICIES, OOV_POLICIES,
                                       PAIRED_TESTS, Policy)
@@ -46,14 +47,13 @@ def register(sub: argparse._SubParsersAction) -> None:
     _add_policy(p)
     p.add_argument("--baseline", action="append", default=None, metavar="NAME|INDEX",
                    help="embedding the others are tested against (default: the first); repeatable")
-    p.add_argument("--format", dest="fmt", default=None,
+    p.add_argument("--format", dest="fmt", default=None, type=str.lower,
                    help="input format for all sources (default: sniffed): glove, word2vec, fasttext, "
                         "word2vec-binary, npy, gensim, checkpoint")
     p.add_argument("--download", action="store_true",
                    help="allow fetching registry embeddings that are not installed (e.g. glove-6b-100d)")
-    p.add_argument("--data-root", default=None, metavar="DIR",
-                   help="folder for your own data: relative --datasets paths are also looked up "
-                        "here (default: $VGBENCH_DATA); built-in benchmarks ship with vgbench")
+    add_data_root(p, help="folder for your own data: relative --datasets paths are also looked up "
+                          "here (default: $VGBENCH_DATA); built-in benchmarks ship with vgbench")
     p.add_argument("--out", default=None, metavar="DIR",
                    help="write results.json, CSV, Markdown, LaTeX and charts here")
     add_report_layout(p, "with --out: skip the charts")
@@ -65,7 +65,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--no-cache", action="store_true",
                    help="evaluate even if these files were evaluated before, and store nothing")
     add_cache_dir(p, "; `vgbench leaderboard` reads it")
-    p.add_argument("--quiet", action="store_true", help="no progress bar")
+    p.add_argument("--json", action="store_true",
+                   help="print the results (as results.json holds them) on stdout instead of the "
+                        "table; notes go to stderr")
     p.set_defaults(func=run)
 
 
@@ -79,21 +81,23 @@ def _add_policy(p: argparse.ArgumentParser) -> None:
                         f"{ANALOGY_METHODS[1]} (Levy & Goldberg 2014; three times the cost); "
                         f"default {','.join(DEFAULT.analogy_methods)}, e.g. "
                         f"{','.join(ANALOGY_METHODS)} for both")
-    p.add_argument("--case", choices=CASE_POLICIES, default=DEFAULT.case,
+    p.add_argument("--case", choices=CASE_POLICIES, type=choice(CASE_POLICIES), default=DEFAULT.case,
                    help=f"word lookup for word similarity and categorization (default: {DEFAULT.case})")
-    p.add_argument("--sts-case", choices=CASE_POLICIES, default=DEFAULT.sts_case,
+    p.add_argument("--sts-case", choices=CASE_POLICIES, type=choice(CASE_POLICIES), default=DEFAULT.sts_case,
                    help=f"token lookup for STS (default: {DEFAULT.sts_case}, as SentEval)")
-    p.add_argument("--oov", choices=OOV_POLICIES, default=DEFAULT.oov,
+    p.add_argument("--oov", choices=OOV_POLICIES, type=choice(OOV_POLICIES), default=DEFAULT.oov,
                    help=f"pairs with an unknown word: skip them, or score them 0 (default: {DEFAULT.oov})")
     p.add_argument("--common-pairs", action="store_true", default=DEFAULT.common_pairs,
                    help="score every embedding only on the pairs all of them cover")
     p.add_argument("--bootstrap", type=int, default=DEFAULT.n_boot, metavar="N",
                    help=f"bootstrap resamples for {100 * DEFAULT.level:g}%% CIs (0: no CIs; "
                         f"default {DEFAULT.n_boot})")
-    p.add_argument("--paired-test", choices=PAIRED_TESTS, default=DEFAULT.paired_test,
+    p.add_argument("--paired-test", choices=PAIRED_TESTS, type=choice(PAIRED_TESTS), default=DEFAULT.paired_test,
                    help=f"test of each embedding against the baseline (default: {DEFAULT.paired_test})")
-    p.add_argument("--seed", type=int, default=DEFAULT.seed)
-    p.add_argument("--nonfinite", choices=NONFINITE_POLICIES, default=DEFAULT.nonfinite,
+    p.add_argument("--seed", type=int, default=DEFAULT.seed, metavar="N",
+                   help=f"random seed of the bootstrap (default {DEFAULT.seed})")
+    p.add_argument("--nonfinite", choices=NONFINITE_POLICIES, type=choice(NONFINITE_POLICIES),
+                   default=DEFAULT.nonfinite,
                    help=f"a vector row with nan/inf: drop that word and count it (default: "
                         f"{DEFAULT.nonfinite}), or stop")
 
@@ -103,7 +107,7 @@ def policy_from_args(args: argparse.Namespace) -> Policy:
     return Policy(case=args.case, sts_case=args.sts_case, oov=args.oov,
                   common_pairs=args.common_pairs, n_boot=args.bootstrap, seed=args.seed,
                   paired_test=args.paired_test, analogy_vocab=args.analogy_vocab,
-                  analogy_methods=tuple(m.lower() for m in comma_list(args.analogy_methods)),
+                  analogy_methods=tuple(comma_list(args.analogy_methods)),
                   nonfinite=args.nonfinite)
 
 
@@ -126,16 +130,22 @@ def run(args: argparse.Namespace) -> int:
                        postprocess=args.postprocess, postprocess_rows=args.postprocess_rows,
                        progress=not args.quiet and sys.stderr.isatty(),
                        cache=None if args.no_cache else ResultsCache(args.cache_dir))
+    # with --json, stdout carries the results alone (for `| jq`); every note goes to stderr
+    notes = sys.stderr if args.json else sys.stdout
     if results.cached:
         print(f"cached: the same files, datasets, policy and vgbench version were evaluated on "
-              f"{results.cached['created']}; nothing re-evaluated ({results.cached['path']})")
-    print(console_table(results, sts_metric=args.metric, sts_aggregate=args.aggregate))
+              f"{results.cached['created']}; nothing re-evaluated ({results.cached['path']})", file=notes)
+    if args.json:
+        print(results.to_json())
+    else:
+        print(console_table(results, sts_metric=args.metric, sts_aggregate=args.aggregate))
     for name, meta in results.embeddings.items():
         if meta.get("nonfinite"):
             print(f"note: {meta.get('source', name)}: dropped {meta['nonfinite']} word(s) whose vectors hold nan or inf "
-                  f"({'; '.join(meta.get('nonfinite_examples', [])[:3])}; --nonfinite error to stop instead)")
+                  f"({'; '.join(meta.get('nonfinite_examples', [])[:3])}; --nonfinite error to stop instead)",
+                  file=notes)
     if args.out:
         written = write_reports(results, args.out, charts=not args.no_charts,
                                 sts_metric=args.metric, sts_aggregate=args.aggregate)
-        print(f"wrote {len(written)} files to {args.out}")
+        print(f"wrote {len(written)} files to {args.out}", file=notes)
     return 0

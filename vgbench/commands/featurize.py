@@ -3,6 +3,8 @@ from __future__ import annotations
 
 import argparse
 
+from vgbench.commands.options import choice
+
 
 def register(sub: argparse._SubParsersAction) -> None:
     from vgbench.caption_data.encoders import DEFAULT_ENCODER, ENCODERS
@@ -11,12 +13,13 @@ def register(sub: argparse._SubParsersAction) -> None:
                                    "NAME.json). Resumable: rerun the same command after an interruption. "
                                    "Unreadable or missing images are skipped and listed.")
     p.add_argument("images", nargs="+", metavar="IMAGES", help="image files or folders (searched recursively)")
-    p.add_argument("--encoder", default=DEFAULT_ENCODER, choices=sorted(ENCODERS),
+    p.add_argument("--encoder", default=DEFAULT_ENCODER, choices=sorted(ENCODERS), type=choice(sorted(ENCODERS)),
                    help=f"image encoder (default: {DEFAULT_ENCODER})")
     p.add_argument("--weights", default=None, metavar="FILE",
                    help="weights file (inception-v3: torchvision's inception_v3_google-0cc3c7bd.pth)")
     p.add_argument("--out", required=True, metavar="DIR", help="folder of the feature store")
-    p.add_argument("--batch-size", type=int, default=32)
+    p.add_argument("--batch-size", type=int, default=32, metavar="N",
+                   help="images per forward pass of the encoder (default 32)")
     p.add_argument("--workers", type=int, default=None,
                    help="image-decoding processes (default: half the CPUs, 1 to 4; 0: decode in the main process)")
     p.add_argument("--threads", type=int, default=None,
@@ -24,12 +27,12 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--shard", default=None, metavar="i/n",
                    help="do only part i of n (0-based); gather all parts' OUT/.featurize-* chunk files in "
                         "one OUT and run once more without --shard to assemble the store")
-    p.add_argument("--dtype", choices=("float16", "float32"), default="float16")
+    p.add_argument("--dtype", choices=("float16", "float32"), type=str.lower, default="float16",
+                   help="precision the vectors are stored in (default float16: half the disk)")
     p.add_argument("--chunk-size", type=int, default=512,
                    help="images per resumable chunk (default 512)")
     p.add_argument("--device", default="cpu", help="torch device (default cpu)")
     p.add_argument("--overwrite", action="store_true", help="discard an existing store or unfinished run in OUT")
-    p.add_argument("--quiet", action="store_true", help="no progress bar")
     p.set_defaults(func=run)
 
 

@@ -21,18 +21,17 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--chunk-size", type=int, default=65536, help="words grounded per chunk (memory bound)")
     p.add_argument("--nonfinite", choices=("drop", "error"), default="drop",
                    help="a textual row with nan/inf: leave that word out and count it (default), or stop")
-    p.add_argument("--no-progress", action="store_true", help="hide the progress bar")
     p.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:
     from vgbench.sources.checkpoint import checkpoint_textual
     g, source, emb = checkpoint_textual(args.checkpoint, args.vectors, args.te,
-                                        progress=not args.no_progress, nonfinite=args.nonfinite)
+                                        progress=not args.quiet, nonfinite=args.nonfinite)
     if emb.meta.get("nonfinite"):
         print(f"note: {source}: left out {emb.meta['nonfinite']} word(s) whose vectors hold nan or inf "
               f"({'; '.join(emb.meta.get('nonfinite_examples', [])[:3])})")
-    out = g.export(emb, args.out, args.format, chunk=args.chunk_size, progress=not args.no_progress)
+    out = g.export(emb, args.out, args.format, chunk=args.chunk_size, progress=not args.quiet)
     print(f"grounded {len(emb)} words ({g.in_dim} -> {g.grounded_dim} dims, training words from the "
           f"{g.te} vectors) into {out}")
     return 0

@@ -1,8 +1,43 @@
-"""Options several commands share (datasets, results cache, report layout), declared once so
-`eval`, `report` and `leaderboard` spell, default and explain them alike."""
+"""Options several commands share (datasets, results cache, report layout, data root, the global
+-v/-q), declared once so every command spells, defaults and explains them alike."""
 from __future__ import annotations
 
 import argparse
+from typing import Callable, Sequence
+
+from vgbench.names import match_name
+
+DATA_ROOT_HELP = ("folder for the data you bring (your own word-pair files and STS folders, caption "
+                  "data such as flickr8k/); default: $VGBENCH_DATA")
+
+# Old spellings kept working (hidden from --help) so that existing scripts do not break.
+HIDDEN_ALIASES = ("--no-progress",)
+
+
+def add_global_options(p: argparse.ArgumentParser, suppress: bool = False) -> None:
+    """-v/--verbose and -q/--quiet. On the top-level parser (suppress=False) they get their
+    defaults; on each sub-command (suppress=True) they default to nothing, so that an option given
+    after the sub-command is recorded and one given before it is not overwritten."""
+    off = argparse.SUPPRESS if suppress else False
+    p.add_argument("-v", "--verbose", action="store_true", default=off,
+                   help="log progress details, and print the traceback of an error")
+    p.add_argument("-q", "--quiet", action="store_true", default=off,
+                   help="no progress bars")
+    p.add_argument("--no-progress", dest="quiet", action="store_true", default=off,
+                   help=argparse.SUPPRESS)
+
+
+def add_data_root(p: argparse.ArgumentParser, help: str = DATA_ROOT_HELP) -> None:
+    p.add_argument("--data-root", default=None, metavar="DATA_ROOT", help=help)
+
+
+def choice(choices: Sequence[str]) -> Callable[[str], str]:
+    """An argparse `type` that turns any case/dash spelling of a choice into the choice itself
+    (an unknown value passes through, and argparse's `choices` check lists the valid ones)."""
+    def canonical(text: str) -> str:
+        return match_name(text, choices) or text
+    canonical.__name__ = "choice"
+    return canonical
 
 
 def comma_list(text: str | None) -> list[str] | None:
@@ -23,11 +58,11 @@ def add_cache_dir(p: argparse.ArgumentParser, extra: str = "") -> None:
 def add_report_layout(p: argparse.ArgumentParser, no_charts_help: str = "skip the charts") -> None:
     """--no-charts, and the STS headline (--metric, --aggregate) the tables show."""
     from vgbench.datasets.registry import TASK_METRICS
-    from vgbench.evaluation.statistics import AGGREGATES
+    from vgbench.evaluation.policy import AGGREGATES
+    metrics = TASK_METRICS["sts"]
     p.add_argument("--no-charts", action="store_true", help=no_charts_help)
-    p.add_argument("--metric", choices=TASK_METRICS["sts"], default=TASK_METRICS["sts"][0],
-                   help=f"STS headline metric in tables (default: {TASK_METRICS['sts'][0]}, "
-                        "as the paper)")
-    p.add_argument("--aggregate", choices=AGGREGATES, default=AGGREGATES[0],
+    p.add_argument("--metric", choices=metrics, type=choice(metrics), default=metrics[0],
+                   help=f"STS headline metric in tables (default: {metrics[0]}, as the paper)")
+    p.add_argument("--aggregate", choices=AGGREGATES, type=choice(AGGREGATES), default=AGGREGATES[0],
                    help=f"STS headline aggregate per year (default: {AGGREGATES[0]} over "
                         "subsets, as SentEval)")

@@ -4,6 +4,8 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from vgbench.commands.options import add_data_root
+
 
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("paper", help="run the paper's Tables 6, 7/10 and 8 on our data (resumable)")
@@ -15,9 +17,11 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--dims", default=None, metavar="C1,C2,...",
                    help="Table 8 with these grounded dimensions (the L_All+R config with c set), "
                         "instead of vge_c256.toml / vge_c1024.toml")
-    p.add_argument("--out", default="reports/paper", metavar="DIR")
-    p.add_argument("--runs", default="runs/paper", metavar="DIR")
-    p.add_argument("--data-root", default=None, metavar="DIR")
+    p.add_argument("--out", default="reports/paper", metavar="DIR",
+                   help="report folder (default reports/paper)")
+    p.add_argument("--runs", default="runs/paper", metavar="DIR",
+                   help="training runs, reused on a rerun (default runs/paper)")
+    add_data_root(p)
     p.set_defaults(func=run)
 
 

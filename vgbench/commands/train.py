@@ -16,7 +16,6 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help="override a setting, e.g. --set train.epochs=3 --set model.grounded_dim=256")
     p.add_argument("--resume", action="store_true", help="continue the run from OUT_DIR/NAME/last.pt")
     p.add_argument("--data-root", default=None, help="folder of extra data you bring, e.g. flickr8k/ (default: $VGBENCH_DATA; else the bundled Flickr8k)")
-    p.add_argument("--no-progress", action="store_true", help="hide the progress bar")
     p.set_defaults(func=run)
 
 
@@ -27,7 +26,7 @@ def run(args: argparse.Namespace) -> int:
     cfg = load_config(args.config, args.overrides)
     if args.data_root:
         cfg = cfg.with_(data={"data_root": args.data_root})
-    summary = train(cfg, resume=args.resume, progress=not args.no_progress,
+    summary = train(cfg, resume=args.resume, progress=not args.quiet,
                     evaluator=dev_scorer(cfg.train.eval_sets, cfg.data.data_root))
     last = summary["history"][-1] if summary["history"] else {}
     print(f"run {summary['run_dir']}: {summary['epochs_run']} epochs ({summary['stopped']}), "

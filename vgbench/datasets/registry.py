@@ -11,6 +11,7 @@ from vgbench.datasets import loaders
 from vgbench.datasets.store import checksum
 from vgbench.datasets.sts import STSSet
 from vgbench.datasets.word_pairs import WordPairs
+from vgbench.names import unknown_name
 
 TASKS = ("similarity", "sts", "analogy", "categorization", "norms")
 # The metrics each task is scored by, headline first (the order tables and scores follow).
@@ -357,9 +358,8 @@ def expand(name: str) -> list[str]:
         return members
     canon = canonical_name(name)
     if canon is None:
-        sets = ", ".join(n for n in BENCHMARKS if evaluable(n))
-        raise ValueError(f"unknown dataset {name!r}; groups: {', '.join(GROUPS)}; sets: {sets} "
-                         f"(`vgbench datasets` lists them)")
+        raise ValueError(unknown_name("dataset", name, [*GROUPS, *(n for n in BENCHMARKS if evaluable(n))],
+                                      " (groups first; `vgbench datasets` describes them)"))
     if not evaluable(canon):
         raise ValueError(f"dataset {canon!r} ({BENCHMARKS[canon].task}) ships with vgbench, but this "
                          f"version has no evaluator for its task")
@@ -369,7 +369,8 @@ def expand(name: str) -> list[str]:
 def get(name: str) -> Benchmark:
     canon = canonical_name(name)
     if canon is None:
-        raise ValueError(f"unknown dataset {name!r}; built-in: {', '.join(BENCHMARKS)}")
+        raise ValueError(unknown_name("dataset", name, BENCHMARKS,
+                                      f" (groups: {', '.join(GROUPS)})"))
     return BENCHMARKS[canon]
 
 

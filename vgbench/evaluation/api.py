@@ -207,9 +207,18 @@ def evaluate(sources: Sequence, datasets: Iterable[str] | Benchmarks | None = No
     vgbench.sources.spec. `cache` (a folder or ResultsCache): return the stored results when
     the same files, datasets, policy and version were evaluated before (then `results.cached`
     holds the entry's key and date), else evaluate and store them.
+
+    `sources` and `datasets` may each be one item or a list: evaluate("vectors.txt", "MEN").
+    `names`: table labels, one per source in order (a str for a single source); by default a
+    file's name, a registry name as given, an Embeddings' own name, and for other vectors in
+    memory their kind and 1-based position: `kv-1` (gensim KeyedVectors), `vectors-2` (a
+    {word: vector} mapping or a (words, matrix) pair).
     """
     policy = Policy.of(policy, **policy_fields)
     sources = source_list(sources)
+    datasets, pair_files, sts_dirs, analogy_files, categorization_files = (
+        _one_or_many(x) for x in (datasets, pair_files, sts_dirs, analogy_files, categorization_files))
+    names = _labels(names, len(sources))
     bench = datasets if isinstance(datasets, Benchmarks) else resolve_datasets(
         datasets, pair_files, sts_dirs, data_root, analogy_files, categorization_files)
     if not bench.all_sets():
@@ -237,6 +246,28 @@ def evaluate(sources: Sequence, datasets: Iterable[str] | Benchmarks | None = No
     if store is not None:
         store.put(key, results)
     return results
+
+
+def _one_or_many(value):
+    """A single name or path as a one-item list (a str is not a list of letters)."""
+    return [value] if isinstance(value, (str, os.PathLike)) else value
+
+
+def _labels(names: str | Sequence[str] | None, n_sources: int) -> list[str] | None:
+    """`names` as a list of labels, one per source at most (a single label for a single source)."""
+    if names is None:
+        return None
+    names = [names] if isinstance(names, str) else list(names)
+    if len(names) > n_sources:
+        raise ValueError(f"names: {len(names)} labels ({', '.join(map(str, names))}) for "
+                         f"{n_sources} source(s); give one label per source, in order")
+    bad = next((x for x in names if not isinstance(x, str) or not x.strip()), None)
+    if bad is not None:
+        raise ValueError(f"names: {bad!r} is not a label; give a non-empty str per source")
+    twice = sorted({x for x in names if names.count(x) > 1})
+    if twice:
+        raise ValueError(f"names: {', '.join(twice)} given twice; each source needs its own label")
+    return names
 
 
 def cache_key(fingerprints: list[str], names: Sequence[str] | None,

@@ -11,10 +11,14 @@ from dataclasses import dataclass
 from typing import Any
 
 from vgbench.embeddings.core import CASE_POLICIES
+from vgbench.names import match_name
 
 ANALOGY_METHODS = ("3cosadd", "3cosmul")  # vgbench.evaluation.analogy solves with these
 OOV_POLICIES = ("skip", "zero")
 PAIRED_TESTS = ("bootstrap", "steiger", "none")
+# how an STS year's subset correlations become one figure (vgbench.evaluation.statistics); here,
+# with the other choices, so that the command line can offer them without importing scipy.stats
+AGGREGATES = ("mean", "wmean", "all")
 NONFINITE_POLICIES = ("drop", "error")
 # The row filter used when loading a source: every row that any case policy can resolve a
 # benchmark word to, so one load (and one cached file) serves every policy.
@@ -48,12 +52,19 @@ class Policy:
     nonfinite: str = "drop"
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "analogy_methods", tuple(self.analogy_methods))
-        for name, value, allowed in (("case policy", self.case, CASE_POLICIES),
-                                     ("STS case policy", self.sts_case, CASE_POLICIES),
-                                     ("OOV policy", self.oov, OOV_POLICIES),
-                                     ("paired test", self.paired_test, PAIRED_TESTS),
-                                     ("non-finite policy", self.nonfinite, NONFINITE_POLICIES)):
+        # any case and dashes name a choice ("Exact-Then-Lower", "3CosMul"); one method may be a str
+        methods = self.analogy_methods
+        methods = methods.split(",") if isinstance(methods, str) else methods
+        object.__setattr__(self, "analogy_methods",
+                           tuple(match_name(m, ANALOGY_METHODS) or m for m in methods))
+        for field_name, name, allowed in (("case", "case policy", CASE_POLICIES),
+                                          ("sts_case", "STS case policy", CASE_POLICIES),
+                                          ("oov", "OOV policy", OOV_POLICIES),
+                                          ("paired_test", "paired test", PAIRED_TESTS),
+                                          ("nonfinite", "non-finite policy", NONFINITE_POLICIES)):
+            value = getattr(self, field_name)
+            value = match_name(value, allowed) or value if isinstance(value, str) else value
+            object.__setattr__(self, field_name, value)
             if value not in allowed:
                 raise ValueError(f"unknown {name} {value!r}; expected one of {', '.join(allowed)}")
         bad = [m for m in self.analogy_methods if m not in ANALOGY_METHODS]

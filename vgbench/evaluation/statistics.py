@@ -19,12 +19,11 @@ from typing import Sequence
 import numpy as np
 from scipy.stats import norm, rankdata
 
-from vgbench.evaluation.policy import DEFAULT
+from vgbench.evaluation.policy import AGGREGATES, DEFAULT
 
 log = logging.getLogger(__name__)
 
 METRICS = ("spearman", "pearson")
-AGGREGATES = ("mean", "wmean", "all")
 # Cells of one (resamples x pairs) matrix per chunk: bounds memory to ~16 MB per float64 array
 # whatever the data size, without changing the random stream (chunks draw rows in order).
 _CHUNK_CELLS = 2_000_000

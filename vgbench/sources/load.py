@@ -11,7 +11,7 @@ from vgbench.embeddings.loading import word_filter
 from vgbench.embeddings.postprocess import DEFAULT_FIT_ROWS, apply, parse_steps
 from vgbench.sources.checkpoint import is_checkpoint, load_checkpoint
 from vgbench.sources.controls import concat, random_m
-from vgbench.sources.memory import ACCEPTED, as_embeddings, is_in_memory
+from vgbench.sources.memory import ACCEPTED, as_embeddings, default_label, is_in_memory
 from vgbench.sources.spec import SourceSpec, display_name, head_rows_needed, parse_spec, with_default_steps
 
 # What a checkpoint passes on to the reading of its textual vectors.
@@ -87,10 +87,12 @@ def load_source(source, words: Iterable[str] | None = None, case: str = "exact",
 
 
 def source_list(sources) -> list:
-    """One source or several as a list: specs kept as strings, in-memory vectors as Embeddings."""
+    """One source or several as a list: specs kept as strings, in-memory vectors as Embeddings
+    (an Embeddings keeps its name; unnamed vectors are labelled by position: kv-1, vectors-2)."""
     if isinstance(sources, (str, os.PathLike)) or is_in_memory(sources):
         sources = [sources]
-    return [as_embeddings(s) if is_in_memory(s) else _text(s) for s in sources]
+    return [(as_embeddings(s, None if isinstance(s, Embeddings) else default_label(s, i))
+             if is_in_memory(s) else _text(s)) for i, s in enumerate(sources, 1)]
 
 
 def _text(source) -> str:

@@ -17,19 +17,30 @@ def is_in_memory(obj) -> bool:
     return isinstance(obj, (Embeddings, Mapping)) or _is_keyed_vectors(obj) or _is_pair(obj)
 
 
+def default_label(obj, position: int | None = None) -> str:
+    """The table label of unnamed vectors in memory: `kv` for a gensim KeyedVectors (gensim's own
+    short name), `vectors` for a mapping or a (words, matrix) pair, plus the source's 1-based
+    position when it has one (`kv-1`, `vectors-2`), so that a label says which argument it is."""
+    kind = "kv" if _is_keyed_vectors(obj) else "vectors"
+    return kind if position is None else f"{kind}-{position}"
+
+
 def as_embeddings(obj, name: str | None = None) -> Embeddings:
     """Embeddings from an Embeddings (returned as is), a gensim KeyedVectors, a (words, matrix)
-    pair or a {word: vector} mapping; TypeError naming the accepted forms for anything else."""
+    pair or a {word: vector} mapping; TypeError naming the accepted forms for anything else.
+    Unnamed vectors are labelled by default_label (kv, vectors)."""
     if isinstance(obj, Embeddings):
         return obj
     if _is_keyed_vectors(obj):
-        return _checked(list(obj.index_to_key), obj.vectors, name or "KeyedVectors", "gensim KeyedVectors")
+        return _checked(list(obj.index_to_key), obj.vectors, name or default_label(obj),
+                        "gensim KeyedVectors")
     if isinstance(obj, Mapping):
         words = list(obj)
-        return _checked(words, [obj[w] for w in words], name or "mapping", "{word: vector} mapping")
+        return _checked(words, [obj[w] for w in words], name or default_label(obj),
+                        "{word: vector} mapping")
     if _is_pair(obj):
         words, vectors = obj
-        return _checked(list(words), vectors, name or "arrays", "(words, matrix) pair")
+        return _checked(list(words), vectors, name or default_label(obj), "(words, matrix) pair")
     raise TypeError(f"cannot use a {type(obj).__name__} as embeddings; expected {ACCEPTED}")
 
 
