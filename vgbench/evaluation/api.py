@@ -223,9 +223,11 @@ def evaluate(sources: Sequence, datasets: Iterable[str] | Benchmarks | None = No
                     for s in sources]
     key = None
     if store is not None:
-        key = cache_key(fingerprints, names, checksums, policy, baseline)
+        key = cache_key(fingerprints, planned_labels(sources, names, postprocess), checksums,
+                        policy, baseline, _target_paths(sources, postprocess))
         entry = store.get(key)
-        if entry is not None:
+        if entry is not None and set(entry.results.embeddings) == set(
+                planned_labels(sources, names, postprocess)):
             entry.results.cached = {"key": key, "created": entry.created, "path": str(entry.path)}
             return entry.results
     embs = load(sources, bench, policy, loading)
@@ -239,14 +241,50 @@ def evaluate(sources: Sequence, datasets: Iterable[str] | Benchmarks | None = No
     return results
 
 
-def cache_key(fingerprints: list[str], names: Sequence[str] | None,
+def cache_key(fingerprints: list[str], labels: Sequence[str] | None,
               checksums: dict[str, str | None], policy: Policy,
-              baseline: str | int | Sequence[str | int]) -> str:
-    """The results cache key: what determines the numbers (see vgbench.evaluation.cache)."""
+              baseline: str | int | Sequence[str | int], paths: Sequence[Sequence[str]] = ()) -> str:
+    """The results cache key: what determines the numbers (see vgbench.evaluation.cache), and
+    what the report says about them: each source's label and file paths come from this run,
+    so a copied or renamed file is never reported under the name it had when it was cached."""
     return ResultsCache.key({"version": __version__, "sources": fingerprints,
-                             "names": list(names or []), "datasets": checksums,
-                             **policy.key_parts(),
+                             "names": list(labels or []), "paths": [list(p) for p in paths],
+                             "datasets": checksums, **policy.key_parts(),
                              "baseline": baseline if isinstance(baseline, (str, int)) else list(baseline)})
+
+
+def planned_labels(sources: Sequence, names: Sequence[str] | None = None,
+                   postprocess: str | None = None) -> list[str]:
+    """The label each source will carry in this run's tables (as load_sources gives them),
+    known before anything is loaded."""
+    from vgbench.sources.spec import display_name
+    post = postprocess if postprocess and postprocess != "none" else None
+    labels: list[str] = []
+    for i, source in enumerate(sources):
+        if names and i < len(names):
+            labels.append(names[i])
+            continue
+        if isinstance(source, Embeddings):
+            base = f"{source.name}+{parse_steps(post).label()}" if post else source.name
+        else:
+            text = str(source)
+            base = display_name(parse_spec(f"{text}|{post}" if post and "|" not in text else text))
+        labels.append(_source_label(base, set(labels)))
+    return labels
+
+
+def _target_paths(sources: Sequence, postprocess: str | None = None) -> list[list[str]]:
+    """Each source's target files as absolute paths (registry names as given)."""
+    post = postprocess if postprocess and postprocess != "none" else None
+    out = []
+    for source in sources:
+        if isinstance(source, Embeddings):
+            out.append([])
+            continue
+        text = str(source)
+        spec = parse_spec(f"{text}|{post}" if post and "|" not in text else text)
+        out.append([str(Path(t).resolve()) if Path(t).exists() else t for t in spec.targets])
+    return out
 
 
 def load(sources: Sequence, bench: Benchmarks, policy: Policy, loading: Loading) -> list[Embeddings]:
