@@ -252,7 +252,7 @@ def test_markdown_report_has_every_table(results):
         assert title in md
     assert "| glove | 34.0 [31.5, 36.0] (87.6%) |" in md
     assert "| 0.004 | **0.008** |" in md  # raw p, then Holm over 2 tests, significant in bold
-    assert "Family for p (Holm): the 2 tests of this table." in md
+    assert "Family for p (Holm): all 2 paired tests of this report" in md
 
 
 # ------------------------------------------------------------------ files

@@ -391,18 +391,14 @@ def _suite_settings(bench: Benchmarks, policy: Policy) -> dict:
 def compare_to_baselines(embs: list[Embeddings], bases: Sequence[str | int], bench: Benchmarks,
                            preds: Predictions, policy: Policy) -> list[PairedTest]:
     """Every embedding against each baseline (a pair of baselines is tested once, not in both
-    directions), Holm-corrected over all of these tests."""
+    directions), Holm-corrected over all of these tests (the report's family, Results.FAMILY)."""
     tests: list[PairedTest] = []
     tested: set[int] = set()
     for b in bases:
         base = _baseline_index(b, embs)
         tests += paired_tests(embs, base, bench, preds, policy, skip=tested)
         tested.add(base)
-    adjusted = statistics.holm([t.p_value for t in tests])
-    family = f"all {int(np.isfinite(adjusted).sum())} paired tests of this evaluation"
-    for t, p in zip(tests, adjusted):
-        t.p_adjusted, t.family = float(p), family
-    return tests
+    return Results(tests=tests).adjust_family().tests
 
 
 def _baseline_index(baseline: str | int, embs: list[Embeddings]) -> int:

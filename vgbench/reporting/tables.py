@@ -15,7 +15,7 @@ import numpy as np
 
 from vgbench.datasets import registry
 from vgbench.evaluation.results import PairedTest, Results, Score
-from vgbench.evaluation.statistics import AGGREGATES, format_p, holm
+from vgbench.evaluation.statistics import AGGREGATES, format_p
 from vgbench.reporting.policy import policy_notes, setting
 from vgbench.reporting.render import (MISSING, Cell, Grid, Renderable, coverage_text, plain,
                                       fmt_number, tex_escape)
@@ -174,28 +174,29 @@ def alpha(results: Results) -> float:
 
 def significance_marks(results: Results, rows: list[str],
                        columns: list[Column]) -> tuple[np.ndarray, list[str]]:
-    """▲/▼ where a cell differs significantly from its baseline, Holm-corrected over the
-    family of tests this table shows (every test whose B and cell appear in it)."""
+    """▲/▼ where a cell differs significantly from its baseline: its test's Holm-adjusted p over
+    the report's one family (every paired test of the report, Results.FAMILY), the same p (Holm)
+    that the paired-tests table prints."""
     marks = np.full((len(rows), len(columns)), "", dtype=object)
-    where = {(c.dataset, c.section, c.metric): j for j, c in enumerate(columns)
-             if c.mean_of is None}
-    family = [(rows.index(t.embedding_b), where[(t.dataset, t.section, t.metric)], t)
-              for t in results.tests if t.embedding_b in rows
-              and (t.dataset, t.section, t.metric) in where and math.isfinite(_num(t.p_value))]
-    if not family:
+    where = {(c.dataset, c.section, c.metric): j for j, c in enumerate(columns)}
+    adjusted = results.family_adjusted()
+    shown = [(rows.index(t.embedding_b), where[(t.dataset, t.section, t.metric)], t, p)
+             for t, p in zip(results.tests, adjusted) if t.embedding_b in rows
+             and (t.dataset, t.section, t.metric) in where and math.isfinite(p)]
+    if not shown:
         return marks, []
-    adjusted = holm([t.p_value for _, _, t in family])
-    bases = list(dict.fromkeys(t.embedding_a for _, _, t in family))
+    bases = list(dict.fromkeys(t.embedding_a for _, _, t, _ in shown))
     a = alpha(results)
-    for (i, j, t), p in zip(family, adjusted):
+    for i, j, t, p in shown:
         if p <= a and t.delta != 0:
             tag = str(bases.index(t.embedding_a) + 1) if len(bases) > 1 else ""
             marks[i, j] += ("▲" if t.delta > 0 else "▼") + tag
     against = (bases[0] if len(bases) == 1 else
                ", ".join(f"{k + 1} = {b}" for k, b in enumerate(bases)))
-    note = (f"▲/▼: significantly above/below the baseline ({against}) by the paired test, "
-            f"Holm–Bonferroni over the {len(family)} tests of this table (family-wise "
-            f"α = {a:g}).")
+    family = int(np.isfinite(adjusted).sum())
+    note = (f"▲/▼: significantly above/below the baseline ({against}) by the paired test: "
+            f"p (Holm) ≤ {a:g}, Holm–Bonferroni over the family of all {family} paired tests of "
+            f"this report, the same p (Holm) as in the paired-tests table.")
     return marks, [note]
 
 
@@ -344,7 +345,8 @@ class TestsTable(Renderable):
         return f"significant after Holm–Bonferroni correction (p (Holm) ≤ {alpha(self.results):g})"
 
     def adjusted(self) -> np.ndarray:
-        return holm([_num(t.p_value) for t in self.results.tests])
+        """p (Holm) over the report's family: the same values the score tables' marks use."""
+        return np.array(self.results.family_adjusted())
 
     def _rows(self):
         a = alpha(self.results)
@@ -440,7 +442,9 @@ def tests_table(results: Results) -> TestsTable | None:
     if not results.tests:
         return None
     methods = {t.method for t in results.tests}
-    notes = [f"Family for p (Holm): the {len(results.tests)} tests of this table."]
+    family = int(np.isfinite(results.family_adjusted()).sum())
+    notes = [f"Family for p (Holm): all {family} paired tests of this report (the ▲/▼ marks of "
+             f"the score tables use the same adjusted p)."]
     if any("-z" in m for m in methods):
         notes.append("Bootstrap-z: two-sided p = 2Φ(−|Δ|/SE), SE the standard deviation of "
                      "the paired bootstrap Δ (not bounded by 1/(B+1)); CI: percentile bootstrap "
