@@ -62,7 +62,10 @@ class ScoreTable(Renderable):
     marks: np.ndarray | None = None  # per cell: "", "▲" or "▼" (+ baseline number)
 
     def _bold_means(self) -> str:
-        return "best in each row" if self.best == "row" else "best in each column"
+        where = "row" if self.best == "row" else "column"
+        return (f"best in each {where} among the entries scored on the most pairs; an entry "
+                f"scored on fewer pairs (coverage in brackets) is never marked best, since its "
+                f"score is not comparable")
 
     def _latex_notes(self, coverage: bool) -> list[str]:
         cov = self.coverage_notes()
@@ -72,17 +75,20 @@ class ScoreTable(Renderable):
                                              + "; ".join(cov) + ".")]
 
     def best_mask(self) -> np.ndarray:
-        """True where a value is the best of its column (or row); ties on the shown digits all
-        count. Nothing is marked in a column with fewer than two values to compare."""
+        """True where a value is the best of its column (or row) among the entries of equal
+        coverage: those scored on the most pairs of that column (row). Ties on the shown digits
+        all count. Nothing is marked where fewer than two such values compare."""
         shown = np.array([[float(fmt_number(v, self.decimals)) if math.isfinite(v) else -np.inf
                            for v in row] for row in self.values]).reshape(self.values.shape)
         mask = np.zeros(self.values.shape, bool)
         if self.best is None or not self.values.size:
             return mask
         data = shown if self.best == "column" else shown.T
+        used = self.used if self.best == "column" else self.used.T
         out = mask if self.best == "column" else mask.T
         for j in range(data.shape[1]):
-            col = data[:, j]
+            col = np.where(used[:, j] == used[np.isfinite(data[:, j]), j].max(initial=-1),
+                           data[:, j], -np.inf)
             if np.isfinite(col).sum() >= 2:
                 out[:, j] = col == col.max()
         return mask
@@ -150,6 +156,9 @@ def _build(results: Results, key: str, title: str, corner: str, columns: list[Co
             if col.mean_of is not None:
                 parts = values[i, col.mean_of]
                 values[i, j] = float(np.mean(parts)) if np.isfinite(parts).all() else np.nan
+                if np.isfinite(parts).all() and (used[i, col.mean_of] >= 0).all():
+                    used[i, j] = int(used[i, col.mean_of].sum())
+                    total[i, j] = int(total[i, col.mean_of].sum())
     keep_cols = [j for j in range(k) if np.isfinite(values[:, j]).any()]
     keep_rows = [i for i in range(n) if np.isfinite(values[i, keep_cols]).any()]
     if not keep_cols or not keep_rows:
@@ -444,7 +453,9 @@ def tests_table(results: Results) -> TestsTable | None:
     methods = {t.method for t in results.tests}
     family = int(np.isfinite(results.family_adjusted()).sum())
     notes = [f"Family for p (Holm): all {family} paired tests of this report (the ▲/▼ marks of "
-             f"the score tables use the same adjusted p)."]
+             f"the score tables use the same adjusted p).",
+             "Each test compares A and B on the pairs both cover (n), so its scores may differ "
+             "from the score tables' when a row covers fewer pairs."]
     if any("-z" in m for m in methods):
         notes.append("Bootstrap-z: two-sided p = 2Φ(−|Δ|/SE), SE the standard deviation of "
                      "the paired bootstrap Δ (not bounded by 1/(B+1)); CI: percentile bootstrap "
