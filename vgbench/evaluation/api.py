@@ -26,12 +26,13 @@ from vgbench.sources import SourceSpec, head_rows_needed, load_target, parse_spe
 from vgbench.sources import resolve as resolve_spec
 from vgbench import __version__
 from vgbench.evaluation import analogy as analogy_eval
+from vgbench.evaluation import means
 from vgbench.evaluation import statistics
 from vgbench.evaluation.cache import ResultsCache
 from vgbench.evaluation.categorization import evaluate_categorization
 from vgbench.evaluation.policy import LOAD_CASE, Policy
 from vgbench.evaluation.provenance import dataset_checksum, source_fingerprint
-from vgbench.evaluation.results import PairedTest, Results
+from vgbench.evaluation.results import PairedTest, Results, Score
 from vgbench.evaluation.similarity import (PairPredictions, evaluate_pairs, no_correlation_reason,
                                            predict_pairs, scored_values)
 from vgbench.evaluation.sts import (STSPredictions, evaluate_sts, predict_sts,
@@ -324,7 +325,65 @@ def score(results: Results, embs: list[Embeddings], bench: Benchmarks, policy: P
     _score_sts(results, embs, bench, policy, preds, bar)
     _score_suite(results, embs, bench, policy, preds, bar)
     bar.close()
+    _score_means(results, embs, bench, policy, preds)
     return preds
+
+
+def _mean_sets(bench: Benchmarks) -> dict[str, tuple[str, list[str], str]]:
+    """The Mean columns this evaluation can fill: label -> (task, sets, metric)."""
+    out = {}
+    sim = [d.name for d in bench.similarity]
+    if all(d in sim for d in registry.PAPER_SIMILARITY):
+        out[means.SIMILARITY_MEAN] = ("similarity", list(registry.PAPER_SIMILARITY), "spearman")
+    sts = [s.name for s in bench.sts]
+    if all(d in sts for d in registry.PAPER_STS):
+        out[means.STS_MEAN] = ("sts", list(registry.PAPER_STS), "pearson")
+    return out
+
+
+def _mean_samples(label: str, task: str, sets: list[str], metric: str, preds: Predictions,
+                  bench: Benchmarks, idx: list[int], policy: Policy,
+                  restrict: dict[str, np.ndarray] | None = None) -> list | None:
+    """Each set's scored pairs for the embeddings `idx` (the pairs all of them use); None when a
+    set has no correlation for one of them."""
+    samples = []
+    for name in sets:
+        if task == "similarity":
+            gold = next(d.gold for d in bench.similarity if d.name == name)
+            scored = [scored_values(preds.similarity[name][i], policy.oov) for i in idx]
+            use = np.logical_and.reduce([u for _, u in scored])
+            if restrict is not None and name in restrict:
+                use = use & restrict[name]
+            sample = means.SetSample(gold[use], [v[use] for v, _ in scored], metric)
+            if any(no_correlation_reason(sample.gold, p, len(p), len(p)) for p in sample.preds):
+                return None
+        else:
+            ps = [preds.sts[name][i] for i in idx]
+            if any(reason for p in ps for _, reason in subset_correlations(p, metric)):
+                return None
+            sample = means.SetSample(ps[0].gold, [p.cosine for p in ps], metric, ps[0].groups)
+        samples.append(sample)
+    return samples
+
+
+def _score_means(results: Results, embs: list[Embeddings], bench: Benchmarks, policy: Policy,
+                 preds: Predictions) -> None:
+    """The Mean columns' scores with a bootstrap CI that resamples every set in each draw."""
+    if not policy.n_boot:
+        return
+    restrict = ({d.name: np.logical_and.reduce([p.covered for p in preds.similarity[d.name]])
+                 for d in bench.similarity} if policy.common_pairs else None)
+    for label, (task, sets, metric) in _mean_sets(bench).items():
+        for i, emb in enumerate(embs):
+            samples = _mean_samples(label, task, sets, metric, preds, bench, [i], policy, restrict)
+            if samples is None:
+                continue
+            ci = means.mean_ci(samples, policy.n_boot, policy.seed, policy.level)
+            n_used = sum(len(s.gold) for s in samples)
+            n_total = (sum(len(d) for d in bench.similarity if d.name in sets) if task ==
+                       "similarity" else n_used)
+            results.scores.append(Score(emb.name, "mean", label, "All", metric, ci["value"],
+                                        ci["ci_low"], ci["ci_high"], n_used, n_total))
 
 
 def _score_similarity(results: Results, embs: list[Embeddings], bench: Benchmarks,
@@ -430,7 +489,28 @@ def paired_tests(embs: list[Embeddings], base: int, bench: Benchmarks, preds: Pr
         for aset in bench.analogy:
             tests += analogy_eval.mcnemar_tests(aset, *names, preds.analogy[aset.name][base],
                                                 preds.analogy[aset.name][j])
+        tests += _mean_tests(names, base, j, bench, preds, policy)
     return [t for t in tests if t is not None]
+
+
+def _mean_tests(names: tuple[str, str], base: int, j: int, bench: Benchmarks, preds: Predictions,
+                policy: Policy) -> list[PairedTest]:
+    """The Mean columns compared: a paired bootstrap resampling every set's pairs in each draw
+    (each set on the pairs both embeddings use)."""
+    if not policy.n_boot:
+        return []
+    tests = []
+    for label, (task, sets, metric) in _mean_sets(bench).items():
+        samples = _mean_samples(label, task, sets, metric, preds, bench, [base, j], policy)
+        if samples is None:
+            continue
+        bt = means.paired_mean_test(samples, policy.n_boot, policy.seed, policy.level)
+        tests.append(PairedTest(label, "All", metric, *names, bt["value_a"], bt["value_b"],
+                                bt["delta"], bt["ci_low"], bt["ci_high"], bt["p_value"],
+                                "paired bootstrap-z (every set resampled in each draw)",
+                                sum(len(s.gold) for s in samples), p_resample=bt["p_resample"],
+                                p_floor=bt["p_floor"]))
+    return tests
 
 
 def _similarity_tests(d, names: tuple[str, str], pa: PairPredictions, pb: PairPredictions,

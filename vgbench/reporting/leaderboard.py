@@ -99,7 +99,7 @@ def leaderboard_table(rows: list[Row], sort: str | None = None) -> ScoreTable | 
     """Rows ranked by `sort` (a dataset or mean; default the similarity mean when there is one)."""
     if not rows:
         return None
-    datasets = list(dict.fromkeys(d for r in rows for d in r.scores))
+    datasets = list(dict.fromkeys(d for r in rows for d in r.scores if d not in MEANS))
     order = ([d for d in SIMILARITY_SETS if d in datasets] + [d for d in STS_YEARS if d in datasets]
              + [d for d in datasets if d not in SIMILARITY_SETS and d not in STS_YEARS])
     means = [m for m, (_, sets) in MEANS.items()
@@ -114,6 +114,8 @@ def leaderboard_table(rows: list[Row], sort: str | None = None) -> ScoreTable | 
                 sets = MEANS[col][1]
                 if all(d in r.scores for d in sets):
                     v, lo, hi = _mean([r.scores[d] for d in sets])
+                    if col in r.scores:  # the evaluation's own bootstrap over every set
+                        lo, hi = (_float(r.scores[col].ci_low), _float(r.scores[col].ci_high))
                     values[i, j], ci[i, j] = v, (lo, hi)
                     used[i, j] = sum(r.scores[d].n_used for d in sets)
                     total[i, j] = sum(r.scores[d].n_total for d in sets)
@@ -134,8 +136,9 @@ def leaderboard_table(rows: list[Row], sort: str | None = None) -> ScoreTable | 
              f"above or bolded against one on more. Scores × 100 with 95% bootstrap CIs; word similarity: "
              f"Spearman, STS: Pearson, plain mean over subsets.",
              "Means: shown when every set of the mean was evaluated; coverage = pairs used / "
-             "pairs over its sets; CI from the sets' CIs as independent normal errors. In "
-             "brackets: the first digits of the content fingerprint."]
+             "pairs over its sets; CI from the evaluation's bootstrap that resamples every set "
+             "in each draw, else (older entries) from the sets' CIs as independent normal "
+             "errors. In brackets: the first digits of the content fingerprint."]
     policies = list(dict.fromkeys(r.policy for r in rows))
     if len(policies) > 1:
         labels = [f"{lab} [policy {policies.index(rows[i].policy) + 1}]"
@@ -148,6 +151,10 @@ def leaderboard_table(rows: list[Row], sort: str | None = None) -> ScoreTable | 
                       f"{'s' if n != 1 else ''}", "Embedding", labels, columns,
                       values[ranked], ci[ranked], used[ranked], total[ranked], 1, "column",
                       notes, [])
+
+
+def _float(x) -> float:
+    return math.nan if x is None else float(x)
 
 
 def _rank(rows: list[Row], values: np.ndarray, used: np.ndarray,

@@ -14,6 +14,7 @@ from typing import Any
 import numpy as np
 
 from vgbench.datasets import registry
+from vgbench.evaluation.means import SIMILARITY_MEAN, STS_MEAN
 from vgbench.evaluation.results import PairedTest, Results, Score
 from vgbench.evaluation.statistics import AGGREGATES, format_p
 from vgbench.reporting.policy import policy_notes, setting
@@ -28,6 +29,8 @@ STS_YEARS = list(registry.PAPER_STS)
 STS_AGGREGATES = list(AGGREGATES)
 _AGGREGATE_WORDS = {"mean": "plain mean over subsets", "wmean": "size-weighted mean over subsets",
                     "all": "one correlation over all subsets' pairs"}
+MEAN_CI_NOTE = ("its CI and paired test resample the pairs of every set in each bootstrap draw "
+                "and average the sets' scores per draw.")
 _METRIC_WORDS = {"spearman": "Spearman's ρ", "pearson": "Pearson's r"}
 
 
@@ -159,6 +162,9 @@ def _build(results: Results, key: str, title: str, corner: str, columns: list[Co
                 if np.isfinite(parts).all() and (used[i, col.mean_of] >= 0).all():
                     used[i, j] = int(used[i, col.mean_of].sum())
                     total[i, j] = int(total[i, col.mean_of].sum())
+                s = idx.get((name, col.dataset, col.section, col.metric))
+                if s is not None and np.isfinite(values[i, j]):  # its CI: every set resampled
+                    ci[i, j] = [_num(s.ci_low), _num(s.ci_high)]
     keep_cols = [j for j in range(k) if np.isfinite(values[:, j]).any()]
     keep_rows = [i for i in range(n) if np.isfinite(values[i, keep_cols]).any()]
     if not keep_cols or not keep_rows:
@@ -231,10 +237,11 @@ def intrinsic_table(results: Results, metric: str = "spearman") -> ScoreTable | 
     standard = [d for d in sets if d in SIMILARITY_SETS]
     columns = [Column(d, d, "All", metric) for d in standard]
     if len(standard) == len(SIMILARITY_SETS):
-        columns.append(Column("Mean", None, mean_of=list(range(len(standard)))))
+        columns.append(Column("Mean", SIMILARITY_MEAN, "All", metric,
+                              mean_of=list(range(len(standard)))))
     columns += [Column(d, d, "All", metric) for d in sets if d not in SIMILARITY_SETS]
-    notes = ["Mean: average of the six standard sets (shown when all six were evaluated)."] \
-        if len(standard) == len(SIMILARITY_SETS) else []
+    notes = ["Mean: average of the six standard sets (shown when all six were evaluated); "
+             + MEAN_CI_NOTE] if len(standard) == len(SIMILARITY_SETS) else []
     return _build(results, "table1_intrinsic",
                   f"Intrinsic evaluation: word similarity ({_METRIC_WORDS[metric]} × 100 between "
                   "cosine and gold scores)", "Model", columns, 1, notes)
@@ -272,12 +279,13 @@ def sts_table(results: Results, metric: str = "pearson",
     sets = _datasets(results, "sts", STS_YEARS, aggregate)
     years = [d for d in sets if d in STS_YEARS]
     columns = [Column(d, d, aggregate, metric) for d in years]
-    if len(years) == len(STS_YEARS):
-        columns.append(Column("Mean", None, mean_of=list(range(len(years)))))
-    columns += [Column(d, d, aggregate, metric) for d in sets if d not in STS_YEARS]
     headline = (metric, aggregate) == ("pearson", "mean")
-    notes = ["Mean: average of STS12-STS16 (shown when all five were evaluated)."] \
-        if len(years) == len(STS_YEARS) else []
+    if len(years) == len(STS_YEARS):
+        columns.append(Column("Mean", STS_MEAN if headline else None, "All", metric,
+                              mean_of=list(range(len(years)))))
+    columns += [Column(d, d, aggregate, metric) for d in sets if d not in STS_YEARS]
+    notes = ["Mean: average of STS12-STS16 (shown when all five were evaluated)"
+             + ("; " + MEAN_CI_NOTE if headline else ".")] if len(years) == len(STS_YEARS) else []
     table = _build(results, "table4_sts" if headline else f"sts_{metric}_{aggregate}",
                    f"STS benchmarks ({_METRIC_WORDS[metric]} × 100 between the cosine of mean "
                    f"word vectors and gold; per year: {_AGGREGATE_WORDS[aggregate]})",
@@ -360,7 +368,8 @@ class TestsTable(Renderable):
     def _rows(self):
         a = alpha(self.results)
         for t, p_adj in zip(self.results.tests, self.adjusted()):
-            d = 2 if t.dataset in STS_YEARS or _is_sts(self.results, t.dataset) else 1
+            d = 2 if (t.dataset in STS_YEARS or t.dataset == STS_MEAN
+                      or _is_sts(self.results, t.dataset)) else 1
             where = t.dataset if t.section in ("All", "", None) else f"{t.dataset}/{t.section}"
             ci = None if t.ci_low is None or t.ci_high is None else (
                 f"[{fmt_number(_num(t.ci_low), d)}, {fmt_number(_num(t.ci_high), d)}]")
