@@ -224,11 +224,11 @@ def evaluate(sources: Sequence, datasets: Iterable[str] | Benchmarks | None = No
                     for s in sources]
     key = None
     if store is not None:
-        key = cache_key(fingerprints, planned_labels(sources, names, postprocess), checksums,
-                        policy, baseline, _target_paths(sources, postprocess))
+        labels = planned_labels(sources, names, postprocess)
+        key = cache_key(fingerprints, labels, checksums, policy, baseline,
+                        _target_paths(sources, postprocess))
         entry = store.get(key)
-        if entry is not None and set(entry.results.embeddings) == set(
-                planned_labels(sources, names, postprocess)):
+        if entry is not None and set(entry.results.embeddings) == set(labels):
             entry.results.cached = {"key": key, "created": entry.created, "path": str(entry.path)}
             return entry.results
     embs = load(sources, bench, policy, loading)
@@ -341,7 +341,7 @@ def _mean_sets(bench: Benchmarks) -> dict[str, tuple[str, list[str], str]]:
     return out
 
 
-def _mean_samples(label: str, task: str, sets: list[str], metric: str, preds: Predictions,
+def _mean_samples(task: str, sets: list[str], metric: str, preds: Predictions,
                   bench: Benchmarks, idx: list[int], policy: Policy,
                   restrict: dict[str, np.ndarray] | None = None) -> list | None:
     """Each set's scored pairs for the embeddings `idx` (the pairs all of them use); None when a
@@ -375,7 +375,7 @@ def _score_means(results: Results, embs: list[Embeddings], bench: Benchmarks, po
                  for d in bench.similarity} if policy.common_pairs else None)
     for label, (task, sets, metric) in _mean_sets(bench).items():
         for i, emb in enumerate(embs):
-            samples = _mean_samples(label, task, sets, metric, preds, bench, [i], policy, restrict)
+            samples = _mean_samples(task, sets, metric, preds, bench, [i], policy, restrict)
             if samples is None:
                 continue
             ci = means.mean_ci(samples, policy.n_boot, policy.seed, policy.level)
@@ -501,7 +501,7 @@ def _mean_tests(names: tuple[str, str], base: int, j: int, bench: Benchmarks, pr
         return []
     tests = []
     for label, (task, sets, metric) in _mean_sets(bench).items():
-        samples = _mean_samples(label, task, sets, metric, preds, bench, [base, j], policy)
+        samples = _mean_samples(task, sets, metric, preds, bench, [base, j], policy)
         if samples is None:
             continue
         bt = means.paired_mean_test(samples, policy.n_boot, policy.seed, policy.level)
