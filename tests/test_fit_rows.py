@@ -91,3 +91,22 @@ def test_abtt_with_as_many_directions_as_dimensions_is_an_error(tmp_path, capsys
                  "--quiet"]) == EXIT_INPUT
     err = capsys.readouterr().err
     assert "abtt:3" in err and "3-dimensional" in err and err.count("\n") == 1
+
+
+def test_a_checkpoint_and_vectors_in_memory_fit_on_the_same_rows(glove_copies, tmp_path):
+    """A grounder over the .npy copy (grounded on the fly, word-filtered) against the same
+    grounded vectors held whole in memory: ABTT sees the same first 100,000 rows."""
+    from vgbench.embeddings import load_embeddings
+    from vgbench.grounding.grounder import Grounder
+    m = np.linalg.qr(np.random.default_rng(0).normal(size=(50, 50)))[0].astype(np.float32)
+    Grounder(m, textual=glove_copies["npy"]).save(tmp_path / "g.pt")
+    textual = load_embeddings(glove_copies["npy"])
+    grounded = Embeddings(textual.words, textual.vectors @ m, "in-memory")
+    sets = ["MEN", "SimLex-999", "RW"]
+    ckpt = evaluate([f"{tmp_path / 'g.pt'}|abtt:3"], sets, n_boot=0)
+    memory = evaluate([grounded], sets, n_boot=0, postprocess="abtt:3")
+    for res in (ckpt, memory):
+        assert next(iter(res.embeddings.values()))["postprocess"]["fit_rows_used"] == FIT
+    for d in sets:
+        assert (ckpt.get("g.pt|abtt:3", d).value
+                == pytest.approx(memory.get("in-memory+abtt:3", d).value, abs=1e-3)), d
