@@ -144,7 +144,9 @@ def test_results_json_and_cache_key_keep_their_content(files, tmp_path):
     assert list(got["embeddings"]["a.txt"]) == list(meta_a)
 
     key_parts = {"version": vgbench.__version__, "sources": [_fingerprint(a), _fingerprint(b)],
-                 "names": [], "datasets": {"pairs": _sha(pairs)}, "policy": policy,
+                 "names": ["a.txt", "b.txt"],  # this run's labels and paths: never another's
+                 "paths": [[str(a.resolve())], [str(b.resolve())]],
+                 "datasets": {"pairs": _sha(pairs)}, "policy": policy,
                  "analogy_vocab": 300_000, "analogy_methods": ["3cosadd"], "nonfinite": "drop",
                  "baseline": 0}
     key = hashlib.sha256(json.dumps(key_parts, sort_keys=True).encode()).hexdigest()

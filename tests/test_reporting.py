@@ -116,10 +116,15 @@ def test_best_value_per_column_is_the_one_marked(results):
     t = tables.intrinsic_table(results)
     expected = {}
     for j, col in enumerate(t.columns):
-        col_vals = t.values[:, j]
+        # only the rows scored on the column's most pairs compete (glove's RW, SimVerb, Mean
+        # and my_pairs scores cover fewer pairs)
+        col_vals = np.where(t.used[:, j] == t.used[np.isfinite(t.values[:, j]), j].max(),
+                            t.values[:, j], np.nan)
         if np.isfinite(col_vals).sum() >= 2:
             expected[j] = {t.rows[i] for i in np.flatnonzero(col_vals == np.nanmax(col_vals))}
-    # my_pairs: 12.0 vs 11.0, so glove; RW: VGE_G; MEN: cap&co; Mean: VGE_G (40.7).
+    # my_pairs: glove's 12.0 covers 9 of 10 pairs, so nothing; RW: VGE_G; MEN: cap&co; Mean:
+    # VGE_G (42.4).
+    assert t.columns.index("my_pairs") not in expected
     assert expected[t.columns.index("RW")] == {"VGE_G"}
     assert expected[t.columns.index("Mean")] == {"VGE_G"}
     assert _bold_columns(t.to_latex()) == {j: names for j, names in expected.items()}
@@ -129,7 +134,7 @@ def test_best_value_per_column_is_the_one_marked(results):
                 if r.split(" | ")[j + 1].startswith("**")} == names
     console = t.to_console()
     for line in console.splitlines():
-        if line.startswith("cap&co"):
+        if line.startswith("cap&co") and "70.2" in line:
             assert "70.2*" in line and "49.0*" not in line
 
 
@@ -139,6 +144,12 @@ def test_ties_on_shown_digits_are_all_bold_and_single_values_never(results):
             s.value = {"glove": 17.04, "VGE_G": 16.96, "cap&co": 3.0}[s.embedding]
     t = tables.intrinsic_table(results)
     j = t.columns.index("SimVerb-3500")
+    # glove's 17.0 is on 3498 of the 3500 pairs: not comparable, never best
+    assert set(np.array(t.rows)[t.best_mask()[:, j]]) == {"VGE_G"}
+    for s in results.scores:
+        if s.dataset == "SimVerb-3500":
+            s.n_used = s.n_total
+    t = tables.intrinsic_table(results)
     assert set(np.array(t.rows)[t.best_mask()[:, j]]) == {"glove", "VGE_G"}  # both show 17.0
     only = Results([s for s in results.scores if s.embedding == "glove"], [],
                    {"glove": results.embeddings["glove"]})
@@ -168,11 +179,12 @@ def test_coverage_shown_only_below_full(results):
     glove = next(line for line in console.splitlines() if line.startswith("glove"))
     assert "(87.6%)" in glove  # RW 1782/2034
     assert "(99.9%)" in glove  # SimVerb 3498/3500: floored, never shown as 100.0%
-    assert "(90.0%)" in glove  # my_pairs 9/10
+    assert "glove   12.0 (90.0%)" in console  # my_pairs 9/10
+    assert "41.2  (97.6%)" in glove  # the mean's coverage: pairs used / pairs over its sets
     vge = next(line for line in console.splitlines() if line.startswith("VGE_G"))
     assert "%" not in vge
     tex = tables.intrinsic_table(results).to_latex()
-    assert tex.count("$^\\dagger$") == 3 + 1  # three marked cells and the note
+    assert tex.count("$^\\dagger$") == 4 + 1  # four marked cells (mean too) and the note
     assert "RW 1782/2034 (87.6\\%)" in tex
 
 
@@ -252,7 +264,7 @@ def test_markdown_report_has_every_table(results):
         assert title in md
     assert "| glove | 34.0 [31.5, 36.0] (87.6%) |" in md
     assert "| 0.004 | **0.008** |" in md  # raw p, then Holm over 2 tests, significant in bold
-    assert "Family for p (Holm): the 2 tests of this table." in md
+    assert "Family for p (Holm): all 2 paired tests of this report" in md
 
 
 # ------------------------------------------------------------------ files

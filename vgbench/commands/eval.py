@@ -144,6 +144,10 @@ def run(args: argparse.Namespace) -> int:
             print(f"note: {meta.get('source', name)}: dropped {meta['nonfinite']} word(s) whose vectors hold nan or inf "
                   f"({'; '.join(meta.get('nonfinite_examples', [])[:3])}; --nonfinite error to stop instead)",
                   file=notes)
+    for name, meta in results.embeddings.items():
+        post = meta.get("postprocess")
+        if isinstance(post, dict) and post.get("warning"):
+            print(f"warning: {name}: {post['warning']}", file=sys.stderr)
     if args.out:
         written = write_reports(results, args.out, charts=not args.no_charts,
                                 sts_metric=args.metric, sts_aggregate=args.aggregate)

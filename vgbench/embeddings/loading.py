@@ -32,15 +32,21 @@ def word_filter(words: Iterable[str] | None, case: str = "exact") -> Callable[[s
 
 
 class _KeepHead:
-    """Keep the first `n` rows whatever the filter says (readers call it once per row, in order):
-    post-processing estimates its statistics on the most frequent words."""
+    """Keep the file's first `n` rows whatever the filter says: post-processing estimates its
+    statistics on the most frequent words. Readers call it in file order; a reader that asks
+    again about a word it kept (a second pass over the kept rows) gets the same answer, so the
+    head is the first `n` rows for every format, not what is left after a first pass."""
 
     def __init__(self, keep: Callable[[str], bool], n: int):
         self.keep, self.left = keep, n
+        self.head: set[str] = set()
 
     def __call__(self, word: str) -> bool:
+        if word in self.head:
+            return True
         if self.left > 0:
             self.left -= 1
+            self.head.add(word)
             return True
         return self.keep(word)
 

@@ -7,11 +7,14 @@ which a streaming load keeps alongside the benchmark words — and then applied 
 """
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass, field
 
 import numpy as np
 
 from vgbench.embeddings.core import Embeddings
+
+log = logging.getLogger(__name__)
 
 DEFAULT_FIT_ROWS = 100_000
 STEP_NAMES = ("center", "abtt", "normalize", "whiten")
@@ -79,8 +82,31 @@ def top_directions(centered: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray
     return vecs[:, :k].T, var / var.sum()
 
 
+def check_dimension(emb: Embeddings, pipeline: Pipeline) -> None:
+    """abtt:D removes D of the `dim` directions: D ≥ dim leaves nothing but float residue."""
+    for step in pipeline.steps:
+        if step.name == "abtt" and step.param and step.param >= emb.dim:
+            raise ValueError(f"{emb.name}: post-processing step {step.label()!r} removes "
+                             f"{step.param} directions from {emb.dim}-dimensional vectors; "
+                             f"expected abtt:D with D < {emb.dim}")
+
+
+def fit_warning(pipeline: Pipeline, used: int, rows_read: int | None = None) -> str | None:
+    """The visible warning when the statistics were fitted on fewer rows than asked."""
+    if used >= pipeline.fit_rows:
+        return None
+    why = (f"the source has only {rows_read:,} rows" if rows_read is not None else
+           "the source has fewer rows")
+    return (f"post-processing {pipeline.label()} fitted on {used:,} rows, fewer than the "
+            f"{pipeline.fit_rows:,} asked ({why}); its figures are not comparable with a fit "
+            f"on {pipeline.fit_rows:,} rows")
+
+
 def apply(emb: Embeddings, pipeline: Pipeline, fit_words: list[str] | None = None) -> Embeddings:
-    """Apply the steps in order. Statistics come from `fit_words` (default: the first fit_rows rows)."""
+    """Apply the steps in order. Statistics come from `fit_words` (default: the first fit_rows
+    rows, i.e. the embedding's most frequent words in file order). Fewer fit rows than asked is
+    logged as a warning and recorded in meta["postprocess"]["warning"]."""
+    check_dimension(emb, pipeline)
     vectors = emb.vectors.astype(np.float64)
     fit_idx = (np.arange(min(pipeline.fit_rows, len(emb))) if fit_words is None
                else np.array([emb.index[w] for w in fit_words if w in emb.index]))
@@ -112,8 +138,14 @@ def apply(emb: Embeddings, pipeline: Pipeline, fit_words: list[str] | None = Non
             std = (centered[fit_idx] @ dirs.T).std(axis=0, ddof=1)
             vectors = (centered @ dirs.T) / np.where(std == 0, 1, std)
             fitted.append({"step": step.label(), "kept_dims": int(k)})
-    meta = {**emb.meta, "postprocess": {**pipeline.describe(), "fit_rows_used": int(len(fit_idx)),
-                                        "fitted": fitted}}
+    described = {**pipeline.describe(), "fit_rows_used": int(len(fit_idx)), "fitted": fitted}
+    if pipeline.needs_fit:
+        rows = emb.meta.get("rows_read")
+        warning = fit_warning(pipeline, int(len(fit_idx)), rows if isinstance(rows, int) else None)
+        if warning:
+            log.info("%s: %s", emb.name, warning)  # the CLI and every report show it
+            described["warning"] = warning
+    meta = {**emb.meta, "postprocess": described}
     return Embeddings(emb.words, vectors.astype(np.float32), f"{emb.name}+{pipeline.label()}", meta)
 
 

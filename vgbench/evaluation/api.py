@@ -26,12 +26,13 @@ from vgbench.sources import SourceSpec, head_rows_needed, load_target, parse_spe
 from vgbench.sources import resolve as resolve_spec
 from vgbench import __version__
 from vgbench.evaluation import analogy as analogy_eval
+from vgbench.evaluation import means
 from vgbench.evaluation import statistics
 from vgbench.evaluation.cache import ResultsCache
 from vgbench.evaluation.categorization import evaluate_categorization
 from vgbench.evaluation.policy import LOAD_CASE, Policy
 from vgbench.evaluation.provenance import dataset_checksum, source_fingerprint
-from vgbench.evaluation.results import PairedTest, Results
+from vgbench.evaluation.results import PairedTest, Results, Score
 from vgbench.evaluation.similarity import (PairPredictions, evaluate_pairs, no_correlation_reason,
                                            predict_pairs, scored_values)
 from vgbench.evaluation.sts import (STSPredictions, evaluate_sts, predict_sts,
@@ -232,9 +233,11 @@ def evaluate(sources: Sequence, datasets: Iterable[str] | Benchmarks | None = No
                     for s in sources]
     key = None
     if store is not None:
-        key = cache_key(fingerprints, names, checksums, policy, baseline)
+        labels = planned_labels(sources, names, postprocess)
+        key = cache_key(fingerprints, labels, checksums, policy, baseline,
+                        _target_paths(sources, postprocess))
         entry = store.get(key)
-        if entry is not None:
+        if entry is not None and set(entry.results.embeddings) == set(labels):
             entry.results.cached = {"key": key, "created": entry.created, "path": str(entry.path)}
             return entry.results
     embs = load(sources, bench, policy, loading)
@@ -270,14 +273,50 @@ def _labels(names: str | Sequence[str] | None, n_sources: int) -> list[str] | No
     return names
 
 
-def cache_key(fingerprints: list[str], names: Sequence[str] | None,
+def cache_key(fingerprints: list[str], labels: Sequence[str] | None,
               checksums: dict[str, str | None], policy: Policy,
-              baseline: str | int | Sequence[str | int]) -> str:
-    """The results cache key: what determines the numbers (see vgbench.evaluation.cache)."""
+              baseline: str | int | Sequence[str | int], paths: Sequence[Sequence[str]] = ()) -> str:
+    """The results cache key: what determines the numbers (see vgbench.evaluation.cache), and
+    what the report says about them: each source's label and file paths come from this run,
+    so a copied or renamed file is never reported under the name it had when it was cached."""
     return ResultsCache.key({"version": __version__, "sources": fingerprints,
-                             "names": list(names or []), "datasets": checksums,
-                             **policy.key_parts(),
+                             "names": list(labels or []), "paths": [list(p) for p in paths],
+                             "datasets": checksums, **policy.key_parts(),
                              "baseline": baseline if isinstance(baseline, (str, int)) else list(baseline)})
+
+
+def planned_labels(sources: Sequence, names: Sequence[str] | None = None,
+                   postprocess: str | None = None) -> list[str]:
+    """The label each source will carry in this run's tables (as load_sources gives them),
+    known before anything is loaded."""
+    from vgbench.sources.spec import display_name
+    post = postprocess if postprocess and postprocess != "none" else None
+    labels: list[str] = []
+    for i, source in enumerate(sources):
+        if names and i < len(names):
+            labels.append(names[i])
+            continue
+        if isinstance(source, Embeddings):
+            base = f"{source.name}+{parse_steps(post).label()}" if post else source.name
+        else:
+            text = str(source)
+            base = display_name(parse_spec(f"{text}|{post}" if post and "|" not in text else text))
+        labels.append(_source_label(base, set(labels)))
+    return labels
+
+
+def _target_paths(sources: Sequence, postprocess: str | None = None) -> list[list[str]]:
+    """Each source's target files as absolute paths (registry names as given)."""
+    post = postprocess if postprocess and postprocess != "none" else None
+    out = []
+    for source in sources:
+        if isinstance(source, Embeddings):
+            out.append([])
+            continue
+        text = str(source)
+        spec = parse_spec(f"{text}|{post}" if post and "|" not in text else text)
+        out.append([str(Path(t).resolve()) if Path(t).exists() else t for t in spec.targets])
+    return out
 
 
 def load(sources: Sequence, bench: Benchmarks, policy: Policy, loading: Loading) -> list[Embeddings]:
@@ -317,7 +356,65 @@ def score(results: Results, embs: list[Embeddings], bench: Benchmarks, policy: P
     _score_sts(results, embs, bench, policy, preds, bar)
     _score_suite(results, embs, bench, policy, preds, bar)
     bar.close()
+    _score_means(results, embs, bench, policy, preds)
     return preds
+
+
+def _mean_sets(bench: Benchmarks) -> dict[str, tuple[str, list[str], str]]:
+    """The Mean columns this evaluation can fill: label -> (task, sets, metric)."""
+    out = {}
+    sim = [d.name for d in bench.similarity]
+    if all(d in sim for d in registry.PAPER_SIMILARITY):
+        out[means.SIMILARITY_MEAN] = ("similarity", list(registry.PAPER_SIMILARITY), "spearman")
+    sts = [s.name for s in bench.sts]
+    if all(d in sts for d in registry.PAPER_STS):
+        out[means.STS_MEAN] = ("sts", list(registry.PAPER_STS), "pearson")
+    return out
+
+
+def _mean_samples(task: str, sets: list[str], metric: str, preds: Predictions,
+                  bench: Benchmarks, idx: list[int], policy: Policy,
+                  restrict: dict[str, np.ndarray] | None = None) -> list | None:
+    """Each set's scored pairs for the embeddings `idx` (the pairs all of them use); None when a
+    set has no correlation for one of them."""
+    samples = []
+    for name in sets:
+        if task == "similarity":
+            gold = next(d.gold for d in bench.similarity if d.name == name)
+            scored = [scored_values(preds.similarity[name][i], policy.oov) for i in idx]
+            use = np.logical_and.reduce([u for _, u in scored])
+            if restrict is not None and name in restrict:
+                use = use & restrict[name]
+            sample = means.SetSample(gold[use], [v[use] for v, _ in scored], metric)
+            if any(no_correlation_reason(sample.gold, p, len(p), len(p)) for p in sample.preds):
+                return None
+        else:
+            ps = [preds.sts[name][i] for i in idx]
+            if any(reason for p in ps for _, reason in subset_correlations(p, metric)):
+                return None
+            sample = means.SetSample(ps[0].gold, [p.cosine for p in ps], metric, ps[0].groups)
+        samples.append(sample)
+    return samples
+
+
+def _score_means(results: Results, embs: list[Embeddings], bench: Benchmarks, policy: Policy,
+                 preds: Predictions) -> None:
+    """The Mean columns' scores with a bootstrap CI that resamples every set in each draw."""
+    if not policy.n_boot:
+        return
+    restrict = ({d.name: np.logical_and.reduce([p.covered for p in preds.similarity[d.name]])
+                 for d in bench.similarity} if policy.common_pairs else None)
+    for label, (task, sets, metric) in _mean_sets(bench).items():
+        for i, emb in enumerate(embs):
+            samples = _mean_samples(task, sets, metric, preds, bench, [i], policy, restrict)
+            if samples is None:
+                continue
+            ci = means.mean_ci(samples, policy.n_boot, policy.seed, policy.level)
+            n_used = sum(len(s.gold) for s in samples)
+            n_total = (sum(len(d) for d in bench.similarity if d.name in sets) if task ==
+                       "similarity" else n_used)
+            results.scores.append(Score(emb.name, "mean", label, "All", metric, ci["value"],
+                                        ci["ci_low"], ci["ci_high"], n_used, n_total))
 
 
 def _score_similarity(results: Results, embs: list[Embeddings], bench: Benchmarks,
@@ -384,18 +481,14 @@ def _suite_settings(bench: Benchmarks, policy: Policy) -> dict:
 def compare_to_baselines(embs: list[Embeddings], bases: Sequence[str | int], bench: Benchmarks,
                            preds: Predictions, policy: Policy) -> list[PairedTest]:
     """Every embedding against each baseline (a pair of baselines is tested once, not in both
-    directions), Holm-corrected over all of these tests."""
+    directions), Holm-corrected over all of these tests (the report's family, Results.FAMILY)."""
     tests: list[PairedTest] = []
     tested: set[int] = set()
     for b in bases:
         base = _baseline_index(b, embs)
         tests += paired_tests(embs, base, bench, preds, policy, skip=tested)
         tested.add(base)
-    adjusted = statistics.holm([t.p_value for t in tests])
-    family = f"all {int(np.isfinite(adjusted).sum())} paired tests of this evaluation"
-    for t, p in zip(tests, adjusted):
-        t.p_adjusted, t.family = float(p), family
-    return tests
+    return Results(tests=tests).adjust_family().tests
 
 
 def _baseline_index(baseline: str | int, embs: list[Embeddings]) -> int:
@@ -427,7 +520,28 @@ def paired_tests(embs: list[Embeddings], base: int, bench: Benchmarks, preds: Pr
         for aset in bench.analogy:
             tests += analogy_eval.mcnemar_tests(aset, *names, preds.analogy[aset.name][base],
                                                 preds.analogy[aset.name][j])
+        tests += _mean_tests(names, base, j, bench, preds, policy)
     return [t for t in tests if t is not None]
+
+
+def _mean_tests(names: tuple[str, str], base: int, j: int, bench: Benchmarks, preds: Predictions,
+                policy: Policy) -> list[PairedTest]:
+    """The Mean columns compared: a paired bootstrap resampling every set's pairs in each draw
+    (each set on the pairs both embeddings use)."""
+    if not policy.n_boot:
+        return []
+    tests = []
+    for label, (task, sets, metric) in _mean_sets(bench).items():
+        samples = _mean_samples(task, sets, metric, preds, bench, [base, j], policy)
+        if samples is None:
+            continue
+        bt = means.paired_mean_test(samples, policy.n_boot, policy.seed, policy.level)
+        tests.append(PairedTest(label, "All", metric, *names, bt["value_a"], bt["value_b"],
+                                bt["delta"], bt["ci_low"], bt["ci_high"], bt["p_value"],
+                                "paired bootstrap-z (every set resampled in each draw)",
+                                sum(len(s.gold) for s in samples), p_resample=bt["p_resample"],
+                                p_floor=bt["p_floor"]))
+    return tests
 
 
 def _similarity_tests(d, names: tuple[str, str], pa: PairPredictions, pb: PairPredictions,

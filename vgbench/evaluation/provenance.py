@@ -2,7 +2,9 @@
 
 Why content, not names: "glove.txt" evaluated last month and today is the same embedding only if
 its bytes are; the results cache and the report's provenance both key on these digests. Hashing
-a file is memoised by (path, size, mtime) so an unchanged multi-gigabyte file is hashed once.
+a file is memoised by (path, device, inode, size, mtime, ctime): size and mtime alone can be
+restored after a rewrite (`cp -p`, `rsync -t`, tar, os.utime), but the kernel sets ctime on every
+write and no user call can set it back, so a rewritten file is always hashed again.
 """
 from __future__ import annotations
 
@@ -20,22 +22,31 @@ _BLOCK = 1 << 22
 
 
 def sha256_file(path: str | os.PathLike, memo_dir: Path | None = None) -> str:
-    """SHA-256 of a file's bytes; remembered in `memo_dir` for an unchanged (size, mtime)."""
+    """SHA-256 of a file's bytes; remembered in `memo_dir` while the file's inode, size, mtime
+    and ctime are unchanged. A memo that cannot be written (read-only cache) is skipped."""
     path = Path(path).resolve()
     st = path.stat()
-    stamp = f"{path}\0{st.st_size}\0{st.st_mtime_ns}"
+    stamp = (f"{path}\0{st.st_dev}\0{st.st_ino}\0{st.st_size}\0{st.st_mtime_ns}"
+             f"\0{st.st_ctime_ns}")
     memo = None
     if memo_dir is not None:
         memo = memo_dir / (hashlib.sha256(stamp.encode()).hexdigest()[:32] + ".sha256")
-        if memo.is_file():
-            return memo.read_text().strip()
+        try:
+            known = memo.read_text().strip() if memo.is_file() else ""
+        except OSError:
+            known = ""
+        if len(known) == 64 and all(c in "0123456789abcdef" for c in known):
+            return known
     h = hashlib.sha256()
     with open(path, "rb") as f:
         while chunk := f.read(_BLOCK):
             h.update(chunk)
     digest = h.hexdigest()
     if memo is not None:
-        write_text_atomic(memo, digest)
+        try:
+            write_text_atomic(memo, digest)
+        except OSError:
+            pass  # a read-only cache only costs hashing again next time
     return digest
 
 

@@ -17,6 +17,10 @@ from vgbench.atomic import write_text_atomic
 
 SCORE_COLUMNS = ["embedding", "task", "dataset", "section", "metric", "value",
                  "ci_low", "ci_high", "n_used", "n_total"]
+# The one multiple-testing family of a report: every paired test it shows. The ▲/▼ marks of the
+# score tables and the paired-tests table read the same adjusted p, so they cannot disagree.
+FAMILY = "all {n} paired tests of this report (Holm–Bonferroni)"
+
 TEST_COLUMNS = ["dataset", "section", "metric", "embedding_a", "embedding_b", "value_a",
                 "value_b", "delta", "ci_low", "ci_high", "p_value", "method", "n", "p_adjusted",
                 "family", "p_resample", "p_floor"]
@@ -99,7 +103,23 @@ class Results:
         raise KeyError(f"no score for {embedding!r} on {dataset}/{section}"
                        + (f"/{metric}" if metric else ""))
 
+    def family_adjusted(self) -> list[float]:
+        """Each test's Holm-adjusted p over the report's family (all its tests; NaN where a test
+        has no p)."""
+        from vgbench.evaluation.statistics import holm
+        return [float(p) for p in holm([float("nan") if t.p_value is None else t.p_value
+                                          for t in self.tests])]
+
+    def adjust_family(self) -> "Results":
+        """Store in every test the family and adjusted p that the report shows; returns self."""
+        adjusted = self.family_adjusted()
+        family = FAMILY.format(n=sum(p == p for p in adjusted))
+        for t, p in zip(self.tests, adjusted):
+            t.p_adjusted, t.family = (p if p == p else None), family
+        return self
+
     def merge(self, other: "Results") -> "Results":
+        """Both results in one; the tests' family becomes all tests of the merged report."""
         preds = {k: dict(v) for k, v in self.predictions.items()}
         for name, per_set in other.predictions.items():
             preds.setdefault(name, {}).update(per_set)
@@ -111,7 +131,7 @@ class Results:
                            list(dict.fromkeys(settings[k] + v)) if lists else v)
         return Results(self.scores + other.scores, self.tests + other.tests,
                        {**self.embeddings, **other.embeddings}, settings,
-                       {**self.pairs, **other.pairs}, preds)
+                       {**self.pairs, **other.pairs}, preds).adjust_family()
 
     def to_dict(self) -> dict[str, Any]:
         return {"format": "vgbench-results/1", "settings": self.settings,

@@ -21,6 +21,7 @@ from vgbench.evaluation.cache import ResultsCache
 from vgbench.evaluation.policy import DEFAULT
 from vgbench.evaluation.results import Score
 from vgbench.reporting.policy import stored_policy_text
+from vgbench.reporting.render import coverage_text
 from vgbench.reporting.tables import SIMILARITY_SETS, STS_YEARS, ScoreTable
 
 MEANS = {"Similarity mean": ("similarity", SIMILARITY_SETS),
@@ -98,7 +99,7 @@ def leaderboard_table(rows: list[Row], sort: str | None = None) -> ScoreTable | 
     """Rows ranked by `sort` (a dataset or mean; default the similarity mean when there is one)."""
     if not rows:
         return None
-    datasets = list(dict.fromkeys(d for r in rows for d in r.scores))
+    datasets = list(dict.fromkeys(d for r in rows for d in r.scores if d not in MEANS))
     order = ([d for d in SIMILARITY_SETS if d in datasets] + [d for d in STS_YEARS if d in datasets]
              + [d for d in datasets if d not in SIMILARITY_SETS and d not in STS_YEARS])
     means = [m for m, (_, sets) in MEANS.items()
@@ -113,7 +114,11 @@ def leaderboard_table(rows: list[Row], sort: str | None = None) -> ScoreTable | 
                 sets = MEANS[col][1]
                 if all(d in r.scores for d in sets):
                     v, lo, hi = _mean([r.scores[d] for d in sets])
+                    if col in r.scores:  # the evaluation's own bootstrap over every set
+                        lo, hi = (_float(r.scores[col].ci_low), _float(r.scores[col].ci_high))
                     values[i, j], ci[i, j] = v, (lo, hi)
+                    used[i, j] = sum(r.scores[d].n_used for d in sets)
+                    total[i, j] = sum(r.scores[d].n_total for d in sets)
             elif col in r.scores:
                 s = r.scores[col]
                 values[i, j] = s.value
@@ -124,19 +129,20 @@ def leaderboard_table(rows: list[Row], sort: str | None = None) -> ScoreTable | 
     if key not in columns:
         raise ValueError(f"cannot sort by {key!r}: the board has {', '.join(columns)}")
     j = columns.index(key)
-    ranked = sorted(range(n), key=lambda i: -values[i, j] if math.isfinite(values[i, j])
-                    else math.inf)
+    ranked, labels = _rank(rows, values[:, j], used[:, j], total[:, j])
+    notes = [f"Ranked by {key} among the rows of equal coverage (the same number of pairs used "
+             f"in {key}): the rows scored on every pair first, then each lower coverage as its "
+             f"own group, its coverage beside the rank; a score on fewer pairs is never ranked "
+             f"above or bolded against one on more. Scores × 100 with 95% bootstrap CIs; word similarity: "
+             f"Spearman, STS: Pearson, plain mean over subsets.",
+             "Means: shown when every set of the mean was evaluated; coverage = pairs used / "
+             "pairs over its sets; CI from the evaluation's bootstrap that resamples every set "
+             "in each draw, else (older entries) from the sets' CIs as independent normal "
+             "errors. In brackets: the first digits of the content fingerprint."]
     policies = list(dict.fromkeys(r.policy for r in rows))
-    labels = []
-    for rank, i in enumerate(ranked, 1):
-        r = rows[i]
-        tag = f" [policy {policies.index(r.policy) + 1}]" if len(policies) > 1 else ""
-        labels.append(f"{rank}. {r.label} ({r.fingerprint[:8]}){tag}")
-    notes = [f"Ranked by {key}; bold: best in each column. Scores × 100 with 95% bootstrap CIs; "
-             "word similarity: Spearman on all pairs, STS: Pearson, plain mean over subsets.",
-             "Means: shown when every set of the mean was evaluated; CI from the sets' CIs as "
-             "independent normal errors. In brackets: the first digits of the content "
-             "fingerprint."]
+    if len(policies) > 1:
+        labels = [f"{lab} [policy {policies.index(rows[i].policy) + 1}]"
+                  for lab, i in zip(labels, ranked)]
     if len(policies) == 1:
         notes.append(f"Policy: {policies[0]}.")
     else:
@@ -145,6 +151,31 @@ def leaderboard_table(rows: list[Row], sort: str | None = None) -> ScoreTable | 
                       f"{'s' if n != 1 else ''}", "Embedding", labels, columns,
                       values[ranked], ci[ranked], used[ranked], total[ranked], 1, "column",
                       notes, [])
+
+
+def _float(x) -> float:
+    return math.nan if x is None else float(x)
+
+
+def _rank(rows: list[Row], values: np.ndarray, used: np.ndarray,
+          total: np.ndarray) -> tuple[list[int], list[str]]:
+    """Row order and labels: groups of equal coverage (most pairs first), each ranked by value
+    within itself; a group below full coverage shows its coverage beside the rank."""
+    def coverage(i: int) -> float:
+        return used[i] / total[i] if total[i] > 0 and used[i] >= 0 else 1.0
+    order = sorted(range(len(rows)), key=lambda i: (
+        not math.isfinite(values[i]), -coverage(i), -used[i],
+        -values[i] if math.isfinite(values[i]) else 0.0))
+    labels, rank, group = [], 0, None
+    for i in order:
+        here = (round(coverage(i), 12), int(used[i])) if math.isfinite(values[i]) else None
+        rank = rank + 1 if here == group else 1
+        group = here
+        cov = coverage_text(int(used[i]), int(total[i])) if here is not None else None
+        prefix = ("–" if here is None else
+                  f"{rank}. " if cov is None else f"{rank} (on {cov} of pairs). ")
+        labels.append(f"{prefix}{rows[i].label} ({rows[i].fingerprint[:8]})")
+    return order, labels
 
 
 def leaderboard_html(table: ScoreTable, rows: list[Row]) -> str:

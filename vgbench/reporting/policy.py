@@ -83,5 +83,24 @@ def policy_notes(results: Results) -> list[str]:
                 and (isinstance(v, (str, int, float, bool)) or v is None)]
     if settings:
         lines.append("Settings: " + ", ".join(settings) + ".")
+    lines += postprocess_notes(results)
     lines.append("Coverage = pairs used / pairs in the set, shown where below 100%.")
     return lines
+
+
+def postprocess_notes(results: Results) -> list[str]:
+    """How many rows each post-processing fit used (its statistics come from the embedding's
+    first rows, its most frequent words), with the warning when that is fewer than asked."""
+    parts, warnings = [], []
+    for name, meta in results.embeddings.items():
+        post = meta.get("postprocess") if isinstance(meta, dict) else None
+        if not isinstance(post, dict) or not isinstance(post.get("fit_rows_used"), int):
+            continue
+        steps = "+".join(map(str, post.get("steps") or [])) or "post-processing"
+        if not any(str(s).split(":")[0] in ("center", "abtt", "whiten") for s in post.get("steps") or []):
+            continue
+        parts.append(f"{name}: {steps} fitted on its first {post['fit_rows_used']:,} rows")
+        if post.get("warning"):
+            warnings.append(f"Warning ({name}): {post['warning']}.")
+    return ([f"Post-processing statistics from each embedding's most frequent rows (file order): "
+             + "; ".join(parts) + "."] if parts else []) + warnings

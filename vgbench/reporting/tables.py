@@ -14,8 +14,9 @@ from typing import Any
 import numpy as np
 
 from vgbench.datasets import registry
+from vgbench.evaluation.means import SIMILARITY_MEAN, STS_MEAN
 from vgbench.evaluation.results import PairedTest, Results, Score
-from vgbench.evaluation.statistics import AGGREGATES, format_p, holm
+from vgbench.evaluation.statistics import AGGREGATES, format_p
 from vgbench.reporting.policy import policy_notes, setting
 from vgbench.reporting.render import (MISSING, Cell, Grid, Renderable, coverage_text, plain,
                                       fmt_number, tex_escape)
@@ -28,6 +29,8 @@ STS_YEARS = list(registry.PAPER_STS)
 STS_AGGREGATES = list(AGGREGATES)
 _AGGREGATE_WORDS = {"mean": "plain mean over subsets", "wmean": "size-weighted mean over subsets",
                     "all": "one correlation over all subsets' pairs"}
+MEAN_CI_NOTE = ("its CI and paired test resample the pairs of every set in each bootstrap draw "
+                "and average the sets' scores per draw.")
 _METRIC_WORDS = {"spearman": "Spearman's ρ", "pearson": "Pearson's r"}
 
 
@@ -62,7 +65,10 @@ class ScoreTable(Renderable):
     marks: np.ndarray | None = None  # per cell: "", "▲" or "▼" (+ baseline number)
 
     def _bold_means(self) -> str:
-        return "best in each row" if self.best == "row" else "best in each column"
+        where = "row" if self.best == "row" else "column"
+        return (f"best in each {where} among the entries scored on the most pairs; an entry "
+                f"scored on fewer pairs (coverage in brackets) is never marked best, since its "
+                f"score is not comparable")
 
     def _latex_notes(self, coverage: bool) -> list[str]:
         cov = self.coverage_notes()
@@ -72,17 +78,20 @@ class ScoreTable(Renderable):
                                              + "; ".join(cov) + ".")]
 
     def best_mask(self) -> np.ndarray:
-        """True where a value is the best of its column (or row); ties on the shown digits all
-        count. Nothing is marked in a column with fewer than two values to compare."""
+        """True where a value is the best of its column (or row) among the entries of equal
+        coverage: those scored on the most pairs of that column (row). Ties on the shown digits
+        all count. Nothing is marked where fewer than two such values compare."""
         shown = np.array([[float(fmt_number(v, self.decimals)) if math.isfinite(v) else -np.inf
                            for v in row] for row in self.values]).reshape(self.values.shape)
         mask = np.zeros(self.values.shape, bool)
         if self.best is None or not self.values.size:
             return mask
         data = shown if self.best == "column" else shown.T
+        used = self.used if self.best == "column" else self.used.T
         out = mask if self.best == "column" else mask.T
         for j in range(data.shape[1]):
-            col = data[:, j]
+            col = np.where(used[:, j] == used[np.isfinite(data[:, j]), j].max(initial=-1),
+                           data[:, j], -np.inf)
             if np.isfinite(col).sum() >= 2:
                 out[:, j] = col == col.max()
         return mask
@@ -150,6 +159,12 @@ def _build(results: Results, key: str, title: str, corner: str, columns: list[Co
             if col.mean_of is not None:
                 parts = values[i, col.mean_of]
                 values[i, j] = float(np.mean(parts)) if np.isfinite(parts).all() else np.nan
+                if np.isfinite(parts).all() and (used[i, col.mean_of] >= 0).all():
+                    used[i, j] = int(used[i, col.mean_of].sum())
+                    total[i, j] = int(total[i, col.mean_of].sum())
+                s = idx.get((name, col.dataset, col.section, col.metric))
+                if s is not None and np.isfinite(values[i, j]):  # its CI: every set resampled
+                    ci[i, j] = [_num(s.ci_low), _num(s.ci_high)]
     keep_cols = [j for j in range(k) if np.isfinite(values[:, j]).any()]
     keep_rows = [i for i in range(n) if np.isfinite(values[i, keep_cols]).any()]
     if not keep_cols or not keep_rows:
@@ -174,28 +189,29 @@ def alpha(results: Results) -> float:
 
 def significance_marks(results: Results, rows: list[str],
                        columns: list[Column]) -> tuple[np.ndarray, list[str]]:
-    """▲/▼ where a cell differs significantly from its baseline, Holm-corrected over the
-    family of tests this table shows (every test whose B and cell appear in it)."""
+    """▲/▼ where a cell differs significantly from its baseline: its test's Holm-adjusted p over
+    the report's one family (every paired test of the report, Results.FAMILY), the same p (Holm)
+    that the paired-tests table prints."""
     marks = np.full((len(rows), len(columns)), "", dtype=object)
-    where = {(c.dataset, c.section, c.metric): j for j, c in enumerate(columns)
-             if c.mean_of is None}
-    family = [(rows.index(t.embedding_b), where[(t.dataset, t.section, t.metric)], t)
-              for t in results.tests if t.embedding_b in rows
-              and (t.dataset, t.section, t.metric) in where and math.isfinite(_num(t.p_value))]
-    if not family:
+    where = {(c.dataset, c.section, c.metric): j for j, c in enumerate(columns)}
+    adjusted = results.family_adjusted()
+    shown = [(rows.index(t.embedding_b), where[(t.dataset, t.section, t.metric)], t, p)
+             for t, p in zip(results.tests, adjusted) if t.embedding_b in rows
+             and (t.dataset, t.section, t.metric) in where and math.isfinite(p)]
+    if not shown:
         return marks, []
-    adjusted = holm([t.p_value for _, _, t in family])
-    bases = list(dict.fromkeys(t.embedding_a for _, _, t in family))
+    bases = list(dict.fromkeys(t.embedding_a for _, _, t, _ in shown))
     a = alpha(results)
-    for (i, j, t), p in zip(family, adjusted):
+    for i, j, t, p in shown:
         if p <= a and t.delta != 0:
             tag = str(bases.index(t.embedding_a) + 1) if len(bases) > 1 else ""
             marks[i, j] += ("▲" if t.delta > 0 else "▼") + tag
     against = (bases[0] if len(bases) == 1 else
                ", ".join(f"{k + 1} = {b}" for k, b in enumerate(bases)))
-    note = (f"▲/▼: significantly above/below the baseline ({against}) by the paired test, "
-            f"Holm–Bonferroni over the {len(family)} tests of this table (family-wise "
-            f"α = {a:g}).")
+    family = int(np.isfinite(adjusted).sum())
+    note = (f"▲/▼: significantly above/below the baseline ({against}) by the paired test: "
+            f"p (Holm) ≤ {a:g}, Holm–Bonferroni over the family of all {family} paired tests of "
+            f"this report, the same p (Holm) as in the paired-tests table.")
     return marks, [note]
 
 
@@ -221,10 +237,11 @@ def intrinsic_table(results: Results, metric: str = "spearman") -> ScoreTable | 
     standard = [d for d in sets if d in SIMILARITY_SETS]
     columns = [Column(d, d, "All", metric) for d in standard]
     if len(standard) == len(SIMILARITY_SETS):
-        columns.append(Column("Mean", None, mean_of=list(range(len(standard)))))
+        columns.append(Column("Mean", SIMILARITY_MEAN, "All", metric,
+                              mean_of=list(range(len(standard)))))
     columns += [Column(d, d, "All", metric) for d in sets if d not in SIMILARITY_SETS]
-    notes = ["Mean: average of the six standard sets (shown when all six were evaluated)."] \
-        if len(standard) == len(SIMILARITY_SETS) else []
+    notes = ["Mean: average of the six standard sets (shown when all six were evaluated); "
+             + MEAN_CI_NOTE] if len(standard) == len(SIMILARITY_SETS) else []
     return _build(results, "table1_intrinsic",
                   f"Intrinsic evaluation: word similarity ({_METRIC_WORDS[metric]} × 100 between "
                   "cosine and gold scores)", "Model", columns, 1, notes)
@@ -262,12 +279,13 @@ def sts_table(results: Results, metric: str = "pearson",
     sets = _datasets(results, "sts", STS_YEARS, aggregate)
     years = [d for d in sets if d in STS_YEARS]
     columns = [Column(d, d, aggregate, metric) for d in years]
-    if len(years) == len(STS_YEARS):
-        columns.append(Column("Mean", None, mean_of=list(range(len(years)))))
-    columns += [Column(d, d, aggregate, metric) for d in sets if d not in STS_YEARS]
     headline = (metric, aggregate) == ("pearson", "mean")
-    notes = ["Mean: average of STS12-STS16 (shown when all five were evaluated)."] \
-        if len(years) == len(STS_YEARS) else []
+    if len(years) == len(STS_YEARS):
+        columns.append(Column("Mean", STS_MEAN if headline else None, "All", metric,
+                              mean_of=list(range(len(years)))))
+    columns += [Column(d, d, aggregate, metric) for d in sets if d not in STS_YEARS]
+    notes = ["Mean: average of STS12-STS16 (shown when all five were evaluated)"
+             + ("; " + MEAN_CI_NOTE if headline else ".")] if len(years) == len(STS_YEARS) else []
     table = _build(results, "table4_sts" if headline else f"sts_{metric}_{aggregate}",
                    f"STS benchmarks ({_METRIC_WORDS[metric]} × 100 between the cosine of mean "
                    f"word vectors and gold; per year: {_AGGREGATE_WORDS[aggregate]})",
@@ -344,12 +362,14 @@ class TestsTable(Renderable):
         return f"significant after Holm–Bonferroni correction (p (Holm) ≤ {alpha(self.results):g})"
 
     def adjusted(self) -> np.ndarray:
-        return holm([_num(t.p_value) for t in self.results.tests])
+        """p (Holm) over the report's family: the same values the score tables' marks use."""
+        return np.array(self.results.family_adjusted())
 
     def _rows(self):
         a = alpha(self.results)
         for t, p_adj in zip(self.results.tests, self.adjusted()):
-            d = 2 if t.dataset in STS_YEARS or _is_sts(self.results, t.dataset) else 1
+            d = 2 if (t.dataset in STS_YEARS or t.dataset == STS_MEAN
+                      or _is_sts(self.results, t.dataset)) else 1
             where = t.dataset if t.section in ("All", "", None) else f"{t.dataset}/{t.section}"
             ci = None if t.ci_low is None or t.ci_high is None else (
                 f"[{fmt_number(_num(t.ci_low), d)}, {fmt_number(_num(t.ci_high), d)}]")
@@ -440,7 +460,11 @@ def tests_table(results: Results) -> TestsTable | None:
     if not results.tests:
         return None
     methods = {t.method for t in results.tests}
-    notes = [f"Family for p (Holm): the {len(results.tests)} tests of this table."]
+    family = int(np.isfinite(results.family_adjusted()).sum())
+    notes = [f"Family for p (Holm): all {family} paired tests of this report (the ▲/▼ marks of "
+             f"the score tables use the same adjusted p).",
+             "Each test compares A and B on the pairs both cover (n), so its scores may differ "
+             "from the score tables' when a row covers fewer pairs."]
     if any("-z" in m for m in methods):
         notes.append("Bootstrap-z: two-sided p = 2Φ(−|Δ|/SE), SE the standard deviation of "
                      "the paired bootstrap Δ (not bounded by 1/(B+1)); CI: percentile bootstrap "

@@ -38,6 +38,7 @@ def render_reports(results: Results, formats: Iterable[str] = FORMATS, charts: b
         raise ValueError(f"unknown report format(s) {', '.join(map(repr, unknown))}: expected "
                          f"some of {', '.join(FORMATS)}")
     files: dict[str, bytes] = {}
+    results.adjust_family()  # tests.csv/results.json store the family and p the tables show
     conc = _concreteness(results)
     conc_tables = conc.tables() if conc is not None else []
     if "json" in formats:  # same content as Results.save_json, rendered up front
