@@ -242,6 +242,16 @@ def bootstrap_ci(gold: Sequence[float], pred: Sequence[float], metric: str = "sp
     return _percentiles(dist, level)
 
 
+def correlation_by_group(gold: Sequence[float], pred: Sequence[float], groups,
+                         aggregate: str = "mean", metric: str = "spearman") -> float:
+    """The score :func:`bootstrap_ci` gives an interval for: per-group correlations x100
+    combined by ``aggregate`` ("mean", "wmean" by group size, or "all" pooled)."""
+    _check_metric(metric)
+    g, p = _check_vectors(gold, pred)
+    members = _group_members(groups, len(g), aggregate)
+    return float(_Scorer(g, [p], metric, members, aggregate).point()[0])
+
+
 def paired_bootstrap(gold: Sequence[float], pred_a: Sequence[float], pred_b: Sequence[float],
                      metric: str = "spearman", n_boot: int = DEFAULT.n_boot, seed=DEFAULT.seed,
                      level: float = DEFAULT.level, groups=None,
