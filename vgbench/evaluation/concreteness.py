@@ -112,6 +112,14 @@ def bin_score(gold, preds: list, sets, n_boot: int = DEFAULT.n_boot, seed=DEFAUL
         return BinScore(math.nan, n_used=n_used)
 
 
-def holm_over_bins(scores: list[BinScore]) -> np.ndarray:
-    """Holm-adjusted p of each bin's difference, the family being the curve's bins."""
-    return statistics.holm([s.p_value for s in scores])
+def holm_over_bins(p_values) -> np.ndarray:
+    """Holm-adjusted p of each bin's difference (p-values or BinScores), the family being the
+    curve's bins."""
+    return statistics.holm([getattr(p, "p_value", p) for p in p_values])
+
+
+def bin_centers(ratings, bins, use, n_bins: int = N_BINS) -> np.ndarray:
+    """Median rating of the pairs in each bin (among `use`): where a chart puts the bin."""
+    ratings, bins, use = np.asarray(ratings, float), np.asarray(bins), np.asarray(use, bool)
+    return np.array([np.median(ratings[use & (bins == k)]) if (use & (bins == k)).any()
+                     else math.nan for k in range(n_bins)])
