@@ -149,26 +149,33 @@ def two_level_test(points_a: list[Sequence[float]], points_b: list[Sequence[floa
         picks = rng.integers(0, sb, (n_boot, sb))
         effect = _seed_effects(pb - pa, db - da, picks)
         parts = [seed_variance(pb - pa, db - da) / sb]
+        raw = [_spread(pb - pa) / sb]
         dfs = [sb - 1]
     else:
         picks_a, picks_b = rng.integers(0, sa, (n_boot, sa)), rng.integers(0, sb, (n_boot, sb))
         effect = _seed_effects(pb, db, picks_b) - _seed_effects(pa, da, picks_a)
         parts = [seed_variance(pa, da) / sa, seed_variance(pb, db) / sb]
+        raw = [_spread(pa) / sa, _spread(pb) / sb]
         dfs = [sa - 1, sb - 1]
     out = _summary(delta, pairs_only + effect, level)
-    df = _satterthwaite_df(out["se"], parts, dfs)
+    df = _satterthwaite_df(out["se"], [r if p > 0 else 0.0 for r, p in zip(raw, parts)], dfs)
     if math.isfinite(df) and math.isfinite(out["p_value"]) and out["se"] > 0 and abs(delta) >= 1e-9:
         out["p_value"] = float(2 * student_t.sf(abs(delta) / out["se"], df))
     return out | {"df": df, "seeds_a": sa, "seeds_b": sb, "sets": len(points_a),
                   "seed_se": math.sqrt(sum(parts))}
 
 
+def _spread(points: np.ndarray) -> float:
+    return float(np.var(points, ddof=1)) if len(points) > 1 else 0.0
+
+
 def _satterthwaite_df(se: float, seed_parts: list[float], dfs: list[int]) -> float:
     """Welch-Satterthwaite degrees of freedom of se^2 when only its seed parts are estimated
     from few seeds (the pair part rests on thousands of pairs: taken as known); inf when the
-    seeds add no variance. With 3 seeds and a seed part comparable to the pair part, a normal
-    reference over-rejects (about 8% at alpha 5% in the suite's simulation); this t reference
-    restores the nominal size."""
+    seeds add no variance. A seed part is s^2 / S less the (precisely estimated) pair noise, so
+    its sampling variance is that of s^2 / S: `seed_parts` are the raw s^2 / S. With 3 seeds and
+    a seed part comparable to the pair part, a normal reference over-rejects (about 8% at alpha
+    5% in the suite's simulation); this t reference restores the nominal size."""
     denom = sum(v * v / d for v, d in zip(seed_parts, dfs) if d > 0 and v > 0)
     if not denom or not math.isfinite(se):
         return math.inf
