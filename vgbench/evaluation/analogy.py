@@ -328,6 +328,5 @@ def mcnemar_tests(aset: AnalogySet, name_a: str, name_b: str, pa: AnalogyPredict
             discordant = only_b + int((ca & ~cb & use).sum())
             p = binomtest(only_b, discordant).pvalue if discordant else 1.0
             tests.append(PairedTest(aset.name, section, METRIC[method], name_a, name_b, va, vb,
-                                    vb - va, None, None, float(p),
-                                    "McNemar exact (conditional on the questions)", n))
+                                    vb - va, None, None, float(p), "McNemar exact", n))
     return tests

@@ -343,7 +343,9 @@ def _suite_settings(bench: Benchmarks, policy: Policy) -> dict:
         out["analogy"] = {"restrict_vocab": policy.analogy_vocab, "case_insensitive": True,
                           "methods": list(policy.analogy_methods),
                           "3cosmul_epsilon": analogy_eval.EPSILON,
-                          "ci": "Wilson score interval", "paired_test": "McNemar exact"}
+                          "ci": "percentile, cluster bootstrap over the questions' word pairs",
+                          "paired_test": "pair-cluster bootstrap-z (McNemar exact, conditional on "
+                                         "the question set, with --bootstrap 0)"}
     if bench.categorization:
         out["categorization"] = {"clustering": "scipy Ward linkage on unit vectors, cut at the "
                                                "number of gold classes", "case": policy.case,

@@ -17,7 +17,8 @@ def _analogy_notes(results: Results) -> list[str]:
     return [f"Accuracy × 100 = correct / answered; coverage = questions answered / questions. "
             f"Candidates: the first {restrict:,} words of each embedding, case-insensitive "
             "(gensim's evaluate_word_analogies conventions), question words excluded. "
-            "CIs: Wilson score intervals."]
+            "CIs: percentile intervals of a cluster bootstrap over the questions' word pairs "
+            "(questions sharing a pair are not independent)."]
 
 
 def analogy_table(results: Results, metric: str = "accuracy") -> t.ScoreTable | None:
