@@ -108,3 +108,42 @@ def test_study_concreteness_bins_are_quintiles_within_each_set():
         for k in range(5):                                          # a pair's bin: its set's quantiles
             r = ratings[men & (bins == k)]
             assert np.all((edges[n][k] <= r) & (r <= edges[n][k + 1]))
+
+
+def test_study_tests_are_two_level_with_holm_families():
+    # The study's test step on synthetic cosines (no training): a 3-seed row against the two
+    # deterministic controls on every set, SimLex quartile, STS year and within-set bin.
+    from vgbench.datasets import registry
+    from vgbench.pipeline.study import (Evaluated, RULE_COLUMN, STS, WORD_SETS, paired_tests,
+                                        seed_tests)
+    rng = np.random.default_rng(0)
+    pairs = {n: registry.load(n) for n in WORD_SETS}
+    sts_gold = {y: (rng.normal(size=60), np.repeat([0, 1, 2], 20)) for y in STS}
+
+    def source(quality: float) -> Evaluated:
+        cos = {n: (np.asarray(p.gold, float) + rng.normal(scale=quality, size=len(p.gold)) * np.std(p.gold)).tolist()
+               for n, p in pairs.items()}
+        cos["RW"][0] = None                                         # a pair one source does not cover
+        sts = {y: {"cosine": (g + rng.normal(scale=quality, size=60)).tolist(), "gold": g.tolist(),
+                   "groups": grp.tolist()} for y, (g, grp) in sts_gold.items()}
+        return Evaluated({}, cos, sts)
+
+    evaluated = {"glove": source(1.5), "abtt": source(1.2), **{f"m{s}": source(1.0) for s in range(3)}}
+    entries = [dict(row="GloVe", textual="50d", rule="-", trained=False, source="glove"),
+               dict(row="GloVe+ABTT", textual="50d", rule="-", trained=False, source="abtt")]
+    entries += [dict(row="M", textual="50d", rule="dev loss", trained=True, source=f"m{s}") for s in range(3)]
+    settings = StudySettings(n_boot=50, sts=list(STS))
+    tests = paired_tests(entries, evaluated, settings, pairs)
+    by = {(t["baseline"], t["dataset"]): t for t in tests}
+    assert len(tests) == 2 * (2 + len(WORD_SETS) + 4 + 1 + 5)
+    mean6 = by[("GloVe", "Mean6")]
+    assert mean6["seeds_a"] == 1 and mean6["seeds_b"] == 3 and mean6["delta"] > 0
+    assert mean6["p_value"] < mean6["p_floor"]                         # not floored by the resamples
+    head = [t for t in tests if t["family"] == "conclusions"]
+    assert {t["dataset"] for t in head} == {RULE_COLUMN["dev loss"], "STS mean", *(
+        t["dataset"] for t in tests if t["dataset"].startswith("Conc-b"))}
+    assert all(t["family_size"] == len(head) for t in head)
+    assert not any(t["dataset"].startswith("Conc-b") and t["baseline"] == "GloVe" for t in head)
+    seeds = seed_tests(tests)
+    assert {s["score"] for s in seeds} == {"STS mean", "SimLex Conc-q1", "SimLex Conc-q2",
+                                          "SimLex Conc-q3", "SimLex Conc-q4"}

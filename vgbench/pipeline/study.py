@@ -410,7 +410,7 @@ def paired_tests(entries: list[dict], evaluated: dict[str, Evaluated], settings:
                                      [[d for _, d in s] for s in parts["a"]], [[d for _, d in s] for s in parts["b"]],
                                      seed=seed, weights=weights)
                 out.append(dict(row=row, textual=textual, rule=rule, baseline=base, dataset=label,
-                                seeds=len(members), sets=len(names), **res))
+                                seeds=len(members), **res))
     return study_families(out)
 
 
