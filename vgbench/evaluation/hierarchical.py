@@ -15,14 +15,20 @@ crossed factors Owen 2007, "The pigeonhole bootstrap", Ann. Appl. Stat.):
   seeds for every set of the statistic (a seed is one trained model for all sets). A row with
   one "seed" (a deterministic control) contributes no seed variance.
 
-With few seeds (the study has 3) resampling them shrinks their variance by (S - 1) / S; the
-seeds' deviations from their mean are scaled by sqrt(S / (S - 1)) before they are resampled, so
-the bootstrap variance of a seed mean is the unbiased s^2 / S (Davison & Hinkley's adjusted
-resampling, sec. 3.8, eq. 3.17). The test is the bootstrap z test, 2 Phi(-|delta| / se), not
-floored by the number of resamples; the Monte Carlo p of the recentred distribution is kept as a
-secondary field with its floor. The z statistic is referred to Student's t with Welch-Satterthwaite
-degrees of freedom for the seed part (estimated from S - 1 df; with 3 seeds a normal reference
-over-rejects); the size is checked by simulation in tests/test_hierarchical.py.
+Resampling the seeds' observed scores would count twice the pair noise that differs between
+seeds (each seed errs on different pairs: that part is already in the pair resamples) and, with
+few seeds, shrink their variance by (S - 1) / S. So each replicate adds to the pair-resampled
+seed mean the resampled deviations of the seeds from their mean, scaled so that their variance is
+the between-seed variance net of pair sampling (`seed_variance`, a method-of-moments estimate),
+divided by S: Davison & Hinkley's (1997, sec. 3.8) adjusted resampling of the upper level.
+
+The statistic is |delta| / se with se the SD of the replicates, as in the pair-level bootstrap z
+test (`statistics.bootstrap_z_p`), so p is not floored by the number of replicates; the Monte Carlo
+p of the recentred distribution is kept as a secondary field with its floor. With 3 seeds the
+seed part of se rests on 2 degrees of freedom and a normal reference over-rejects (about 6-8% at
+alpha 5%), so the statistic is referred to Student's t with Welch-Satterthwaite degrees of
+freedom (the pair part taken as known); with no seed variance this is the z test exactly. The
+size is checked by simulation in tests/test_hierarchical.py.
 """
 from __future__ import annotations
 
@@ -124,10 +130,9 @@ def two_level_test(points_a: list[Sequence[float]], points_b: list[Sequence[floa
     the per-seed differences. Each replicate is the pair-resampled difference of the seed means
     plus a resampled seed effect per row (see the module docstring). Returns ``delta`` (mean over
     sets of B's seed mean minus A's), its percentile CI, ``se``, ``p_value`` (|delta| / se on
-    the t reference, see the module docstring), ``df``,
-    ``weights``: the sets' weights in the mean (default equal; e.g. their numbers of pairs).
-    ``p_resample`` with its ``p_floor``, the seed counts and ``seed_sd`` (the between-seed SD of
-    the difference's seed part, net of pair sampling).
+    the t reference, see the module docstring), ``df``, ``p_resample`` with its ``p_floor``,
+    the seed counts and ``seed_se`` (the seed part of se). ``weights``: the sets' weights in the
+    mean (default equal; e.g. their numbers of pairs).
     """
     if not points_a or len(points_a) != len(points_b):
         raise ValueError("two_level_test needs the same, non-zero number of sets for both rows")
