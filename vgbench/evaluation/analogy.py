@@ -226,8 +226,9 @@ def evaluate_analogies(emb_name: str, aset: AnalogySet, pred: AnalogyPredictions
                        level: float = DEFAULT.level, ci: bool = True,
                        n_boot: int = DEFAULT.n_boot, seed=DEFAULT.seed) -> list[Score]:
     """Accuracy x100 (correct / answered) per section and method, with coverage and a percentile
-    CI from the cluster bootstrap over word pairs (`pair_bootstrap`; none when `ci` is False or
-    `n_boot` is 0).
+    CI from the cluster bootstrap over word pairs (`pair_bootstrap`). With `n_boot` 0 (no
+    resampling) the Wilson interval instead, which results.json's settings and the table note
+    label as conditional on the question set; none when `ci` is False.
 
     Sections: "All", each of the set's sections, and "semantic"/"syntactic" for Google.
     """
@@ -250,6 +251,8 @@ def evaluate_analogies(emb_name: str, aset: AnalogySet, pred: AnalogyPredictions
             lo = hi = None
             if boot is not None and n_used:
                 lo, hi = _ratio_ci(boot[:, n_sec * (1 + i) + j], boot[:, j], level)
+            elif ci and not n_boot and n_used:
+                lo, hi = wilson_ci(k, n_used, level)
             scores.append(Score(emb_name, "analogy", aset.name, section, METRIC[method], value,
                                 lo, hi, n_used, n_total))
     return scores

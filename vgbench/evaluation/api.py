@@ -343,7 +343,9 @@ def _suite_settings(bench: Benchmarks, policy: Policy) -> dict:
         out["analogy"] = {"restrict_vocab": policy.analogy_vocab, "case_insensitive": True,
                           "methods": list(policy.analogy_methods),
                           "3cosmul_epsilon": analogy_eval.EPSILON,
-                          "ci": "percentile, cluster bootstrap over the questions' word pairs",
+                          "ci": ("percentile, cluster bootstrap over the questions' word pairs"
+                                 if policy.n_boot else
+                                 "Wilson score interval, conditional on the question set"),
                           "paired_test": "pair-cluster bootstrap-z (McNemar exact, conditional on "
                                          "the question set, with --bootstrap 0)"}
     if bench.categorization:
