@@ -609,7 +609,7 @@ def conclusions(agg: list[dict], tests: list[dict], seeds: list[dict]) -> list[s
 
 
 def concreteness_markdown(tests: list[dict]) -> str:
-    """Per trained row and rule: the pooled paired test against each control in each concreteness bin."""
+    """Per trained row and rule: the two-level test against each control in each concreteness bin."""
     conc = [t for t in tests if t["dataset"].startswith("Conc-b")]
     bins = list(dict.fromkeys(t["dataset"] for t in conc))
     lines = ["Spearman difference (x100) from the control per concreteness quintile, the quintiles cut within "
