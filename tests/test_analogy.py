@@ -10,8 +10,10 @@ from vgbench.datasets.analogy import load_google, load_msr, parse_google, read_a
 from vgbench.datasets.store import benchmark_text
 from vgbench.datasets.analogy import GOOGLE_PATH
 from vgbench.embeddings.core import Embeddings
-from vgbench.evaluation.analogy import (EPSILON, analogy_vocab, evaluate_analogies, mcnemar_tests,
-                                        predict_analogies, wilson_ci)
+from vgbench.evaluation.analogy import (EPSILON, AnalogyPredictions, analogy_vocab,
+                                        evaluate_analogies, mcnemar_tests, pair_bootstrap,
+                                        paired_analogy_tests, predict_analogies, question_pairs,
+                                        wilson_ci)
 
 
 def _keyed(emb: Embeddings) -> KeyedVectors:
@@ -152,6 +154,63 @@ def test_wilson_and_mcnemar_against_formulas():
                           AnalogyPredictions(answered, {}, {"3cosadd": cb}))
     assert tests[0].p_value == pytest.approx(2 * 0.5 ** 5)
     assert tests[0].delta == pytest.approx(100 * 5 / 12)
+
+
+def _pair_design(n_pairs=40, seed=0, effect=1.5):
+    """One section whose questions join every ordered pair of `n_pairs` word pairs; whether a
+    question is solved depends strongly on its two pairs (as real analogy sets do)."""
+    rng = np.random.default_rng(seed)
+    pairs = [(f"a{i}", f"b{i}") for i in range(n_pairs)]
+    lines = [": s"] + [f"{a} {b} {c} {d}" for i, (a, b) in enumerate(pairs)
+                       for j, (c, d) in enumerate(pairs) if i != j]
+    aset = parse_google("\n".join(lines) + "\n", "x", "x")
+    first, second = question_pairs(aset)
+    u, v = effect * rng.normal(size=n_pairs), effect * rng.normal(size=n_pairs)
+    prob = 1 / (1 + np.exp(-(u[first] + v[second])))
+    return aset, rng.random(len(aset)) < prob, rng
+
+
+def test_pair_bootstrap_matches_the_cluster_robust_variance():
+    # Independent check: to first order the multiplicity-product bootstrap of an accuracy has the
+    # variance (1 - 1/P) sum_i (R_i + C_i)^2 / N^2, where R_i, C_i sum the residuals of the
+    # questions in which pair i is the example (a, b) or the query (c, d): the cluster-robust
+    # variance with each question attributed to both its pairs.
+    aset, correct, _ = _pair_design()
+    first, second = question_pairs(aset)
+    n, p = len(aset), int(first.max()) + 1
+    e = correct - correct.mean()
+    r, c = np.bincount(first, e, p), np.bincount(second, e, p)
+    robust_se = 100 * np.sqrt((1 - 1 / p) * np.sum((r + c) ** 2)) / n
+    boot = pair_bootstrap(aset, np.stack([np.ones(n), correct], axis=1), n_boot=2000, seed=1)
+    boot_se = np.std(100 * boot[:, 1] / boot[:, 0], ddof=1)
+    assert boot_se == pytest.approx(robust_se, rel=0.12)
+    naive_se = 100 * np.sqrt(correct.mean() * (1 - correct.mean()) / n)
+    assert boot_se > 3 * naive_se                     # questions sharing pairs are not independent
+    score = evaluate_analogies("x", aset, AnalogyPredictions(np.ones(n, bool), {}, {"3cosadd": correct}),
+                               n_boot=500, seed=0)[0]
+    lo, hi = wilson_ci(int(correct.sum()), n)
+    assert score.ci_low < lo and score.ci_high > hi   # the design's interval is wider
+
+
+def test_paired_cluster_test():
+    aset, ca, rng = _pair_design(seed=2)
+    n = len(aset)
+    answered = np.ones(n, bool)
+    same = paired_analogy_tests(aset, "A", "B", AnalogyPredictions(answered, {}, {"3cosadd": ca}),
+                                AnalogyPredictions(answered, {}, {"3cosadd": ca.copy()}), n_boot=200)
+    assert same[0].delta == 0 and same[0].p_value == 1.0
+    first, _ = question_pairs(aset)
+    cb = ca | (first < 10) & (rng.random(n) < 0.5)     # B solves more, on a quarter of the pairs
+    res = paired_analogy_tests(aset, "A", "B", AnalogyPredictions(answered, {}, {"3cosadd": ca}),
+                               AnalogyPredictions(answered, {}, {"3cosadd": cb}), n_boot=400)[0]
+    assert res.delta == pytest.approx(100 * (cb.mean() - ca.mean()))
+    assert res.ci_low < res.delta < res.ci_high and res.method == "pair-cluster bootstrap-z"
+    mc = mcnemar_tests(aset, "A", "B", AnalogyPredictions(answered, {}, {"3cosadd": ca}),
+                       AnalogyPredictions(answered, {}, {"3cosadd": cb}))[0]
+    assert res.p_value > mc.p_value                   # McNemar treats the questions as independent
+    none = paired_analogy_tests(aset, "A", "B", AnalogyPredictions(answered, {}, {"3cosadd": ca}),
+                                AnalogyPredictions(answered, {}, {"3cosadd": cb}), n_boot=0)[0]
+    assert none.method == "McNemar exact"
 
 
 def test_google_format_errors_name_the_line(tmp_path):

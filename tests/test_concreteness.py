@@ -65,13 +65,15 @@ def test_bins_match_scipy_and_show_the_concreteness_effect():
     assert rep.pooled.rows == ["flat", "good"]
     good = rep.pooled.values[1]
     assert good[-1] > good[0] + 30  # grounded-like embedding: much better on concrete pairs
-    # Bin 3 of 'good', recomputed by hand: size-weighted mean of per-set Spearman.
+    # Bin 3 of 'good', recomputed by hand: size-weighted mean of per-set Spearman, each set cut
+    # at its own quintiles (changed by design: bins were quintiles of the pooled pairs).
     df = table.frame
     c = df["concreteness"].to_numpy()
-    lo, hi = rep.edges[2], rep.edges[3]
     cos = table.cosines["good"]
     vals, sizes = [], []
     for d in ("MEN", "SimLex-999"):
+        lo, hi = np.quantile(c[(df["dataset"] == d).to_numpy()], [0.4, 0.6])
+        assert (lo, hi) == pytest.approx((rep.edges[d][2], rep.edges[d][3]))
         m = (df["dataset"] == d).to_numpy() & (c >= lo) & (c < hi) & np.isfinite(cos)
         vals.append(stats.spearmanr(df["gold"][m], cos[m])[0] * 100)
         sizes.append(m.sum())
@@ -108,4 +110,49 @@ def test_reading_states_the_curve():
     d = rep.deltas
     assert line.startswith(f"good against flat: {d.values[0, 0]:+.1f} [")
     assert f"{d.values[0, -1]:+.1f} [{d.ci[0, -1, 0]:.1f}, {d.ci[0, -1, 1]:.1f}]" in line
-    assert f"above zero in {int((d.ci[0, :, 0] > 0).sum())} of 5 bins" in line
+    assert f"joint over the 5 bins, lies above zero in {int((d.ci[0, :, 0] > 0).sum())} of them" in line
+    # the band is the joint one: wider than the pointwise 95% interval of the same bin
+    from vgbench.evaluation import concreteness as EC
+    df, cos = rep.pairs.frame, rep.pairs.cosines
+    m = np.isfinite(cos["good"]) & np.isfinite(cos["flat"])
+    bins, _ = EC.within_set_bins(df["concreteness"].to_numpy(), df["dataset"].to_numpy())
+    sel = m & (bins == 4)
+    r = EC.bin_score(df["gold"].to_numpy()[sel], [cos["flat"][sel], cos["good"][sel]],
+                     df["dataset"].to_numpy()[sel], n_boot=200, seed=0)
+    assert r.value == pytest.approx(d.values[0, -1])
+    assert (r.joint_low, r.joint_high) == pytest.approx((d.ci[0, -1, 0], d.ci[0, -1, 1]))
+    assert r.joint_low < r.ci_low and r.ci_high < r.joint_high
+    assert rep.delta_p_holm.shape == (1, 5)
+
+
+def test_within_set_bins_pair_by_pair():
+    from vgbench.evaluation.concreteness import within_set_bins
+    ratings = np.array([1.0, 2.0, 3.0, 4.0, np.nan, 3.0, 3.5, 4.0, 4.5])
+    sets = np.array(["A", "A", "A", "A", "A", "B", "B", "B", "B"])
+    bins, edges = within_set_bins(ratings, sets, n_bins=2)
+    # A's median is 2.5: 1, 2 abstract, 3, 4 concrete; B's is 3.75 although all of B is >= 3
+    assert bins.tolist() == [0, 0, 1, 1, -1, 0, 0, 1, 1]
+    assert edges["A"].tolist() == [1.0, 2.5, 4.0] and edges["B"].tolist() == [3.0, 3.75, 4.5]
+
+
+def test_a_more_concrete_set_does_not_tilt_the_pooled_curve():
+    # Set "easy" is uniformly more concrete (ratings 3-5) and better predicted than set "hard"
+    # (1-3); within each set the prediction is equally good at every concreteness. Pooled edges
+    # would make a rising curve out of the mix; within-set bins keep it flat.
+    from vgbench.evaluation.concreteness import bin_score, within_set_bins
+    rng = np.random.default_rng(0)
+    n = 1000
+    sets = np.repeat(["hard", "easy"], n)
+    ratings = np.concatenate([rng.uniform(1, 3, n), rng.uniform(3, 5, n)])
+    gold = rng.normal(size=2 * n)
+    noise = np.where(sets == "easy", 0.3, 2.0)
+    pred = gold + noise * rng.normal(size=2 * n)
+    bins, _ = within_set_bins(ratings, sets)
+    curve = [bin_score(gold[bins == k], [pred[bins == k]], sets[bins == k], n_boot=0).value
+             for k in range(5)]
+    pooled = np.clip(np.searchsorted(np.quantile(ratings, np.linspace(0, 1, 6)), ratings,
+                                     side="right") - 1, 0, 4)
+    mixed = [bin_score(gold[pooled == k], [pred[pooled == k]], sets[pooled == k], n_boot=0).value
+             for k in range(5)]
+    assert mixed[-1] - mixed[0] > 40                 # the mix of sets alone makes a curve
+    assert max(curve) - min(curve) < 8               # within-set bins: flat within noise

@@ -1,4 +1,5 @@
-"""`vgbench study`: the pooled paired bootstrap, and the whole study end to end on a tiny setting."""
+"""`vgbench study`: its tests (the two-level bootstrap of evaluation.hierarchical), and the whole
+study end to end on a tiny setting."""
 from __future__ import annotations
 
 import csv
@@ -8,24 +9,19 @@ import numpy as np
 import pytest
 from scipy.stats import spearmanr
 
-from vgbench.pipeline.study import TrainedRow, StudySettings, pooled_paired_bootstrap, run_study
+from vgbench.pipeline.study import TrainedRow, StudySettings, run_study
 
 
-def test_pooled_bootstrap_delta_is_the_difference_of_seed_mean_spearmans():
-    rng = np.random.default_rng(0)
-    gold = rng.normal(size=300)
-    a = np.stack([gold + rng.normal(scale=2.0, size=300) for _ in range(2)])
-    b = np.stack([gold + rng.normal(scale=0.5, size=300) for _ in range(3)])
-    res = pooled_paired_bootstrap([(gold, a, b)], n_boot=200)
-    expected = np.mean([spearmanr(gold, x)[0] for x in b]) - np.mean([spearmanr(gold, x)[0] for x in a])
-    assert res["delta"] == pytest.approx(100 * expected, abs=1e-9)
-    assert res["ci_low"] < res["delta"] < res["ci_high"] and res["ci_low"] > 0
-    assert res["p_value"] < 0.01
-    same = pooled_paired_bootstrap([(gold, a, a.copy())], n_boot=200)
-    assert same["delta"] == 0 and same["p_value"] == 1.0
-    # two sets: the statistic is the mean over sets
-    two = pooled_paired_bootstrap([(gold, a, b), (gold, a, a.copy())], n_boot=50)
-    assert two["delta"] == pytest.approx(res["delta"] / 2)
+def test_study_keeps_no_statistics_of_its_own():
+    # every resampling, test and interval of the study comes from vgbench.evaluation
+    from pathlib import Path
+    import vgbench
+    root = Path(vgbench.__file__).parent
+    for folder in ("pipeline", "reporting"):
+        for f in (root / folder).glob("*.py"):
+            text = f.read_text()
+            for banned in ("default_rng", ".integers(", "np.random.", "ttest", ".quantile("):
+                assert banned not in text, f"{f.name} uses {banned}"
 
 
 @pytest.mark.slow
@@ -53,12 +49,18 @@ def test_tiny_study_runs_end_to_end_and_a_rerun_trains_nothing(tmp_path):
     assert all(0 < float(t["p_value"]) <= 1 for t in tests)
     assert {t["dataset"] for t in tests if t["dataset"].startswith("Conc-b")} and \
         len({t["dataset"] for t in tests if t["dataset"].startswith("Conc-b")}) == 10  # 5 bins x 2 set families
+    # Holm over stated families: every test carries its family, its size and p(Holm) >= p
+    sizes = {f: sum(t["family"] == f for t in tests) for f in ("conclusions", "other")}
+    assert all(int(t["family_size"]) == sizes[t["family"]] for t in tests) and sizes["conclusions"] > 0
+    assert all(float(t["p_holm"]) >= float(t["p_value"]) - 1e-12 for t in tests)
+    assert {"se", "df", "p_resample", "p_floor", "seed_se"} <= set(tests[0])
     readme = (tmp_path / "report" / "README.md").read_text()
     assert "## Conclusion" in readme and "GloVe+ABTT 46.9" in readme
     assert "## By concreteness" in readme and "**Answer (50d)**" in readme
     seeds = list(csv.DictReader((tmp_path / "report" / "seed_tests.csv").open()))
     assert {s["score"] for s in seeds} == {"STS mean", "SimLex Conc-q1", "SimLex Conc-q2", "SimLex Conc-q3",
                                           "SimLex Conc-q4"}
+    assert all(s["family"] in ("conclusions", "other") and float(s["se"]) > 0 for s in seeds)
     entries = json.loads((tmp_path / "report" / "entries.json").read_text())
     picked = [e for e in entries if e["row"] == "Caption->image"]
     assert len(picked) == 4 and all(e["epoch"] == 1 for e in picked)
@@ -89,39 +91,59 @@ def test_gpu_study_trains_both_models_at_paper_size():
         assert c.data.textual == "glove-6b-50d" and c.train.eval_each_epoch and not c.train.time_limit_s
 
 
-def test_concreteness_bins_are_quantiles_of_the_pooled_pair_ratings():
+def test_study_concreteness_bins_are_quintiles_within_each_set():
     from vgbench.datasets import registry
-    from vgbench.pipeline.study import SIX, concreteness_bins
-    from vgbench.reporting.concreteness import brysbaert_concreteness
+    from vgbench.evaluation.concreteness import within_set_bins
+    from vgbench.pipeline.study import SIX
+    from vgbench.reporting.concreteness import brysbaert_concreteness, pair_ratings
     pairs = {n: registry.load(n) for n in SIX}
-    bins, edges = concreteness_bins(pairs, SIX)
-    pooled = np.concatenate([b[b >= 0] for b in bins.values()])
-    counts = np.bincount(pooled, minlength=5)
-    assert len(edges) == 6 and counts.sum() > 8000
-    assert counts.max() - counts.min() < 0.02 * counts.sum()         # quintiles: equal shares
     norms = brysbaert_concreteness()
-    men = pairs["MEN"]
-    for i in range(0, len(men), 97):                                # a pair's bin from its two ratings
-        a, b = norms.get(men.word1[i].lower()), norms.get(men.word2[i].lower())
-        if a is None or b is None:
-            assert bins["MEN"][i] == -1
-        else:
-            r = (a + b) / 2
-            k = bins["MEN"][i]
-            assert edges[k] <= r <= edges[k + 1]
+    ratings = np.concatenate([pair_ratings(pairs[n].word1, pairs[n].word2, norms) for n in SIX])
+    labels = np.concatenate([np.full(len(pairs[n].gold), n, dtype=object) for n in SIX])
+    bins, edges = within_set_bins(ratings, labels, 5)
+    for n in SIX:                                                   # every set spans every bin
+        counts = np.bincount(bins[(labels == n) & (bins >= 0)], minlength=5)
+        assert counts.min() > 0.15 * counts.sum(), (n, counts)
+        men = (labels == n) & (bins >= 0)
+        for k in range(5):                                          # a pair's bin: its set's quantiles
+            r = ratings[men & (bins == k)]
+            assert np.all((edges[n][k] <= r) & (r <= edges[n][k + 1]))
 
 
-def test_seed_tests_compare_each_seed_with_the_deterministic_control():
-    from scipy.stats import ttest_1samp
-    from vgbench.pipeline.study import seed_tests
-    ctrl = {"STS mean": 50.0}
-    entries = [dict(row="GloVe", textual="50d", rule="-", trained=False, scores={"STS mean": 45.0}),
-               dict(row="GloVe+ABTT", textual="50d", rule="-", trained=False, scores=ctrl)]
-    vals = [51.0, 52.5, 50.5]
-    entries += [dict(row="M", textual="50d", rule="dev loss", trained=True, scores={"STS mean": v}) for v in vals]
-    out = {t["baseline"]: t for t in seed_tests(entries, ["STS mean"])}
-    d = np.array(vals) - 50.0
-    assert out["GloVe+ABTT"]["delta"] == pytest.approx(d.mean())
-    assert out["GloVe+ABTT"]["p_value"] == pytest.approx(ttest_1samp(d, 0).pvalue)
-    assert out["GloVe+ABTT"]["ci_low"] < d.mean() < out["GloVe+ABTT"]["ci_high"]
-    assert out["GloVe"]["delta"] == pytest.approx(np.mean(vals) - 45.0)
+def test_study_tests_are_two_level_with_holm_families():
+    # The study's test step on synthetic cosines (no training): a 3-seed row against the two
+    # deterministic controls on every set, SimLex quartile, STS year and within-set bin.
+    from vgbench.datasets import registry
+    from vgbench.pipeline.study import (Evaluated, RULE_COLUMN, STS, WORD_SETS, paired_tests,
+                                        seed_tests)
+    rng = np.random.default_rng(0)
+    pairs = {n: registry.load(n) for n in WORD_SETS}
+    sts_gold = {y: (rng.normal(size=60), np.repeat([0, 1, 2], 20)) for y in STS}
+
+    def source(quality: float) -> Evaluated:
+        cos = {n: (np.asarray(p.gold, float) + rng.normal(scale=quality, size=len(p.gold)) * np.std(p.gold)).tolist()
+               for n, p in pairs.items()}
+        cos["RW"][0] = None                                         # a pair one source does not cover
+        sts = {y: {"cosine": (g + rng.normal(scale=quality, size=60)).tolist(), "gold": g.tolist(),
+                   "groups": grp.tolist()} for y, (g, grp) in sts_gold.items()}
+        return Evaluated({}, cos, sts)
+
+    evaluated = {"glove": source(1.5), "abtt": source(1.2), **{f"m{s}": source(1.0) for s in range(3)}}
+    entries = [dict(row="GloVe", textual="50d", rule="-", trained=False, source="glove"),
+               dict(row="GloVe+ABTT", textual="50d", rule="-", trained=False, source="abtt")]
+    entries += [dict(row="M", textual="50d", rule="dev loss", trained=True, source=f"m{s}") for s in range(3)]
+    settings = StudySettings(n_boot=50, sts=list(STS))
+    tests = paired_tests(entries, evaluated, settings, pairs)
+    by = {(t["baseline"], t["dataset"]): t for t in tests}
+    assert len(tests) == 2 * (2 + len(WORD_SETS) + 4 + 1 + 5)
+    mean6 = by[("GloVe", "Mean6")]
+    assert mean6["seeds_a"] == 1 and mean6["seeds_b"] == 3 and mean6["delta"] > 0
+    assert mean6["p_value"] < mean6["p_floor"]                         # not floored by the resamples
+    head = [t for t in tests if t["family"] == "conclusions"]
+    assert {t["dataset"] for t in head} == {RULE_COLUMN["dev loss"], "STS mean", *(
+        t["dataset"] for t in tests if t["dataset"].startswith("Conc-b"))}
+    assert all(t["family_size"] == len(head) for t in head)
+    assert not any(t["dataset"].startswith("Conc-b") and t["baseline"] == "GloVe" for t in head)
+    seeds = seed_tests(tests)
+    assert {s["score"] for s in seeds} == {"STS mean", "SimLex Conc-q1", "SimLex Conc-q2",
+                                          "SimLex Conc-q3", "SimLex Conc-q4"}

@@ -456,7 +456,8 @@ def _score_suite(results: Results, embs: list[Embeddings], bench: Benchmarks, po
         for aset in bench.analogy:
             pred = analogy_eval.predict_analogies(vocab, aset, policy.analogy_methods)
             preds.analogy[aset.name].append(pred)
-            results.scores += analogy_eval.evaluate_analogies(emb.name, aset, pred, policy.level)
+            results.scores += analogy_eval.evaluate_analogies(emb.name, aset, pred, policy.level,
+                                                              n_boot=policy.n_boot, seed=policy.seed)
             bar.update(1)
         for cset in bench.categorization:
             results.scores.append(evaluate_categorization(emb, cset, policy.case)[0])
@@ -470,7 +471,11 @@ def _suite_settings(bench: Benchmarks, policy: Policy) -> dict:
         out["analogy"] = {"restrict_vocab": policy.analogy_vocab, "case_insensitive": True,
                           "methods": list(policy.analogy_methods),
                           "3cosmul_epsilon": analogy_eval.EPSILON,
-                          "ci": "Wilson score interval", "paired_test": "McNemar exact"}
+                          "ci": ("percentile, cluster bootstrap over the questions' word pairs"
+                                 if policy.n_boot else
+                                 "Wilson score interval, conditional on the question set"),
+                          "paired_test": "pair-cluster bootstrap-z (McNemar exact, conditional on "
+                                         "the question set, with --bootstrap 0)"}
     if bench.categorization:
         out["categorization"] = {"clustering": "scipy Ward linkage on unit vectors, cut at the "
                                                "number of gold classes", "case": policy.case,
@@ -505,7 +510,8 @@ def _baseline_index(baseline: str | int, embs: list[Embeddings]) -> int:
 def paired_tests(embs: list[Embeddings], base: int, bench: Benchmarks, preds: Predictions,
                  policy: Policy, skip: set[int] = frozenset()) -> list[PairedTest]:
     """Each embedding (except those in `skip`) against the baseline, on the pairs both cover:
-    word similarity and STS by the policy's paired test, analogies by McNemar."""
+    word similarity and STS by the policy's paired test, analogies by the paired cluster
+    bootstrap over word pairs (McNemar when the policy asks for no resamples)."""
     tests = []
     for j, emb in enumerate(embs):
         if j == base or j in skip:
@@ -518,8 +524,9 @@ def paired_tests(embs: list[Embeddings], base: int, bench: Benchmarks, preds: Pr
             tests.append(_sts_test(s.name, names, preds.sts[s.name][base], preds.sts[s.name][j],
                                    policy))
         for aset in bench.analogy:
-            tests += analogy_eval.mcnemar_tests(aset, *names, preds.analogy[aset.name][base],
-                                                preds.analogy[aset.name][j])
+            tests += analogy_eval.paired_analogy_tests(aset, *names, preds.analogy[aset.name][base],
+                                                       preds.analogy[aset.name][j], policy.n_boot,
+                                                       policy.seed, policy.level)
         tests += _mean_tests(names, base, j, bench, preds, policy)
     return [t for t in tests if t is not None]
 

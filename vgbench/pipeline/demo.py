@@ -257,7 +257,8 @@ def _reading(results) -> str:
             lines.append(f"- {model} vs {base}, significant after Holm: better on {', '.join(up) or 'none'}; "
                          f"worse on {', '.join(down) or 'none'}; the rest not significant.")
     from vgbench.reporting.concreteness import concreteness_report, reading
-    lines += ["", "By concreteness (every pair of the six paper sets, quintiles; `concreteness.png`):"]
+    lines += ["", "By concreteness (every pair of the six paper sets, quintiles cut within each set; "
+              "`concreteness.png`):"]
     lines += [f"- {line}" for line in reading(concreteness_report(results))]
     lines.append("- ABTT is a training-free control: whatever grounding adds should beat it. "
                  "See reports/grid/README.md for why grounding helps so little at this scale.")

@@ -11,9 +11,10 @@ grounders every run keeps). Two selection rules, applied after training from eac
 The best two trained rows (by their word-dev score, never by a reported test set) are trained again on
 GloVe 6B 100d. Every training run is a (config, seed) folder under runs/study/ named by a fingerprint
 of its settings: a rerun skips finished runs, resumes a killed one, and re-evaluates nothing that is
-cached. Reports: reports/study/ (mean and spread over seeds, paired bootstrap tests pooled over seeds
-against GloVe and GloVe+ABTT, SimLex by concreteness quartile, a README whose conclusion is computed
-from the numbers).
+cached. Reports: reports/study/ (mean and spread over seeds, two-level bootstrap tests over seeds and
+pairs against GloVe and GloVe+ABTT with Holm over stated families, within-set concreteness bins, a
+README whose conclusion is computed from the numbers). Every statistic comes from
+`vgbench.evaluation` (hierarchical, concreteness); this module keeps none of its own.
 """
 from __future__ import annotations
 
@@ -178,6 +179,7 @@ class Evaluated:
     """Scores of one source (dataset/section -> value x100) and its cosines on every word-pair set."""
     scores: dict[str, float]
     cosines: dict[str, list[float | None]]
+    sts: dict[str, dict[str, list]] = field(default_factory=dict)   # year -> cosine, gold, groups
 
 
 def evaluate_source(source: str, identity, settings: StudySettings) -> Evaluated:
@@ -185,11 +187,12 @@ def evaluate_source(source: str, identity, settings: StudySettings) -> Evaluated
     contents (`identity`: the training step's fingerprint, or the textual files), the sets and the
     evaluation code."""
     from vgbench.atomic import write_text_atomic
-    key = fp.digest([source, identity, settings.word_sets, settings.sts, fp.source_digest(fp.EVALUATION)])
+    key = fp.digest([source, identity, settings.word_sets, settings.sts, fp.source_digest(fp.EVALUATION),
+                     "sts-predictions"])
     cache = settings.runs / "eval" / f"{key}.json"
     if cache.exists():
         data = json.loads(cache.read_text())
-        return Evaluated(data["scores"], data["cosines"])
+        return Evaluated(data["scores"], data["cosines"], data["sts"])
     from vgbench.evaluation.api import evaluate, load_sources, resolve_datasets
     from vgbench.evaluation.similarity import predict_pairs
     bench = resolve_datasets(settings.word_sets + settings.sts)
@@ -203,8 +206,15 @@ def evaluate_source(source: str, identity, settings: StudySettings) -> Evaluated
     for pairs in bench.similarity:
         pred = predict_pairs(emb, pairs, "lower")
         cosines[pairs.name] = [None if not c else float(v) for v, c in zip(pred.cosine, pred.covered)]
-    write_text_atomic(cache, json.dumps({"source": source, "scores": scores, "cosines": cosines}) + "\n")
-    return Evaluated(scores, cosines)
+    from vgbench.evaluation.policy import DEFAULT
+    from vgbench.evaluation.sts import predict_sts
+    sts = {}
+    for year in bench.sts:
+        p = predict_sts(emb, year, DEFAULT.sts_case)
+        sts[year.name] = {"cosine": p.cosine.tolist(), "gold": p.gold.tolist(), "groups": p.groups.tolist()}
+    write_text_atomic(cache, json.dumps({"source": source, "scores": scores, "cosines": cosines,
+                                         "sts": sts}) + "\n")
+    return Evaluated(scores, cosines, sts)
 
 
 def summary_scores(ev: Evaluated) -> dict[str, float]:
@@ -218,66 +228,6 @@ def summary_scores(ev: Evaluated) -> dict[str, float]:
     for q in CONC:
         out[f"SimLex {q}"] = s.get(f"SimLex-999/{q}", float("nan"))
     return out
-
-
-# ----------------------------------------------------------------------- pooled paired bootstrap
-def _standard_ranks(values: np.ndarray) -> np.ndarray:
-    """Ranks along the last axis, standardised, so that mean(a * b) is Spearman's rho."""
-    from scipy.stats import rankdata
-    r = rankdata(values, axis=-1)
-    r -= r.mean(-1, keepdims=True)
-    return r / r.std(-1, keepdims=True)
-
-
-class RhoDraws:
-    """Spearman's rho of predictions with gold on one set, and on the same `n_boot` resamples of its
-    pairs for every prediction (so that differences between predictions are paired)."""
-
-    def __init__(self, gold: np.ndarray, n_boot: int, seed: int = 0):
-        self.gold = np.asarray(gold, dtype=float)
-        self.idx = np.random.default_rng(seed).integers(0, len(gold), (n_boot, len(gold)))
-        self.gold_point = _standard_ranks(self.gold)
-        self.gold_draws = _standard_ranks(self.gold[self.idx])
-
-    def point(self, pred: np.ndarray) -> float:
-        return float(np.mean(_standard_ranks(np.asarray(pred, dtype=float)) * self.gold_point))
-
-    def draws(self, pred: np.ndarray) -> np.ndarray:
-        return np.mean(_standard_ranks(np.asarray(pred, dtype=float)[self.idx]) * self.gold_draws, axis=1)
-
-
-def pooled_test(point_a: list[list[float]], point_b: list[list[float]], draws_a: list[list[np.ndarray]],
-                draws_b: list[list[np.ndarray]], level: float = 0.95) -> dict[str, float]:
-    """Per set (outer lists) and seed (inner lists): the mean over sets of seed-mean rho of B minus
-    seed-mean rho of A (x100), its percentile CI and a two-sided bootstrap p-value."""
-    point = np.mean([np.mean(b) - np.mean(a) for a, b in zip(point_a, point_b)])
-    draws = np.mean([np.mean(b, axis=0) - np.mean(a, axis=0) for a, b in zip(draws_a, draws_b)], axis=0)
-    n = len(draws)
-    lo, hi = np.quantile(draws, [(1 - level) / 2, (1 + level) / 2])
-    if np.all(draws == 0) and point == 0:
-        p = 1.0
-    else:
-        p = min(1.0, 2 * min((np.sum(draws <= 0) + 1) / (n + 1), (np.sum(draws >= 0) + 1) / (n + 1)))
-    return {"delta": 100 * float(point), "ci_low": 100 * float(lo), "ci_high": 100 * float(hi),
-            "p_value": float(p)}
-
-
-def pooled_paired_bootstrap(sets: list[tuple[np.ndarray, np.ndarray, np.ndarray]], n_boot: int,
-                            seed: int = 0, level: float = 0.95) -> dict[str, float]:
-    """Is the seed-mean Spearman of B above the seed-mean Spearman of A, averaged over word-pair sets?
-
-    `sets`: per set (gold (n), preds_a (seeds_a x n), preds_b (seeds_b x n)) on the same pairs. Pairs
-    are resampled with replacement (the same resample for every seed of both rows), so the test is
-    paired over pairs and pools the seeds.
-    """
-    pa, pb, da, db = [], [], [], []
-    for k, (gold, a, b) in enumerate(sets):
-        rho = RhoDraws(gold, n_boot, seed + k)
-        pa.append([rho.point(x) for x in a])
-        pb.append([rho.point(x) for x in b])
-        da.append([rho.draws(x) for x in a])
-        db.append([rho.draws(x) for x in b])
-    return pooled_test(pa, pb, da, db, level)
 
 
 # -------------------------------------------------------------------------------------- the study
@@ -347,8 +297,10 @@ def run_study(settings: StudySettings, echo: Callable[[str], None] = print) -> P
         evaluated = {src: evaluate_source(src, identity, settings) for src, identity in unique.items()}
         tests = paired_tests(entries, evaluated, settings, {n: registry.load(n) for n in settings.word_sets})
         write_text_atomic(tests_file, json.dumps(tests) + "\n")
-    log.run("paired tests pooled over seeds", _tests,
-            fingerprint=fp.digest([eval_fp, settings.n_boot, fp.source_digest(("pipeline/study.py",))]),
+    log.run("two-level tests over seeds and pairs", _tests,
+            fingerprint=fp.digest([eval_fp, settings.n_boot, fp.source_digest(
+                ("pipeline/study.py", "evaluation/hierarchical.py", "evaluation/concreteness.py",
+                 "evaluation/statistics.py"))]),
             outputs=[tests_file], echo=echo)
     tests = json.loads(tests_file.read_text())
 
@@ -374,16 +326,26 @@ def best_rows(rows: tuple[TrainedRow, ...], entries: list[dict], textual: str, n
 
 def paired_tests(entries: list[dict], evaluated: dict[str, Evaluated], settings: StudySettings,
                  pairs: dict) -> list[dict]:
-    """Each trained row (per rule) against GloVe and GloVe+ABTT of its textual, pooled over seeds.
-    The resamples of a set are shared by every source of a textual (computed once per source)."""
+    """Each trained row (per rule) against GloVe and GloVe+ABTT of its textual: the two-level
+    bootstrap over seeds and pairs (`evaluation.hierarchical`) on the six-set means, every set,
+    SimLex's concreteness quartiles, the STS mean and each concreteness bin (within-set bins,
+    `evaluation.concreteness`); then Holm over the study's families (`study_families`). The
+    resamples of a set are shared by every source of a textual (computed once per source)."""
+    from vgbench.evaluation.concreteness import within_set_bins
+    from vgbench.evaluation.hierarchical import PairResamples, two_level_test
+    from vgbench.reporting.concreteness import brysbaert_concreteness, pair_ratings
     groups: dict[tuple, list[dict]] = {}
     for e in entries:
         groups.setdefault((e["row"], e["textual"], e["rule"]), []).append(e)
-    cache: dict[tuple, tuple[dict, RhoDraws, np.ndarray] | None] = {}
-    from vgbench.reporting.concreteness import brysbaert_concreteness
     norms = brysbaert_concreteness()
-    bins = {label: concreteness_bins(pairs, names, norms=norms) for label, names in MEAN_SETS.items()}
+    bins = {}
+    for label, names in MEAN_SETS.items():
+        ratings = np.concatenate([pair_ratings(pairs[n].word1, pairs[n].word2, norms) for n in names])
+        labels = np.concatenate([np.full(len(pairs[n].gold), n, dtype=object) for n in names])
+        b, _ = within_set_bins(ratings, labels, N_CONC_BINS)
+        bins[label] = {n: b[labels == n] for n in names}
     coverage: dict[tuple[str, str], np.ndarray] = {}
+    cache: dict[tuple, tuple[dict, PairResamples, np.ndarray] | None] = {}
 
     def covered(textual: str, name: str) -> np.ndarray:
         """The pairs of a set that every source of the textual covers (one mask for all its bins)."""
@@ -392,24 +354,35 @@ def paired_tests(entries: list[dict], evaluated: dict[str, Evaluated], settings:
             coverage[(textual, name)] = ~np.isnan(np.array([_cos(evaluated[s], name) for s in sources])).any(0)
         return coverage[(textual, name)]
 
-    def usable(textual: str, name: str, bin_of: tuple | None = None) -> bool:
-        """Set up the resamples of a set (restricted to a concreteness bin); False if too few pairs."""
-        key = (textual, name, bin_of)
+    def usable(textual: str, name: str, part: tuple | None = None) -> bool:
+        """Set up the resamples of a set (restricted to a concreteness bin or a section); False if
+        too few pairs."""
+        key = (textual, name, part)
         if key not in cache:
+            seed = int(hashlib.sha256(f"{name}{part}".encode()).hexdigest()[:8], 16)
+            if name in settings.sts:
+                year = next(iter(evaluated.values())).sts[name]
+                keep = np.ones(len(year["gold"]), bool)
+                resamples = PairResamples(year["gold"], settings.n_boot, seed, metric="pearson",
+                                          groups=year["groups"], aggregate="mean")
+                cache[key] = ({}, resamples, keep)
+                return True
             keep = covered(textual, name).copy()
-            if bin_of is not None:
-                keep &= bins[bin_of[0]][0][name] == bin_of[1]
+            if part is not None and part[0] == "section":
+                keep &= pairs[name].sections[part[1]]
+            elif part is not None:
+                keep &= bins[part[0]][name] == part[1]
             gold = np.asarray(pairs[name].gold, dtype=float)[keep]
-            seed = int(hashlib.sha256(f"{name}{bin_of}".encode()).hexdigest()[:8], 16)
-            enough = len(gold) >= (MIN_BIN_PAIRS if bin_of else 3) and np.ptp(gold) > 0
-            cache[key] = ({}, RhoDraws(gold, settings.n_boot, seed), keep) if enough else None
+            enough = len(gold) >= (MIN_BIN_PAIRS if part else 3) and np.ptp(gold) > 0
+            cache[key] = ({}, PairResamples(gold, settings.n_boot, seed), keep) if enough else None
         return cache[key] is not None
 
-    def rho(textual: str, name: str, source: str, bin_of: tuple | None = None) -> tuple[float, np.ndarray]:
-        usable(textual, name, bin_of)
-        memo, draws, keep = cache[(textual, name, bin_of)]
+    def rho(textual: str, name: str, source: str, part: tuple | None = None) -> tuple[float, np.ndarray]:
+        usable(textual, name, part)
+        memo, draws, keep = cache[(textual, name, part)]
         if source not in memo:
-            x = _cos(evaluated[source], name)[keep]
+            x = (np.asarray(evaluated[source].sts[name]["cosine"], dtype=float) if name in settings.sts
+                 else _cos(evaluated[source], name)[keep])
             memo[source] = (draws.point(x), draws.draws(x))
         return memo[source]
 
@@ -421,70 +394,61 @@ def paired_tests(entries: list[dict], evaluated: dict[str, Evaluated], settings:
             base_members = groups[(base, textual, "-")]
             families = [(label, [(n, None) for n in names]) for label, names in MEAN_SETS.items()]
             families += [(n, [(n, None)]) for n in WORD_SETS]
+            families += [(f"SimLex {q}", [("SimLex-999", ("section", q))]) for q in CONC]
+            families.append(("STS mean", [(y, None) for y in settings.sts]))
             column = RULE_COLUMN[rule]
-            conc_edges = bins[column][1]
             for k in range(N_CONC_BINS):
                 members_k = [(n, (column, k)) for n in MEAN_SETS[column] if usable(textual, n, (column, k))]
-                families.append((conc_label(k, conc_edges), members_k))
+                families.append((conc_label(k, column), members_k))
             for label, names in families:
                 parts = {side: [[rho(textual, n, m["source"], b) for m in group] for n, b in names]
                          for side, group in (("a", base_members), ("b", members))}
-                res = pooled_test([[p for p, _ in s] for s in parts["a"]], [[p for p, _ in s] for s in parts["b"]],
-                                  [[d for _, d in s] for s in parts["a"]], [[d for _, d in s] for s in parts["b"]])
+                weights = ([int(cache[(textual, n, b)][2].sum()) for n, b in names]
+                           if label.startswith("Conc-b") else None)
+                seed = int(hashlib.sha256(f"{row}{textual}{rule}{base}{label}".encode()).hexdigest()[:8], 16)
+                res = two_level_test([[p for p, _ in s] for s in parts["a"]], [[p for p, _ in s] for s in parts["b"]],
+                                     [[d for _, d in s] for s in parts["a"]], [[d for _, d in s] for s in parts["b"]],
+                                     seed=seed, weights=weights)
                 out.append(dict(row=row, textual=textual, rule=rule, baseline=base, dataset=label,
-                                seeds=len(members), sets=len(names), **res))
+                                seeds=len(members), **res))
+    return study_families(out)
+
+
+def is_headline(t: dict) -> bool:
+    """The tests the README's conclusion reads: each trained row's selection column (Mean6 for
+    dev-loss selection, Mean6 test for word-dev selection) and STS mean against both controls, and
+    its concreteness bins against GloVe+ABTT."""
+    return (t["dataset"] in (RULE_COLUMN[t["rule"]], "STS mean")
+            or t["dataset"].startswith("Conc-b") and t["baseline"] == "GloVe+ABTT")
+
+
+def study_families(tests: list[dict]) -> list[dict]:
+    """Holm over two families, each stated with its size in every row: "conclusions" (the tests
+    the README's conclusion reads, `is_headline`) and "other" (every further set and control)."""
+    from vgbench.evaluation.hierarchical import holm_family
+    head = [i for i, t in enumerate(tests) if is_headline(t)]
+    rest = [i for i, t in enumerate(tests) if not is_headline(t)]
+    out = list(tests)
+    for name, idx in (("conclusions", head), ("other", rest)):
+        for i, t in zip(idx, holm_family([tests[i] for i in idx], name=name)):
+            out[i] = t
     return out
 
 
-def seed_tests(entries: list[dict], columns: list[str]) -> list[dict]:
-    """Seed-level tests for scores whose per-item predictions the study does not keep (STS means,
-    SimLex quartiles): per trained row and rule, the seeds' differences from each control (one value:
-    GloVe and GloVe+ABTT are deterministic), their mean, a t-interval and a one-sample t-test over
-    seeds (two-sided)."""
-    from scipy.stats import t as student_t, ttest_1samp
-    groups: dict[tuple, list[dict]] = {}
-    for e in entries:
-        groups.setdefault((e["row"], e["textual"], e["rule"]), []).append(e)
-    out = []
-    for (row, textual, rule), members in groups.items():
-        if not members[0]["trained"]:
-            continue
-        for base in ("GloVe", "GloVe+ABTT"):
-            control = groups[(base, textual, "-")][0]["scores"]
-            for col in columns:
-                diffs = np.array([m["scores"][col] - control[col] for m in members], dtype=float)
-                mean = float(np.mean(diffs))
-                if len(diffs) > 1 and np.std(diffs) > 0:
-                    half = float(student_t.ppf(0.975, len(diffs) - 1) * np.std(diffs, ddof=1) / math.sqrt(len(diffs)))
-                    p = float(ttest_1samp(diffs, 0.0).pvalue)
-                else:
-                    half, p = 0.0, float("nan")
-                out.append(dict(row=row, textual=textual, rule=rule, baseline=base, score=col,
-                                delta=mean, ci_low=mean - half, ci_high=mean + half, p_value=p,
-                                seeds=len(diffs)))
-    return out
+SEED_COLUMNS = ["STS mean", *[f"SimLex {q}" for q in CONC]]
 
 
-def concreteness_bins(pairs: dict, names: list[str], n_bins: int = N_CONC_BINS,
-                      norms: dict[str, float] | None = None) -> tuple[dict[str, np.ndarray], list[float]]:
-    """Per set, each pair's concreteness bin (0 = most abstract; -1 = a word without a rating):
-    a pair's concreteness is the mean of its two words' Brysbaert et al. (2014) ratings, and the bin
-    edges are quantiles over the pooled pairs of `names` (the demo's concreteness analysis).
-    `norms`: the ratings, when the caller has read them already."""
-    from vgbench.reporting.concreteness import brysbaert_concreteness, pair_ratings
-    norms = brysbaert_concreteness() if norms is None else norms
-    ratings = {n: pair_ratings(pairs[n].word1, pairs[n].word2, norms) for n in names}
-    pooled = np.concatenate([r[~np.isnan(r)] for r in ratings.values()])
-    edges = np.quantile(pooled, np.linspace(0, 1, n_bins + 1))
-    bins = {}
-    for n, r in ratings.items():
-        b = np.clip(np.searchsorted(edges, r, side="right") - 1, 0, n_bins - 1)
-        bins[n] = np.where(np.isnan(r), -1, b)
-    return bins, [float(e) for e in edges]
+def seed_tests(tests: list[dict]) -> list[dict]:
+    """The tests of the scores `seed_tests.csv` has always listed (STS mean, SimLex's quartiles),
+    now the two-level bootstrap over seeds and pairs, not a t-test over seeds."""
+    keep = ("row", "textual", "rule", "baseline")
+    return [{k: t[k] for k in keep} | {"score": t["dataset"]}
+            | {k: v for k, v in t.items() if k not in keep and k != "dataset"}
+            for t in tests if t["dataset"] in SEED_COLUMNS]
 
 
-def conc_label(k: int, edges: list[float]) -> str:
-    return f"Conc-b{k + 1} [{edges[k]:.2f}, {edges[k + 1]:.2f}]"
+def conc_label(k: int, column: str) -> str:
+    return f"Conc-b{k + 1} ({column})"
 
 
 def _cos(ev: Evaluated, name: str) -> np.ndarray:
@@ -498,7 +462,7 @@ COLUMNS = ["Mean6", "Mean6 test", *SIX, "MEN-test", "SimVerb-test", "STS mean",
 
 def aggregate(entries: list[dict]) -> list[dict]:
     """Mean, standard deviation and t-based 95% CI over seeds, per (row, textual, rule)."""
-    from scipy.stats import t as student_t
+    from vgbench.evaluation.hierarchical import seed_mean_interval
     groups: dict[tuple, list[dict]] = {}
     for e in entries:
         groups.setdefault((e["textual"], e["row"], e["rule"]), []).append(e)
@@ -509,11 +473,7 @@ def aggregate(entries: list[dict]) -> list[dict]:
                "seconds_per_epoch": float(np.mean([m["seconds_per_epoch"] for m in members]))
                if members[0]["trained"] else None}
         for col in COLUMNS:
-            vals = np.array([m["scores"][col] for m in members], dtype=float)
-            mean = float(np.mean(vals))
-            sd = float(np.std(vals, ddof=1)) if len(vals) > 1 else 0.0
-            half = float(student_t.ppf(0.975, len(vals) - 1) * sd / math.sqrt(len(vals))) if len(vals) > 1 else 0.0
-            agg[col] = {"mean": mean, "sd": sd, "ci_low": mean - half, "ci_high": mean + half}
+            agg[col] = seed_mean_interval([m["scores"][col] for m in members])
         rows.append(agg)
     return rows
 
@@ -537,7 +497,7 @@ def write_study_reports(settings: StudySettings, out: Path, entries: list[dict],
              for a in agg]
     write_text_atomic(out / "summary.csv", pd.DataFrame(table).to_csv(index=False))
     write_text_atomic(out / "tests.csv", pd.DataFrame(tests).to_csv(index=False))
-    seeds = seed_tests(entries, SEED_COLUMNS)
+    seeds = seed_tests(tests)
     write_text_atomic(out / "seed_tests.csv", pd.DataFrame(seeds).to_csv(index=False))
     write_text_atomic(out / "concreteness.md", concreteness_markdown(tests))
     write_text_atomic(out / "summary.md", summary_markdown(agg))
@@ -563,23 +523,31 @@ def summary_markdown(agg: list[dict]) -> str:
 
 
 def tests_markdown(tests: list[dict]) -> str:
-    lines = ["| row | textual | selection | vs | set | delta (x100) | 95% CI | p | seeds |",
-             "|---|---|---|---|---|---:|---|---:|---:|"]
+    lines = ["| row | textual | selection | vs | set | delta (x100) | 95% CI | p | p (Holm) | family (size) | seeds |",
+             "|---|---|---|---|---|---:|---|---:|---:|---|---:|"]
     for t in tests:
-        if t["dataset"] in ("Mean6", "Mean6 test", "SimLex-999", "MEN-test"):
+        if t["dataset"] in ("Mean6", "Mean6 test", "SimLex-999", "MEN-test", "STS mean"):
             lines.append(f"| {t['row']} | {t['textual']} | {t['rule']} | {t['baseline']} | {t['dataset']} | "
-                         f"{t['delta']:+.1f} | [{t['ci_low']:+.1f}, {t['ci_high']:+.1f}] | {t['p_value']:.3f} | "
-                         f"{t['seeds']} |")
+                         f"{t['delta']:+.1f} | [{t['ci_low']:+.1f}, {t['ci_high']:+.1f}] | {format_p(t['p_value'])} | "
+                         f"{format_p(t['p_holm'])} | {t['family']} ({t['family_size']}) | {t['seeds']} |")
     return "\n".join(lines) + "\n"
 
 
-SEED_COLUMNS = ["STS mean", *[f"SimLex {q}" for q in CONC]]
+def format_p(p: float) -> str:
+    from vgbench.evaluation.statistics import format_p as fmt
+    return fmt(p)
+
+
+def significant(t: dict) -> bool:
+    """Significant at 5% after Holm over the test's family."""
+    return bool(t["p_holm"] < 0.05)
 
 
 def _verdict(t: dict) -> str:
-    if not t["p_value"] < 0.05:
-        return f"not different from {t['baseline']} ({t['delta']:+.1f}, p = {t['p_value']:.3f})"
-    return f"{'above' if t['delta'] > 0 else 'below'} {t['baseline']} ({t['delta']:+.1f}, p = {t['p_value']:.3f})"
+    if not significant(t):
+        return f"not different from {t['baseline']} ({t['delta']:+.1f}, p(Holm) = {format_p(t['p_holm'])})"
+    return (f"{'above' if t['delta'] > 0 else 'below'} {t['baseline']} ({t['delta']:+.1f}, "
+            f"p(Holm) = {format_p(t['p_holm'])})")
 
 
 def _find(tests: list[dict], **key) -> dict:
@@ -593,9 +561,10 @@ def conc_tests(tests: list[dict], row: str, textual: str, rule: str, base: str) 
 
 def conclusions(agg: list[dict], tests: list[dict], seeds: list[dict]) -> list[str]:
     """Plain sentences computed from the numbers, per textual and selection rule: how every trained
-    row compares with GloVe and GloVe+ABTT on the six-set mean (pooled paired bootstrap over pairs
-    and seeds), on STS (over seeds) and in each concreteness bin of the pooled pairs; then the answer
-    to the study's question (beats GloVe+ABTT on all three, significantly)."""
+    row compares with GloVe and GloVe+ABTT on the six-set mean, on STS and in each within-set
+    concreteness bin (two-level bootstrap over seeds and pairs, Holm over the "conclusions"
+    family); then the answer to the study's question (beats GloVe+ABTT on all three,
+    significantly)."""
     lines = []
     for textual in dict.fromkeys(a["textual"] for a in agg):
         rows = [a for a in agg if a["textual"] == textual]
@@ -614,17 +583,17 @@ def conclusions(agg: list[dict], tests: list[dict], seeds: list[dict]) -> list[s
                 sts = [_find(seeds, **key, baseline=b, score="STS mean") for b in ("GloVe", "GloVe+ABTT")]
                 conc = conc_tests(tests, a["row"], textual, rule, "GloVe+ABTT")
                 conc_deltas = ", ".join(f"{t['delta']:+.1f}" for t in conc)
-                up = sum(t["p_value"] < 0.05 and t["delta"] > 0 for t in conc)
-                down = sum(t["p_value"] < 0.05 and t["delta"] < 0 for t in conc)
+                up = sum(significant(t) and t["delta"] > 0 for t in conc)
+                down = sum(significant(t) and t["delta"] < 0 for t in conc)
                 lines.append(
                     f"  - {a['row']}: {col} {a[col]['mean']:.1f} (95% CI over seeds {a[col]['ci_low']:.1f}–"
                     f"{a[col]['ci_high']:.1f}): {_verdict(mean6[0])}; {_verdict(mean6[1])}. STS mean "
-                    f"{a['STS mean']['mean']:.2f} ± {a['STS mean']['sd']:.2f}: {_verdict(sts[0])}; {_verdict(sts[1])} "
-                    f"(over seeds). Concreteness bins against GloVe+ABTT: {up} of {len(conc)} above, {down} below "
-                    f"(p < 0.05; deltas {conc_deltas}, abstract to concrete).")
-                if mean6[1]["p_value"] < 0.05 and mean6[1]["delta"] > 0:
+                    f"{a['STS mean']['mean']:.2f} ± {a['STS mean']['sd']:.2f}: {_verdict(sts[0])}; {_verdict(sts[1])}"
+                    f". Within-set concreteness bins against GloVe+ABTT: {up} of {len(conc)} above, {down} below "
+                    f"(p(Holm) < 0.05; deltas {conc_deltas}, abstract to concrete).")
+                if significant(mean6[1]) and mean6[1]["delta"] > 0:
                     any_mean6.append(f"{a['row']} ({rule})")
-                    if (sts[1]["p_value"] < 0.05 and sts[1]["delta"] > 0 and down == 0
+                    if (significant(sts[1]) and sts[1]["delta"] > 0 and down == 0
                             and all(t["delta"] > 0 for t in conc)):
                         winners.append(f"{a['row']} ({rule})")
         if winners:
@@ -632,38 +601,40 @@ def conclusions(agg: list[dict], tests: list[dict], seeds: list[dict]) -> list[s
                          "on the six-set mean and on STS, significantly, and no concreteness bin is worse.")
         elif any_mean6:
             lines.append(f"- **Answer ({textual})**: {', '.join(any_mean6)} beat GloVe+ABTT on the six-set mean "
-                         "(p < 0.05), but not also on STS and in every concreteness bin; no row meets the whole aim.")
+                         "(p(Holm) < 0.05), but not also on STS and in every concreteness bin; no row meets the whole aim.")
         else:
             lines.append(f"- **Answer ({textual})**: no trained row beats the training-free GloVe+ABTT control on "
-                         "the six-set mean at p < 0.05.")
+                         "the six-set mean at p(Holm) < 0.05.")
     return lines
 
 
 def concreteness_markdown(tests: list[dict]) -> str:
-    """Per trained row and rule: the pooled paired test against each control in each concreteness bin."""
+    """Per trained row and rule: the two-level test against each control in each concreteness bin."""
     conc = [t for t in tests if t["dataset"].startswith("Conc-b")]
     bins = list(dict.fromkeys(t["dataset"] for t in conc))
-    lines = ["Spearman difference (x100) from the control per concreteness quintile of the pooled pairs of "
-             "the six sets (Mean6 sets for dev-loss selection, Mean6-test sets for word-dev selection), "
-             "mean over sets and seeds; `*` p < 0.05 (pooled paired bootstrap).", "",
+    lines = ["Spearman difference (x100) from the control per concreteness quintile, the quintiles cut within "
+             "each of the six sets (Mean6 sets for dev-loss selection, Mean6-test sets for word-dev selection), "
+             "mean over sets weighted by their pairs in the bin, and over seeds; `*` p(Holm) < 0.05 (two-level "
+             "bootstrap over seeds and pairs; Holm over the test's family, see `tests.csv`).", "",
              "| row | textual | selection | vs | " + " | ".join(bins) + " |",
              "|---|---|---|---|" + "---:|" * len(bins)]
     groups: dict[tuple, dict[str, dict]] = {}
     for t in conc:
         groups.setdefault((t["row"], t["textual"], t["rule"], t["baseline"]), {})[t["dataset"]] = t
     for (row, textual, rule, base), by_bin in groups.items():
-        cells = [f"{by_bin[b]['delta']:+.1f}{'*' if by_bin[b]['p_value'] < 0.05 else ''}" if b in by_bin else "-"
+        cells = [f"{by_bin[b]['delta']:+.1f}{'*' if significant(by_bin[b]) else ''}" if b in by_bin else "-"
                  for b in bins]
         lines.append(f"| {row} | {textual} | {rule} | {base} | " + " | ".join(cells) + " |")
     return "\n".join(lines) + "\n"
 
 
 def seeds_markdown(seeds: list[dict]) -> str:
-    lines = ["| row | textual | selection | vs | score | delta | 95% CI over seeds | p (t, seeds) |",
-             "|---|---|---|---|---|---:|---|---:|"]
+    lines = ["| row | textual | selection | vs | score | delta | 95% CI | p | p (Holm) | family (size) |",
+             "|---|---|---|---|---|---:|---|---:|---:|---|"]
     for t in seeds:
         lines.append(f"| {t['row']} | {t['textual']} | {t['rule']} | {t['baseline']} | {t['score']} | "
-                     f"{t['delta']:+.2f} | [{t['ci_low']:+.2f}, {t['ci_high']:+.2f}] | {t['p_value']:.3f} |")
+                     f"{t['delta']:+.2f} | [{t['ci_low']:+.2f}, {t['ci_high']:+.2f}] | {format_p(t['p_value'])} | "
+                     f"{format_p(t['p_holm'])} | {t['family']} ({t['family_size']}) |")
     return "\n".join(lines) + "\n"
 
 
@@ -705,23 +676,31 @@ Overrides: {' '.join(describe_changes(settings.changes)) or 'none'}.
 ## How to read it
 
 - Scores are Spearman x100 (STS: mean Pearson x100 over each year's subsets, SentEval's protocol).
-  Cells are mean ± standard deviation over seeds; `summary.csv` has 95% t-intervals over seeds.
+  Cells are mean ± standard deviation over seeds; `summary.csv` has 95% t-intervals over seeds (the
+  spread of training runs on these test pairs; the tests below add the pairs' sampling).
 - Selection "dev loss": per run the epoch (and, for the caption -> image model, the c) with the lowest
   dev loss (the paper's rule). Selection "word dev": the highest mean of MEN's 2,000-pair dev split and
   SimVerb's 500-pair dev split; such rows are judged on **Mean6 test**, the six-set mean with MEN's
   1,000-pair test split and SimVerb's 3,000-pair test split in place of the full sets (the full MEN and
   SimVerb contain the dev pairs).
-- Paired tests (`tests.md`, all sets in `tests.csv`): a paired bootstrap over word pairs ({settings.n_boot}
-  resamples), pooled over seeds: each resample scores every seed of the row and the control on the same
-  pairs; the statistic is the difference of seed-mean Spearman (averaged over the six sets for Mean6).
-  p-values are not corrected for the number of tests.
+- Paired tests (`tests.md`, all sets in `tests.csv`): a two-level bootstrap ({settings.n_boot} replicates;
+  `vgbench.evaluation.hierarchical`): training seeds and test pairs are both random factors, so each
+  replicate resamples the pairs (the same resample for the row and the control) and the row's seeds
+  (the between-seed variance net of pair sampling, Davison & Hinkley's adjusted resampling); the
+  statistic is the difference of seed-mean Spearman (averaged over the six sets for Mean6; STS: the
+  mean over years of the mean Pearson over subsets, subsets resampled within themselves). p: |delta| / SE
+  on a t reference with Satterthwaite degrees of freedom for the seed part (not floored by the number
+  of replicates; `p_resample` in `tests.csv` is the resampling p with its floor `p_floor`). Holm over two
+  families, each stated with its size: "conclusions" (the tests the conclusion above reads: the selection
+  column and STS mean against both controls, the concreteness bins against GloVe+ABTT) and "other"
+  (every further set). The suite's simulation (`tests/test_hierarchical.py`) checks the size at 5%.
 - Concreteness (`concreteness.md`): every pair of the six sets is rated by the mean of its two words'
-  Brysbaert et al. (2014) concreteness; bins are quintiles of the pooled pairs (abstract to concrete).
-  Per bin, the same pooled paired bootstrap restricted to the bin's pairs (sets with at least
-  {MIN_BIN_PAIRS} pairs there), averaged over sets.
-- STS means and SimLex's concreteness quartiles are compared over seeds (`seed_tests.csv`): the
-  controls are deterministic, so each seed's difference from the control is one observation; mean,
-  t-interval and one-sample t-test over the {len(settings.seeds)} seeds.
+  Brysbaert et al. (2014) concreteness; bins are quintiles cut *within each set* (abstract to concrete),
+  so the mix of sets is the same in every bin and cannot make the curve. Per bin, the same two-level test
+  restricted to the bin's pairs (sets with at least {MIN_BIN_PAIRS} pairs there), the sets weighted by
+  their pairs in the bin.
+- STS means and SimLex's concreteness quartiles (`seed_tests.csv`) use the same two-level test (the
+  former t-tests over seeds treated the test pairs as fixed).
 - Controls: GloVe+ABTT removes the mean and top-3 principal directions (Mu & Viswanath 2018; no
   training); random M grounds through an untrained Xavier M (c = 256). Rows marked "+ABTT" are a
   trained row's grounded vectors (same runs, same selected epochs) with the same post-processing:
@@ -738,13 +717,13 @@ Overrides: {' '.join(describe_changes(settings.changes)) or 'none'}.
 ## Results
 
 {summary_markdown(agg)}
-## Paired tests (Mean6, Mean6 test, SimLex-999, MEN-test)
+## Paired tests (Mean6, Mean6 test, SimLex-999, MEN-test, STS mean)
 
 {tests_markdown(tests)}
 ## By concreteness (`concreteness.md`)
 
 {concreteness_markdown(tests)}
-## STS and SimLex quartiles over seeds (`seed_tests.csv`)
+## STS and SimLex quartiles (`seed_tests.csv`)
 
 {seeds_markdown(seeds)}
 ## Steps

@@ -4,14 +4,17 @@ Why: the paper's claim is that grounding helps abstract as well as concrete word
 quartiles hold about 250 pairs each (CIs of about ±12 points); rating every pair of the six sets
 with Brysbaert et al.'s (2014) concreteness norms gives about 2,000 pairs per quintile.
 
-Method. A pair's concreteness is the mean of its two words' ratings (1-5; pairs with an unrated
-word are left out and counted). Quintile edges are taken over the pooled pairs of the six paper
-sets. Within a bin each set keeps its own gold scale: the bin's score is the size-weighted mean
-over sets of each set's Spearman on its pairs in the bin (sets with fewer than MIN_SET_PAIRS
-pairs in the bin are left out of it), and the bootstrap resamples pairs within each set
-(`statistics.bootstrap_ci`, aggregate "wmean"). The grounded-minus-textual curve is the paired
-bootstrap of the same score per bin on the pairs both embeddings cover. Glasgow imageability
-(Scott et al. 2019) is attached to each pair where both words are rated.
+Method (the statistics are `vgbench.evaluation.concreteness`; this module reads the norms and
+formats). A pair's concreteness is the mean of its two words' ratings (1-5; pairs with an unrated
+word are left out and counted). Quintiles are cut within each set, so every set contributes the
+same share of its pairs to every bin and the mix of sets cannot make the curve (with edges over
+the pooled pairs the abstract bins were mostly SimVerb and RW, the concrete ones mostly MEN).
+Within a bin each set keeps its own gold scale: the bin's score is the size-weighted mean over
+sets of each set's Spearman on its pairs in the bin, and the bootstrap resamples pairs within each
+set. The grounded-minus-textual curve is the paired bootstrap of the same score per bin on the
+pairs both embeddings cover; its band holds jointly over the bins (Bonferroni) and its per-bin p
+values are Holm-adjusted over the bins. Glasgow imageability (Scott et al. 2019) is attached to
+each pair where both words are rated.
 """
 from __future__ import annotations
 
@@ -22,6 +25,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from vgbench.evaluation import concreteness as stats_conc
 from vgbench.evaluation import statistics
 from vgbench.evaluation.policy import DEFAULT
 from vgbench.evaluation.results import Results
@@ -32,8 +36,8 @@ from vgbench.reporting.tables import SIMILARITY_SETS, ScoreTable, embedding_orde
 
 BRYSBAERT = registry.get("Brysbaert-concreteness").files[0]
 GLASGOW = registry.get("Glasgow-norms").files[0]
-N_BINS = 5
-MIN_SET_PAIRS = 10       # a set enters a bin's pooled score with at least this many pairs there
+N_BINS = stats_conc.N_BINS
+MIN_SET_PAIRS = stats_conc.MIN_SET_PAIRS
 MIN_PER_SET_BIN = 30     # per-set tables show a bin only with at least this many pairs
 
 
@@ -114,7 +118,7 @@ def pair_table(results: Results, conc: dict[str, float] | None = None,
 @dataclass
 class ConcretenessReport:
     """Scores per concreteness bin (pooled and per set), deltas against baselines, coverage."""
-    edges: np.ndarray
+    edges: dict[str, np.ndarray]        # each set's own quintile edges
     centers: np.ndarray                 # median concreteness of the pooled pairs in each bin
     pooled: ScoreTable
     deltas: ScoreTable | None
@@ -122,13 +126,14 @@ class ConcretenessReport:
     coverage: str = ""
     pooled_sets: list[str] = field(default_factory=list)
     pairs: PairTable | None = None
+    delta_p_holm: np.ndarray | None = None   # (comparisons, bins): Holm over each curve's bins
 
     def tables(self) -> list[ScoreTable]:
         return [self.pooled] + ([self.deltas] if self.deltas else []) + self.per_set
 
 
-def _bin_labels(edges: np.ndarray) -> list[str]:
-    return [f"Q{k + 1} {edges[k]:.2f}–{edges[k + 1]:.2f}" for k in range(len(edges) - 1)]
+def _bin_labels(n_bins: int) -> list[str]:
+    return [f"Q{k + 1}" for k in range(n_bins)]
 
 
 def _comparisons(results: Results, names: list[str]) -> list[tuple[str, str]]:
@@ -138,34 +143,13 @@ def _comparisons(results: Results, names: list[str]) -> list[tuple[str, str]]:
     return seen or [(names[0], n) for n in names[1:]]
 
 
-def _bin_score(gold, preds, labels, n_boot, seed, level):
-    """(values, ci_low, ci_high) of the size-weighted per-set Spearman; paired when 2 preds."""
-    keep = np.zeros(len(gold), bool)
-    for lab in np.unique(labels):
-        m = labels == lab
-        if m.sum() >= MIN_SET_PAIRS:
-            keep |= m
-    if keep.sum() < 3:
-        return math.nan, math.nan, math.nan, 0
-    g, lab = gold[keep], labels[keep]
-    ps = [p[keep] for p in preds]
-    groups = [np.flatnonzero(lab == u) for u in np.unique(lab)]
-
-    def weighted(pred: np.ndarray) -> float:
-        return float(np.sum([len(ix) * statistics.correlation(g[ix], pred[ix]) for ix in groups]) / len(g))
-    try:
-        if not n_boot:                     # --bootstrap 0: point values only, no resampling
-            value = weighted(ps[0]) if len(ps) == 1 else weighted(ps[1]) - weighted(ps[0])
-            return value, math.nan, math.nan, int(keep.sum())
-        if len(ps) == 1:
-            lo, hi = statistics.bootstrap_ci(g, ps[0], n_boot=n_boot, seed=seed, level=level,
-                                             groups=lab, aggregate="wmean")
-            return weighted(ps[0]), lo, hi, int(keep.sum())
-        res = statistics.paired_bootstrap(g, ps[0], ps[1], n_boot=n_boot, seed=seed,
-                                          level=level, groups=lab, aggregate="wmean")
-        return res["delta"], res["ci_low"], res["ci_high"], int(keep.sum())
-    except ValueError:  # a constant side within a bin: no correlation to report
-        return math.nan, math.nan, math.nan, int(keep.sum())
+def _bin_score(gold, preds, labels, n_boot, seed, level, n_bins=N_BINS):
+    """(value, ci_low, ci_high, n_used, p) of one bin (`evaluation.concreteness.bin_score`); the
+    interval is the joint one (over `n_bins`) for a difference, the pointwise one for a score."""
+    r = stats_conc.bin_score(gold, preds, labels, n_boot, seed, level, n_bins)
+    if len(preds) == 2:
+        return r.value, r.joint_low, r.joint_high, r.n_used, r.p_value
+    return r.value, r.ci_low, r.ci_high, r.n_used, r.p_value
 
 
 def concreteness_report(results: Results, table: PairTable | None = None,
@@ -182,11 +166,9 @@ def concreteness_report(results: Results, table: PairTable | None = None,
     conc = df["concreteness"].to_numpy()
     if (rated & in_pool).sum() < n_bins * MIN_SET_PAIRS:
         return None
-    edges = np.quantile(conc[rated & in_pool], np.linspace(0, 1, n_bins + 1))
-    bins = np.clip(np.searchsorted(edges, conc, side="right") - 1, 0, n_bins - 1)
-    bins[~rated] = -1
-    centers = np.array([np.median(conc[rated & in_pool & (bins == k)]) for k in range(n_bins)])
-    labels_col = _bin_labels(edges)
+    bins, edges = stats_conc.within_set_bins(conc, df["dataset"].to_numpy(), n_bins)
+    centers = stats_conc.bin_centers(conc, bins, in_pool, n_bins)
+    labels_col = _bin_labels(n_bins)
     gold = df["gold"].to_numpy()
     sets = df["dataset"].to_numpy()
     stored = setting(results, "n_boot")
@@ -199,11 +181,12 @@ def concreteness_report(results: Results, table: PairTable | None = None,
     def fill(rows, columns, score_fn):
         shape = (len(rows), len(columns))
         vals, used, total = np.full(shape, np.nan), np.full(shape, -1), np.full(shape, -1)
-        ci = np.full(shape + (2,), np.nan)
+        ci, p = np.full(shape + (2,), np.nan), np.full(shape, np.nan)
         for i, row in enumerate(rows):
             for j, sel in enumerate(columns):
-                v, lo, hi, n_used = score_fn(row, sel)
+                v, lo, hi, n_used, p[i, j] = score_fn(row, sel)
                 vals[i, j], ci[i, j], used[i, j], total[i, j] = v, (lo, hi), n_used, sel.sum()
+        fill.p = p
         return vals, ci, used, total
 
     def single(name, sel):
@@ -214,7 +197,7 @@ def concreteness_report(results: Results, table: PairTable | None = None,
     def paired(pair, sel):
         a, b = (table.cosines[n] for n in pair)
         m = sel & np.isfinite(a) & np.isfinite(b)
-        return _bin_score(gold[m], [a[m], b[m]], sets[m], n_boot, seed, level)
+        return _bin_score(gold[m], [a[m], b[m]], sets[m], n_boot, seed, level, n_bins)
 
     pool_cols = [in_pool & (bins == k) for k in range(n_bins)]
     n_pool, n_rated = int(in_pool.sum()), int((in_pool & rated).sum())
@@ -228,8 +211,9 @@ def concreteness_report(results: Results, table: PairTable | None = None,
         coverage += (f"; Glasgow imageability for {int(has_imag.sum())} pairs (Spearman with "
                      f"concreteness {r / 100:.2f})")
     coverage += "."
-    method = (f"Bins: concreteness quintiles over the pooled pairs (mean rating of the two words, "
-              f"1 = abstract, 5 = concrete). Score per bin: size-weighted mean over sets of "
+    method = (f"Bins: concreteness quintiles cut within each set (mean rating of the two words, "
+              f"1 = abstract, 5 = concrete), so every bin holds the same mix of sets. Score per "
+              f"bin: size-weighted mean over sets of "
               f"Spearman × 100 within the bin (sets with fewer than {MIN_SET_PAIRS} pairs in the "
               f"bin left out); CIs: bootstrap within sets, {n_boot} resamples. Coverage: pairs "
               "scored / rated pairs in the bin.")
@@ -238,14 +222,17 @@ def concreteness_report(results: Results, table: PairTable | None = None,
                         f"{len(pooled_sets)} sets (Spearman × 100)", "Model", names, labels_col,
                         vals, ci, used, total, 1, "column", [method, coverage], policy)
     comps = _comparisons(results, names)
-    deltas = None
+    deltas, p_holm = None, None
     if comps:
         vals, ci, used, total = fill(comps, pool_cols, paired)
+        p_holm = np.stack([stats_conc.holm_over_bins(row) for row in fill.p])
+        joint = 100 * stats_conc.joint_level(level, n_bins)
         deltas = ScoreTable("concreteness_delta", "Difference against the baseline by "
                             "concreteness bin (B − A, Spearman × 100, paired bootstrap)", "B − A",
                             [f"{b} − {a}" for a, b in comps], labels_col, vals, ci, used, total,
                             1, None, ["Pairs both embeddings cover; paired bootstrap within "
-                                      "sets per bin."], policy)
+                                      f"sets per bin. Intervals hold jointly over the {n_bins} "
+                                      f"bins (Bonferroni: each at {joint:.0f}%)."], policy)
     per_set = []
     for d in dict.fromkeys(df["dataset"]):
         cols = [(sets == d) & (bins == k) for k in range(n_bins)]
@@ -254,13 +241,15 @@ def concreteness_report(results: Results, table: PairTable | None = None,
         cols = [c if c.sum() >= MIN_PER_SET_BIN else np.zeros_like(c) for c in cols]
         vals, ci, used, total = fill(names, cols, single)
         if np.isfinite(vals).any():
+            e = edges.get(d)
+            cuts = ", ".join(f"{x:.2f}" for x in e) if e is not None else "-"
             per_set.append(ScoreTable(f"concreteness_{d}", f"{d} by concreteness bin "
-                                      "(Spearman × 100; pooled bin edges)", "Model", names,
+                                      f"(Spearman × 100; the set's own edges {cuts})", "Model", names,
                                       labels_col, vals, ci, used, total, 1, "column",
                                       [f"Bins with fewer than {MIN_PER_SET_BIN} rated pairs of "
                                        f"{d} are left empty."], policy))
     return ConcretenessReport(edges, centers, pooled, deltas, per_set, coverage, pooled_sets,
-                              table)
+                              table, p_holm)
 
 
 def concreteness_chart(report: ConcretenessReport, results: Results):
@@ -280,7 +269,7 @@ def concreteness_chart(report: ConcretenessReport, results: Results):
         yerr = None if np.isnan(lo).all() else [np.nan_to_num(vals - lo), np.nan_to_num(hi - vals)]
         axes[0].errorbar(off, vals, yerr=yerr, marker="o", capsize=3, label=name,
                          color=colors.get(name))
-    axes[0].set_title(f"By concreteness ({len(report.pooled_sets)} sets pooled)")
+    axes[0].set_title(f"By concreteness (quintiles within each of {len(report.pooled_sets)} sets)")
     axes[0].set_ylabel("Spearman's ρ × 100 (within-set, weighted)")
     if report.deltas is not None:
         ax = axes[1]
@@ -292,7 +281,7 @@ def concreteness_chart(report: ConcretenessReport, results: Results):
             ax.fill_between(x, d.ci[k, :, 0], d.ci[k, :, 1], color=color, alpha=0.18,
                             linewidth=0)
         ax.axhline(0, color="black", linewidth=0.7)
-        ax.set_title("Difference against the baseline (95% CI band)")
+        ax.set_title("Difference against the baseline (band joint over the bins)")
         ax.set_ylabel("Δ Spearman × 100")
     for ax in axes:
         ax.set_xlabel("pair concreteness (Brysbaert, 1 = abstract … 5 = concrete)")
@@ -303,8 +292,9 @@ def concreteness_chart(report: ConcretenessReport, results: Results):
 
 def reading(report: ConcretenessReport) -> list[str]:
     """Plain sentences that read the concreteness result, one per comparison: the difference on
-    the most abstract and the most concrete fifth with CIs, and in how many bins its CI
-    excludes zero (for a report's README)."""
+    the most abstract and the most concrete fifth (fifths within each set) with intervals that
+    hold jointly over the bins, and in how many bins that joint band excludes zero (for a
+    report's README)."""
     if report.deltas is None:
         return []
     out = []
@@ -318,6 +308,7 @@ def reading(report: ConcretenessReport) -> list[str]:
         out.append(
             f"{other} against {base}: {d.values[k, 0]:+.1f} [{lo[0]:.1f}, {hi[0]:.1f}] on the most "
             f"abstract fifth of the pairs and {d.values[k, last]:+.1f} [{lo[last]:.1f}, "
-            f"{hi[last]:.1f}] on the most concrete; the 95% CI lies above zero in {up} of "
-            f"{len(d.columns)} bins" + (f" and below zero in {down}" if down else "") + ".")
+            f"{hi[last]:.1f}] on the most concrete (fifths within each set); the band, joint over "
+            f"the {len(d.columns)} bins, lies above zero in {up} of them"
+            + (f" and below zero in {down}" if down else "") + ".")
     return out

@@ -10,7 +10,7 @@ from vgbench.reporting.suite_tables import ANALOGY_SETS, CATEGORIZATION_SETS
 
 def suite_chart(results: Results) -> Figure | None:
     """Analogy accuracy (3CosAdd; Google's semantic and syntactic halves too) and categorization
-    purity per embedding, with Wilson CIs on the accuracies."""
+    purity per embedding, with the accuracies' pair-cluster bootstrap CIs."""
     present = {(s.dataset, s.section) for s in results.scores if s.task == "analogy"}
     analogy = []
     for d in c._ordered(results, "analogy", ANALOGY_SETS, "All", "accuracy"):

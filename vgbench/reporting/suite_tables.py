@@ -14,10 +14,11 @@ _METHOD = {"accuracy": "3CosAdd", "accuracy-3cosmul": "3CosMul"}
 def _analogy_notes(results: Results) -> list[str]:
     conv = results.settings.get("analogy") or {}
     restrict = conv.get("restrict_vocab", 300000)
+    ci = conv.get("ci", "percentile, cluster bootstrap over the questions' word pairs")
     return [f"Accuracy × 100 = correct / answered; coverage = questions answered / questions. "
             f"Candidates: the first {restrict:,} words of each embedding, case-insensitive "
             "(gensim's evaluate_word_analogies conventions), question words excluded. "
-            "CIs: Wilson score intervals."]
+            f"CIs: {ci} (questions sharing a word pair are not independent)."]
 
 
 def analogy_table(results: Results, metric: str = "accuracy") -> t.ScoreTable | None:

@@ -25,7 +25,7 @@ CAPTIONS = {"simlex_concreteness": "SimLex-999 by concreteness quartile (95% CIs
             "datasets": "Every dataset per embedding (95% CIs)",
             "concreteness": "Spearman by concreteness quintile over every pair of the word-"
                             "similarity sets, and the difference against the baseline with its "
-                            "paired-bootstrap 95% CI band"}
+                            "paired-bootstrap band, joint over the bins"}
 
 
 def render_reports(results: Results, formats: Iterable[str] = FORMATS, charts: bool = True,
