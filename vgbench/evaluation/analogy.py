@@ -27,7 +27,6 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 import numpy as np
-from scipy.stats import binomtest
 
 from vgbench.datasets.analogy import AnalogySet
 from vgbench.embeddings.core import Embeddings
@@ -143,6 +142,7 @@ def wilson_ci(correct: int, n: int, level: float = DEFAULT.level) -> tuple[float
     """Wilson score interval of a proportion, x100 (scipy's binomtest); None when n is 0."""
     if n <= 0:
         return None, None
+    from scipy.stats import binomtest  # slow to import: only when an analogy set is scored
     ci = binomtest(int(correct), int(n)).proportion_ci(confidence_level=level, method="wilson")
     return 100.0 * ci.low, 100.0 * ci.high
 
@@ -174,6 +174,7 @@ def mcnemar_tests(aset: AnalogySet, name_a: str, name_b: str, pa: AnalogyPredict
     """Exact McNemar test per method on the questions both embeddings answered (the whole set,
     and Google's semantic/syntactic halves): a two-sided binomial test on the discordant
     questions (scipy's binomtest)."""
+    from scipy.stats import binomtest
     tests = []
     both = pa.answered & pb.answered
     for method in pa.correct:

@@ -17,7 +17,6 @@ import math
 from typing import Sequence
 
 import numpy as np
-from scipy.stats import norm, rankdata
 
 from vgbench.evaluation.policy import DEFAULT
 
@@ -103,6 +102,7 @@ def correlation(gold: Sequence[float], pred: Sequence[float], metric: str = "spe
     _check_metric(metric)
     g, p = _check_vectors(gold, pred)
     if metric == "spearman":
+        from scipy.stats import rankdata  # scipy.stats is slow to import: only when ranking
         g, p = rankdata(g), rankdata(p)
     return 100.0 * _pearson(g, p)
 
@@ -294,6 +294,7 @@ def bootstrap_z_p(delta: float, se: float) -> float:
         return 1.0
     if se <= 0:
         return 0.0
+    from scipy.stats import norm
     return float(2 * norm.sf(abs(delta) / se))
 
 
@@ -345,6 +346,7 @@ def steiger_test(gold: Sequence[float], pred_a: Sequence[float], pred_b: Sequenc
     n = len(g)
     if n < 4:
         raise ValueError(f"Steiger's test needs at least 4 pairs (n - 3 > 0), got {n}")
+    from scipy.stats import norm, rankdata
     if metric == "spearman":
         g, a, b = rankdata(g), rankdata(a), rankdata(b)
     r_ga, r_gb, r_ab = _pearson(g, a), _pearson(g, b), _pearson(a, b)
