@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 REPO = Path(__file__).resolve().parent.parent
-# dataset, section, metric -> value x100 (README / DESIGN.md reference figures, GloVe 6B 50d)
+# dataset, section, metric -> value x100 (the reference figures of tests/test_evaluation.py, GloVe 6B 50d)
 EXPECTED = {("RW", "All", "spearman"): 34.03, ("MEN", "All", "spearman"): 65.74,
             ("WS353", "All", "spearman"): 50.33, ("MTurk-771", "All", "spearman"): 55.42,
             ("SimVerb-3500", "All", "spearman"): 15.26, ("SimLex-999", "All", "spearman"): 26.46,

@@ -8,7 +8,7 @@ Speed: the bootstrap never sorts a resample. A resample is a matrix of draw coun
 pair was drawn); the average rank of a value in the resample follows from the cumulative counts of
 the tie groups of the original data, which is exactly what ``scipy.stats.rankdata`` would give on
 the resampled array. So 1,000 Spearman resamples of 3,000 pairs cost a few array passes, not 2,000
-sorts. All arithmetic is float64 (float32 cosines reorder near-ties, see DESIGN.md).
+sorts. All arithmetic is float64: float32 cosines reorder near-ties, which moves a Spearman score.
 """
 from __future__ import annotations
 
