@@ -14,14 +14,17 @@ $(STAMP): requirements.txt pyproject.toml
 	touch $(STAMP)
 
 # `make demo` runs the whole study (fixed epochs, about 20 minutes on 2 cores); `make demo QUICK=1` a one-minute smoke run.
+# Run from the repository root, it writes reports/demo/ (and runs/demo/) here: vgbench writes under the current folder.
 demo: $(STAMP)
 	$(VENV)/bin/vgbench demo $(if $(QUICK),--quick,)
 
 test: $(STAMP)
 	$(PY) -m pytest -q
 
+# Evaluation speed in-process, then whole processes against gensim (ratio, start-up, peak memory).
 bench: $(STAMP)
 	$(PY) benchmarks/bench_eval.py
+	$(PY) benchmarks/bench_startup.py
 
 clean-venv:
 	rm -rf $(VENV)

@@ -6,7 +6,7 @@ gensim:  `KeyedVectors.load_word2vec_format(no_header=True)` + `evaluate_word_pa
          sets (written as the tab-separated files gensim reads), in a fresh interpreter.
 The two commands alternate (vgbench, gensim, vgbench, ...; N runs each) so a change in the
 machine's load hits both alike; the ratio is of the medians. The page cache is warmed first.
-Peak memory is each process's own maximum resident set (os.wait4's rusage of that child).
+Peak memory is each process's own maximum resident set (os.wait4's rusage of that child,\nspawned by a lean wrapper so it does not inherit this process's high-water mark).
 Start-up: `vgbench --help`, `vgbench datasets` and `vgbench eval` of a tiny file on MEN.
 
     .venv/bin/python benchmarks/bench_startup.py                 # GloVe 6B 50d text, N = 3
@@ -49,19 +49,30 @@ def vgbench_command() -> list[str]:
     return [sys.executable, "-c", "import sys; from vgbench.cli import main; sys.exit(main())"]
 
 
+# A lean interpreter spawns each measured command and reports that child's own wall time and peak
+# RSS (os.wait4). Spawned straight from this process, whose imports hold ~170 MB, a child would
+# report this process's high-water mark as its own for a short command.
+WRAPPER = """
+import json, os, sys, time
+start = time.perf_counter()
+pid = os.posix_spawnp(sys.argv[2], sys.argv[2:], os.environ)
+_, status, usage = os.wait4(pid, 0)
+wall = time.perf_counter() - start
+with open(sys.argv[1], "w") as fh:
+    json.dump([wall, usage.ru_maxrss / 1024, os.waitstatus_to_exitcode(status)], fh)
+"""
+
+
 def run_measured(cmd: list[str]) -> tuple[float, float, str]:
-    """(wall seconds, peak RSS in MB, stdout) of one process, its memory from os.wait4."""
-    with tempfile.TemporaryFile("w+") as out, tempfile.TemporaryFile("w+") as err:
-        start = time.perf_counter()
-        proc = subprocess.Popen(cmd, stdout=out, stderr=err, text=True)
-        _, status, usage = os.wait4(proc.pid, 0)
-        wall = time.perf_counter() - start
-        proc.returncode = os.waitstatus_to_exitcode(status)
-        out.seek(0)
-        err.seek(0)
-        if proc.returncode != 0:
-            raise SystemExit(f"{' '.join(cmd)} failed ({proc.returncode}):\n{err.read()[-2000:]}")
-        return wall, usage.ru_maxrss / 1024, out.read()  # ru_maxrss: KiB on Linux
+    """(wall seconds, peak RSS in MB, stdout) of one process (ru_maxrss is KiB on Linux)."""
+    with tempfile.TemporaryDirectory() as tmp:
+        report = Path(tmp) / "usage.json"
+        done = subprocess.run([sys.executable, "-S", "-c", WRAPPER, str(report), *cmd],
+                              capture_output=True, text=True)
+        wall, peak, code = json.loads(report.read_text())
+    if code != 0 or done.returncode != 0:
+        raise SystemExit(f"{' '.join(cmd)} failed ({code}):\n{done.stderr[-2000:]}")
+    return wall, peak, done.stdout
 
 
 def pair_files(folder: Path, names) -> list[Path]:
