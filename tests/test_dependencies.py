@@ -190,3 +190,17 @@ def test_a_missing_extra_is_one_line_naming_the_install(tmp_path, blocked, argv,
     lines = done.stderr.strip().splitlines()
     assert len(lines) == 1 and f"pip install 'vgbench[{extra}]'" in lines[0], done.stderr
     assert "please report" not in lines[0]
+
+
+def test_shipped_configs_are_found_by_name_from_any_folder(tmp_path, monkeypatch):
+    from vgbench.grounding.config import load_config
+    from vgbench.paths import config_path, package_path
+    monkeypatch.chdir(tmp_path)
+    assert config_path("vge") == config_path("vge.toml") == package_path("configs", "vge.toml")
+    assert load_config("demo_vge").name == "demo_vge"
+    (tmp_path / "vge.toml").write_text('name = "mine"\n')  # a file of the same name wins
+    assert load_config("vge.toml").name == "mine"
+    with pytest.raises(FileNotFoundError, match=r"vgee: no such config file.*demo_vge.*vge_c256"):
+        config_path("vgee")
+    assert not any("parents[" in p.read_text() for p in PACKAGE.rglob("*.py")), \
+        "resources are found with importlib.resources (vgbench.paths.package_path)"

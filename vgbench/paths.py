@@ -71,13 +71,13 @@ def shipped_configs() -> list[str]:
 
 
 def config_path(name: str | os.PathLike) -> Path:
-    """A training config: the file `name` when it exists, else the shipped config of that name
-    (`vge`, `vge.toml`); an error listing the shipped names otherwise."""
+    """A training config: the file `name` when it exists or names a folder, else the shipped config
+    of that name (`vge`, `vge.toml`); an error listing the shipped names otherwise."""
     path = Path(name)
-    if path.is_file():
-        return path
+    if path.is_file() or path.parent != Path("."):
+        return path  # a path to a file: reading it says what is wrong with it
     shipped = package_path(CONFIGS, path.name if path.suffix == ".toml" else f"{path.name}.toml")
-    if path.parent == Path(".") and shipped.is_file():
+    if shipped.is_file():
         return shipped
     raise FileNotFoundError(f"{name}: no such config file, and not a config shipped with vgbench "
                             f"({', '.join(shipped_configs())})")
