@@ -8,20 +8,23 @@ STAMP := $(VENV)/.installed
 
 $(STAMP): requirements.txt pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q --upgrade pip "setuptools>=77"  # 77: the SPDX licence field the editable build reads
 	$(PY) -m pip install -q -r requirements.txt
 	$(PY) -m pip install -q --no-deps --no-build-isolation -e .
 	touch $(STAMP)
 
 # `make demo` runs the whole study (fixed epochs, about 20 minutes on 2 cores); `make demo QUICK=1` a one-minute smoke run.
+# Run from the repository root, it writes reports/demo/ (and runs/demo/) here: vgbench writes under the current folder.
 demo: $(STAMP)
 	$(VENV)/bin/vgbench demo $(if $(QUICK),--quick,)
 
 test: $(STAMP)
 	$(PY) -m pytest -q
 
+# Evaluation speed in-process, then whole processes against gensim (ratio, start-up, peak memory).
 bench: $(STAMP)
 	$(PY) benchmarks/bench_eval.py
+	$(PY) benchmarks/bench_startup.py
 
 clean-venv:
 	rm -rf $(VENV)

@@ -47,7 +47,7 @@ def main() -> int:
     import logging
     logging.getLogger("vgbench").setLevel(logging.ERROR)  # the known 470 orphan captions
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--data-root", help="use DATA_ROOT/flickr8k instead of the repository's data/flickr8k")
+    ap.add_argument("--data-root", help="use DATA_ROOT/flickr8k instead of the copy shipped in vgbench/data/flickr8k")
     ap.add_argument("--repeats", type=int, default=3)
     args = ap.parse_args()
     flickr = flickr8k_dir(args.data_root)

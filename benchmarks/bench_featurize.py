@@ -69,7 +69,7 @@ def main() -> int:
     paths = sorted(str(p) for p in images.glob("*.jpg"))[:args.n]
     if not paths:
         print(f"no images in {images}: the 1,000 Flickr8k test images are not in the repository; pass "
-              f"--data-root DIR holding flickr8k/images/test/ (see data/flickr8k/README.md)")
+              f"--data-root DIR holding flickr8k/images/test/ (see vgbench/data/flickr8k/README.md)")
         return 2
     names = [Path(p).name for p in paths]
     shipped = FeatureStore.open(flickr8k_dir(args.data_root) / "features").rows(names)

@@ -1,6 +1,6 @@
 """Shared fixtures: a private results cache and the default embedding, loaded once per session.
 
-No test needs a data root: the benchmark files ship with vgbench and Flickr8k with the repository."""
+No test needs a data root: the benchmark files ship with vgbench and so does the Flickr8k demo data."""
 from __future__ import annotations
 
 import pytest

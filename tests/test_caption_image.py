@@ -107,7 +107,7 @@ def test_config_checks_for_the_new_kind():
     with pytest.raises(ValueError, match="use_image must be true"):
         load_config(None, ['model.kind="caption_image"', "model.use_image=false"])
     for name in ("caption_image", "demo_caption_image"):
-        assert load_config(REPO / "baselines" / f"{name}.toml").model.kind == "caption_image"
+        assert load_config(name).model.kind == "caption_image"
 
 
 # ------------------------------------------------------------------------ exact fused softmax

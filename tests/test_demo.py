@@ -8,7 +8,8 @@ from pathlib import Path
 import pytest
 
 from vgbench.pipeline import fingerprint as fp
-from vgbench.pipeline.demo import REPO, DemoSettings, run_demo
+from vgbench.paths import config_path
+from vgbench.pipeline.demo import DemoSettings, run_demo
 from vgbench.atomic import MANIFEST
 from vgbench.pipeline.steps import StepError, StepLog, report_folder
 
@@ -128,7 +129,7 @@ def test_source_digest_follows_file_contents(tmp_path, monkeypatch):
 def test_demo_configs_train_a_fixed_number_of_epochs():
     from vgbench.grounding.config import load_config
     for name in ("demo_c_glove", "demo_vge", "demo_caption_image"):
-        cfg = load_config(REPO / "baselines" / f"{name}.toml")
+        cfg = load_config(name)
         assert cfg.train.time_limit_s == 0 and cfg.train.epochs >= 4, name
 
 
@@ -154,7 +155,7 @@ def test_quick_demo_writes_the_report_and_reruns_only_what_changed(tmp_path):
     assert {t["embedding_a"] for t in results["tests"]} == {"GloVe", "GloVe+ABTT"}
     readme = (out / "README.md").read_text()
     assert "| train VGE" in readme and "| train CapImg" in readme and "Nearest neighbours" in readme and "from another machine" not in readme
-    assert "data/flickr8k/`, SHA-256 checked" in readme
+    assert "vgbench/data/flickr8k/`), SHA-256 checked" in readme
 
     again: list[str] = []
     run_demo(settings, echo=again.append)
@@ -162,7 +163,7 @@ def test_quick_demo_writes_the_report_and_reruns_only_what_changed(tmp_path):
 
     # A changed C_GloVe config reruns its training and the evaluation that reads it, nothing else.
     config = tmp_path / "demo_c_glove.toml"
-    config.write_text((REPO / "baselines" / "demo_c_glove.toml").read_text().replace(
+    config.write_text(config_path("demo_c_glove").read_text().replace(
         "reg_alpha = 0.001", "reg_alpha = 0.01"))
     settings.configs = (("C_GloVe", str(config)), *settings.configs[1:])
     third: list[str] = []
@@ -171,5 +172,5 @@ def test_quick_demo_writes_the_report_and_reruns_only_what_changed(tmp_path):
            for line in third if line.startswith("[step]")]
     assert ran == ["train C_GloVe", "evaluate all side by side", "write the report from this run's results"]
     readme = (out / "README.md").read_text()
-    assert "reused (same inputs" in readme and "| train C_GloVe (baselines/" not in readme
+    assert "reused (same inputs" in readme and "| train C_GloVe (demo_c_glove" not in readme
     assert readme.count("| train C_GloVe") == 1

@@ -1,4 +1,4 @@
-"""The evaluator reproduces DESIGN.md's and the issue's reference figures for GloVe 6B 50d on the
+"""The evaluator reproduces the published reference figures for GloVe 6B 50d on the
 shipped benchmarks and agrees with a second implementation (gensim's evaluate_word_pairs) under
 the same policy."""
 from __future__ import annotations

@@ -9,10 +9,10 @@ from vgbench.pipeline.paper import PaperSettings, run_paper
 
 def test_epochs_setting_fixes_every_run_and_sets_no_time_cap():
     from vgbench.grounding.config import load_config
-    from vgbench.pipeline.paper import ABLATIONS, DIMENSIONS, REPO
+    from vgbench.pipeline.paper import ABLATIONS, DIMENSIONS
     s = PaperSettings(epochs=3)
     for _, config in ABLATIONS + DIMENSIONS:
-        cfg = load_config(REPO / config).with_(*s.config_changes())
+        cfg = load_config(config).with_(*s.config_changes())
         assert cfg.train.epochs == 3 and cfg.train.time_limit_s == 0, config
     assert PaperSettings().config_changes() == [{"out_dir": "runs/paper"}, {}]
 
@@ -22,9 +22,9 @@ def test_tiny_paper_run_writes_tables_6_7_8(tmp_path):
     s = PaperSettings(out=tmp_path / "paper", runs=tmp_path / "runs", n_boot=0, epochs=1,
                       changes={"data": {"limit_train": 400, "limit_dev": 200}, "model": {"grounded_dim": 16},
                                "train": {"keep_epoch_grounders": False}},
-                      ablations=(("L_FW", "baselines/ablation_fw.toml"),
-                                 ("L_All+R", "baselines/ablation_all_r.toml")),
-                      dimensions=(("c=256", "baselines/vge_c256.toml"),), alphas=(0.0, 0.5, 1.0))
+                      ablations=(("L_FW", "ablation_fw"),
+                                 ("L_All+R", "ablation_all_r")),
+                      dimensions=(("c=256", "vge_c256"),), alphas=(0.0, 0.5, 1.0))
     run_paper(s, echo=lambda _: None)
     out = s.out
     assert (out / "ablations" / "table3_simlex.tex").exists()

@@ -17,7 +17,7 @@ SIX = {"RW": 2034, "MEN": 3000, "WS353": 353, "MTurk-771": 771, "SimVerb-3500": 
        "SimLex-999": 999}
 # Hand-picked so every column has a known, different winner.
 SIM = {  # embedding -> six "All" scores in SIX order
-    "glove": [34.0, 65.7, 50.3, 55.4, 15.3, 26.5],  # the DESIGN.md reference figures
+    "glove": [34.0, 65.7, 50.3, 55.4, 15.3, 26.5],  # the reference figures (tests/test_evaluation.py)
     "VGE_G": [36.0, 64.0, 52.0, 55.0, 17.0, 30.1],
     "cap&co": [30.0, 70.2, 49.0, 58.0, 16.0, 28.0],
 }
@@ -93,7 +93,7 @@ def test_intrinsic_table_values_and_six_set_mean(results):
     assert t.columns == ["RW", "MEN", "WS353", "MTurk-771", "SimVerb-3500", "SimLex-999", "Mean",
                          "my_pairs"]
     mean = t.values[:, t.columns.index("Mean")]
-    # DESIGN.md: the reference six give mean 41.2; computed here independently of the module.
+    # The reference six give mean 41.2; computed here independently of the module.
     assert mean[0] == pytest.approx((34.0 + 65.7 + 50.3 + 55.4 + 15.3 + 26.5) / 6)
     assert f"{mean[0]:.1f}" == "41.2"
     assert mean == pytest.approx([np.mean(SIM[e]) for e in SIM])
@@ -322,7 +322,7 @@ def test_nothing_written_when_rendering_fails(results, tmp_path, monkeypatch):
     def broken(fig, formats=charts.FORMATS):
         raise RuntimeError("renderer crashed")
 
-    monkeypatch.setattr(writer.charts_mod, "render", broken)
+    monkeypatch.setattr(charts, "render", broken)  # the writer imports charts when it draws
     with pytest.raises(RuntimeError):
         write_reports(results, out)
     assert [p.name for p in out.iterdir()] == ["scores.csv"]

@@ -26,10 +26,10 @@ def test_study_keeps_no_statistics_of_its_own():
 
 @pytest.mark.slow
 def test_tiny_study_runs_end_to_end_and_a_rerun_trains_nothing(tmp_path):
-    rows = (TrainedRow("VGE 2021 (paper)", "baselines/paper_vge.toml"),
-            TrainedRow("Caption->image c=8", "baselines/caption_image.toml", {"model": {"grounded_dim": 8}},
+    rows = (TrainedRow("VGE 2021 (paper)", "paper_vge"),
+            TrainedRow("Caption->image c=8", "caption_image", {"model": {"grounded_dim": 8}},
                        "Caption->image"),
-            TrainedRow("Caption->image c=16", "baselines/caption_image.toml", {"model": {"grounded_dim": 16}},
+            TrainedRow("Caption->image c=16", "caption_image", {"model": {"grounded_dim": 16}},
                        "Caption->image"))
     settings = StudySettings(out=tmp_path / "report", runs=tmp_path / "runs", rows=rows, seeds=(0, 1),
                              epochs=1, textuals=("50d",), n_boot=20,

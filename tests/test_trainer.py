@@ -17,6 +17,7 @@ from _vge_synthetic import make_task, save_task, synonym_scores
 from vgbench.grounding.config import load_config
 from vgbench.grounding.grounder import Grounder
 from vgbench.grounding.trainer import Trainer, _Stop, load_checkpoint
+from vgbench.paths import package_path
 
 TESTS = Path(__file__).parent
 REPO = TESTS.parent
@@ -190,7 +191,7 @@ def test_config_overrides_and_errors(tmp_path):
 
 
 def test_every_baseline_config_is_valid():
-    names = {load_config(p).name for p in sorted((REPO / "baselines").glob("*.toml"))}
+    names = {load_config(p).name for p in sorted(package_path("configs").glob("*.toml"))}
     assert {"vge", "paper_vge", "c_glove", "vge_no_image", "ablation_fw", "ablation_fw_bw", "ablation_fw_bw_b",
             "ablation_all_r", "vge_c256", "vge_c1024"} <= names
 
@@ -246,14 +247,14 @@ def test_ddp_with_gloo_on_two_cpu_processes(tmp_path):
 
 def test_config_with_derives_checked_copies_and_parse_overrides_gives_the_same_config():
     from vgbench.grounding.config import Config, describe_changes, parse_overrides
-    base = load_config(REPO / "baselines" / "vge.toml")
+    base = load_config("vge")
     derived = base.with_({"train": {"epochs": 3}}, model=dict(grounded_dim=256), out_dir="elsewhere")
     assert (derived.train.epochs, derived.model.grounded_dim, derived.out_dir) == (3, 256, "elsewhere")
     assert (base.train.epochs, base.model.grounded_dim, base.out_dir) != (3, 256, "elsewhere")
     assert derived.data == base.data and derived.train.lr == base.train.lr
     assert base.with_(train=dict(time_limit_s=0)).train.time_limit_s == 0.0       # int for a float
     sets = ["train.epochs=3", "model.grounded_dim=256", 'out_dir="elsewhere"']
-    assert load_config(REPO / "baselines" / "vge.toml", sets) == derived
+    assert load_config("vge", sets) == derived
     assert describe_changes(parse_overrides(sets)) == sets
     # later changes win, sections merge; only the end result is validated
     both = Config().with_({"train": {"select": "intrinsic", "epochs": 9}}, {"train": {"epochs": 2}},

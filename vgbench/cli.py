@@ -86,6 +86,9 @@ def _reader_went_away() -> int:
 
 def describe_error(exc: BaseException, args: argparse.Namespace) -> tuple[int, str]:
     """(exit code, one-line message) for an exception escaping a command."""
+    missing = _missing_extra(exc)
+    if missing:
+        return EXIT_SYSTEM, missing
     if isinstance(exc, (ValueError, KeyError, UnicodeError, EOFError)):
         # bad input: the library's messages already name the file, the line and what was expected
         msg = exc.args[0] if isinstance(exc, KeyError) and exc.args else exc
@@ -115,6 +118,19 @@ def describe_error(exc: BaseException, args: argparse.Namespace) -> tuple[int, s
     return EXIT_INTERNAL, (f"unexpected {type(exc).__name__} while working on {inputs}: "
                            f"{_one_line(str(exc))}; rerun with -v for the traceback and please "
                            f"report it")
+
+
+def _missing_extra(exc: BaseException) -> str | None:
+    """The install line for an optional dependency that is not installed (vgbench.extras)."""
+    if not isinstance(exc, ImportError):
+        return None
+    from vgbench.extras import EXTRA_OF, MissingExtra, install_hint
+    if isinstance(exc, MissingExtra):
+        return _one_line(str(exc))
+    top = (exc.name or "").split(".")[0]
+    if isinstance(exc, ModuleNotFoundError) and top in EXTRA_OF:
+        return f"this needs {top}, which is not installed: {install_hint(EXTRA_OF[top])}"
+    return None
 
 
 def _one_line(text: str, limit: int = 400) -> str:

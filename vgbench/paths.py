@@ -49,3 +49,35 @@ def cache_dir(explicit: str | os.PathLike | None = None) -> Path:
         return Path(os.environ["VGBENCH_CACHE"])
     base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
     return Path(base) / "vgbench"
+
+
+def package_path(*parts: str) -> Path:
+    """A file or folder shipped inside the installed package (configs, the Flickr8k demo data),
+    found through importlib.resources, so it is wherever pip put vgbench, never the source tree."""
+    from importlib.resources import files
+    resource = files("vgbench").joinpath(*parts)
+    if not isinstance(resource, Path):  # a zip import: vgbench reads its data as plain files
+        raise FileNotFoundError(f"vgbench is imported from an archive ({resource}); install it "
+                                f"unpacked (pip install vgbench) to use its shipped data")
+    return resource
+
+
+CONFIGS = "configs"
+
+
+def shipped_configs() -> list[str]:
+    """The names of the training configs shipped with vgbench (`vgbench train NAME`)."""
+    return sorted(p.stem for p in package_path(CONFIGS).glob("*.toml"))
+
+
+def config_path(name: str | os.PathLike) -> Path:
+    """A training config: the file `name` when it exists or names a folder, else the shipped config
+    of that name (`vge`, `vge.toml`); an error listing the shipped names otherwise."""
+    path = Path(name)
+    if path.is_file() or path.parent != Path("."):
+        return path  # a path to a file: reading it says what is wrong with it
+    shipped = package_path(CONFIGS, path.name if path.suffix == ".toml" else f"{path.name}.toml")
+    if shipped.is_file():
+        return shipped
+    raise FileNotFoundError(f"{name}: no such config file, and not a config shipped with vgbench "
+                            f"({', '.join(shipped_configs())})")

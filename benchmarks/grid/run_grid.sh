@@ -9,16 +9,16 @@ TIME_LIMIT=${TIME_LIMIT:-480}
 COMMON=(--no-progress --set "out_dir=\"$OUT\"" --set model.grounded_dim=256 --set train.threads=1
         --set "train.time_limit_s=$TIME_LIMIT" --set data.limit_dev=1000 --set train.eval_each_epoch=true)
 declare -A RUNS=(
-  [fw_bw_b_frozen]="baselines/ablation_fw_bw_b.toml"
-  [all_r]="baselines/ablation_all_r.toml"
-  [c_glove]="baselines/c_glove.toml"
-  [no_image]="baselines/vge_no_image.toml"
-  [fw_frozen]="baselines/ablation_fw.toml"
-  [fw_bw_frozen]="baselines/ablation_fw_bw.toml"
-  [all_r_bias]="baselines/ablation_all_r.toml --set model.output_bias=true"
-  [all_r_alpha1]="baselines/ablation_all_r.toml --set model.reg_alpha=1.0"
-  [fw_bw_b_frozen_bias]="baselines/ablation_fw_bw_b.toml --set model.output_bias=true"
-  [all_r_orth]="baselines/ablation_all_r.toml --set model.m_orthogonal=true"
+  [fw_bw_b_frozen]="ablation_fw_bw_b"
+  [all_r]="ablation_all_r"
+  [c_glove]="c_glove"
+  [no_image]="vge_no_image"
+  [fw_frozen]="ablation_fw"
+  [fw_bw_frozen]="ablation_fw_bw"
+  [all_r_bias]="ablation_all_r --set model.output_bias=true"
+  [all_r_alpha1]="ablation_all_r --set model.reg_alpha=1.0"
+  [fw_bw_b_frozen_bias]="ablation_fw_bw_b --set model.output_bias=true"
+  [all_r_orth]="ablation_all_r --set model.m_orthogonal=true"
 )
 ORDER=(fw_bw_b_frozen all_r c_glove no_image fw_bw_b_frozen_bias all_r_bias all_r_orth all_r_alpha1
        fw_frozen fw_bw_frozen)

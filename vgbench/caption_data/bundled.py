@@ -1,6 +1,7 @@
-"""Flickr8k as vendored in the repository (`data/flickr8k/`), or from a user's data root.
+"""Flickr8k as shipped inside the package (`vgbench/data/flickr8k/`), or from a user's data root.
 
-The demo must run from a bare clone, so its training data lives in the repository; a data root
+The demo must run from a plain `pip install`, so its training data (captions, split lists and the
+image vectors, 22 MB) ships with the package and is found through importlib.resources; a data root
 (`--data-root` / `$VGBENCH_DATA`) that holds `flickr8k/` takes precedence, for data a user brings.
 Every file is checked against the SHA-256 of the original (decompressed) file before use, so a
 damaged or edited copy stops the run instead of silently changing the results.
@@ -16,8 +17,9 @@ from typing import Iterable
 
 log = logging.getLogger(__name__)
 
-REPO = Path(__file__).resolve().parents[2]
-BUNDLED = REPO / "data" / "flickr8k"
+from vgbench.paths import package_path
+
+BUNDLED = package_path("data", "flickr8k")
 SUMS = "SHA256SUMS"
 CAPTIONS = "captions.txt"
 TOKEN_FILE = "Flickr8k.token.txt"
@@ -34,20 +36,20 @@ class ChecksumError(ValueError):
 
 def flickr8k_dir(data_root: str | os.PathLike | None = None) -> Path:
     """DATA_ROOT/flickr8k when a data root is given (argument or $VGBENCH_DATA) and holds captions;
-    else the copy in this repository."""
+    else the copy shipped with vgbench."""
     from vgbench.paths import ENV_VAR, data_root as resolve_root
     explicit = data_root or os.environ.get(ENV_VAR)
     if explicit:
         candidate = resolve_root(explicit) / "flickr8k"
         if locate(candidate, CAPTIONS) is not None:
             return candidate
-        log.info("no flickr8k/ captions under data root %s; using the repository's copy", explicit)
+        log.info("no flickr8k/ captions under data root %s; using the copy shipped with vgbench", explicit)
     if locate(BUNDLED, CAPTIONS) is not None:
         return BUNDLED
     raise FileNotFoundError(
-        f"Flickr8k not found: {BUNDLED} is missing (vgbench installed without its repository?) and "
+        f"Flickr8k not found: {BUNDLED} is missing (a damaged vgbench install? reinstall it) and "
         f"no data root holds flickr8k/{CAPTIONS}; pass --data-root DIR (or set ${ENV_VAR}) with "
-        f"flickr8k/ laid out as data/flickr8k/README.md describes")
+        f"flickr8k/ laid out as vgbench/data/flickr8k/README.md describes")
 
 
 def locate(folder: str | os.PathLike, name: str) -> Path | None:
@@ -104,7 +106,7 @@ _VERIFIED: dict[tuple[str, int, int], str] = {}
 
 def verify(folder: str | os.PathLike, names: Iterable[str] = DATASET_FILES) -> dict[str, str | None]:
     """Check `names` in `folder` against the recorded SHA-256s; return {name: sha256 or None when
-    no sum is recorded}. The repository's copy must have a sum for every file."""
+    no sum is recorded}. The shipped copy must have a sum for every file."""
     folder = Path(folder)
     sums = recorded_sums(folder)
     strict = folder.resolve() == BUNDLED.resolve()
@@ -123,7 +125,7 @@ def verify(folder: str | os.PathLike, names: Iterable[str] = DATASET_FILES) -> d
         if got != expected:
             raise ChecksumError(
                 f"{path}: SHA-256 of its content is {got}, but {where} expects {expected}: the file "
-                f"is damaged or was edited (restore it, e.g. `git checkout -- {folder}`)")
+                f"is damaged or was edited (reinstall vgbench, or restore it from your copy of the data)")
         _VERIFIED[key] = got
         out[name] = got
     return out

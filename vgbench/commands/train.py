@@ -7,11 +7,11 @@ import argparse
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("train", help="train visually grounded embeddings (VGE) from image captions",
                        description="Train the multi-task grounding model (or a caption-only baseline) "
-                                   "described by a TOML config (see baselines/). Writes checkpoints, "
+                                   "described by a TOML config (a shipped name: vge, c_glove, demo_vge, ...; or a file). Writes checkpoints, "
                                    "logs and a loss chart under OUT_DIR/NAME. Under torchrun it trains "
                                    "with DDP (gloo on CPU, nccl on CUDA).")
     p.add_argument("config", nargs="?", default=None,
-                   help="TOML config file (default: the built-in defaults, i.e. the paper's setting)")
+                   help="a TOML config file, or the name of a config shipped with vgbench (vge, c_glove, ...; default: the built-in defaults, i.e. the paper's setting)")
     p.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE",
                    help="override a setting, e.g. --set train.epochs=3 --set model.grounded_dim=256")
     p.add_argument("--resume", action="store_true", help="continue the run from OUT_DIR/NAME/last.pt")

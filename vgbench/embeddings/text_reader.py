@@ -16,7 +16,6 @@ from pathlib import Path
 from typing import Callable, Iterable, Iterator
 
 import numpy as np
-import pandas as pd
 
 from vgbench.embeddings.sniff import BOM, compressed_errors, open_binary
 
@@ -149,6 +148,7 @@ def _fast_block(block: bytes, dim: int) -> tuple[list[str], np.ndarray] | None:
     """
     if b"\t" in block:
         return None  # tabs between fields: the careful parser splits on any run of blanks
+    import pandas as pd  # here, not at import: `vgbench datasets` and binary formats need none
     try:
         frame = pd.read_csv(io.BytesIO(block), sep=" ", header=None, quoting=3, na_filter=False,
                             engine="c", encoding="latin-1", dtype={0: object},

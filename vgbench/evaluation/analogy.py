@@ -34,7 +34,6 @@ import math
 from dataclasses import dataclass, field
 
 import numpy as np
-from scipy.stats import binomtest
 
 from vgbench.evaluation import statistics
 
@@ -155,6 +154,7 @@ def wilson_ci(correct: int, n: int, level: float = DEFAULT.level) -> tuple[float
     are not when they share word pairs (see `pair_bootstrap`)."""
     if n <= 0:
         return None, None
+    from scipy.stats import binomtest  # slow to import: only when an analogy set is scored
     ci = binomtest(int(correct), int(n)).proportion_ci(confidence_level=level, method="wilson")
     return 100.0 * ci.low, 100.0 * ci.high
 
@@ -313,6 +313,7 @@ def mcnemar_tests(aset: AnalogySet, name_a: str, name_b: str, pa: AnalogyPredict
     and Google's semantic/syntactic halves): a two-sided binomial test on the discordant
     questions (scipy's binomtest). Conditional on the question set: it treats questions as
     independent, which questions sharing word pairs are not (`paired_analogy_tests`)."""
+    from scipy.stats import binomtest
     tests = []
     both = pa.answered & pb.answered
     for method in pa.correct:

@@ -13,7 +13,6 @@ gold class. Words missing from the embedding are skipped and counted (n_used / n
 from __future__ import annotations
 
 import numpy as np
-from scipy.cluster.hierarchy import fcluster, linkage
 
 from vgbench.datasets.categorization import CategorizationSet
 from vgbench.embeddings.core import Embeddings
@@ -44,6 +43,7 @@ def cluster(vectors: np.ndarray, n_clusters: int) -> np.ndarray:
     x = x / np.where(norms == 0, 1, norms)
     if len(x) <= n_clusters:
         return np.arange(1, len(x) + 1)
+    from scipy.cluster.hierarchy import fcluster, linkage  # slow to import: only when clustering
     return fcluster(linkage(x, method="ward"), t=n_clusters, criterion="maxclust")
 
 

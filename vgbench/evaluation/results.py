@@ -9,9 +9,10 @@ import json
 import os
 from dataclasses import dataclass, field, asdict
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import pandas as pd
+if TYPE_CHECKING:
+    import pandas as pd
 
 from vgbench.atomic import write_text_atomic
 
@@ -86,9 +87,11 @@ class Results:
 
     def frame(self) -> pd.DataFrame:
         """All scores as a DataFrame with SCORE_COLUMNS."""
+        import pandas as pd  # here: pandas is slow to import and most callers never ask
         return pd.DataFrame([asdict(s) for s in self.scores], columns=SCORE_COLUMNS)
 
     def tests_frame(self) -> pd.DataFrame:
+        import pandas as pd
         return pd.DataFrame([asdict(t) for t in self.tests], columns=TEST_COLUMNS)
 
     def embedding_names(self) -> list[str]:

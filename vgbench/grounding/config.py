@@ -1,4 +1,5 @@
-"""Training configuration: one TOML file per setting (kept in `baselines/`), plus `--set k=v` overrides.
+"""Training configuration: one TOML file per setting, plus `--set k=v` overrides. The settings of
+the paper and the demo ship in `vgbench/configs/` and are named by their stem (`vgbench train vge`).
 
 Every switch of the paper's ablations is a field here, so an ablation is a config, not a code edit.
 The defaults are the paper's (Sections 3-4) except where a field's comment says otherwise.
@@ -267,7 +268,8 @@ def load_config(path: str | Path | None = None, overrides: list[str] | None = No
     """Defaults <- TOML file <- `--set` overrides, validated. The run name defaults to the file's stem."""
     cfg = Config()
     if path is not None:
-        path = Path(path)
+        from vgbench.paths import config_path
+        path = config_path(path)  # a file, or the name of a config shipped with vgbench
         try:
             values = tomllib.loads(path.read_text(encoding="utf-8"))
         except tomllib.TOMLDecodeError as exc:

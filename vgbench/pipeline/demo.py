@@ -1,7 +1,7 @@
 """The main job (`make demo`): the whole study on the bundled defaults, end to end.
 
 1. evaluate the textual vectors (GloVe 6B 50d);
-2. train the caption-only baseline (C_GloVe) and the VGE model with the demo configs in baselines/
+2. train the caption-only baseline (C_GloVe) and the VGE model with the demo configs shipped in vgbench/configs/
    (a fixed number of epochs, so a slow or busy machine gives the same tables, only later);
 3. ground all 400k GloVe words zero-shot through the learned M;
 4. evaluate everything side by side (with the ABTT controls), with CIs and paired tests;
@@ -27,7 +27,6 @@ from vgbench.pipeline.steps import StepLog, report_folder
 from vgbench.pipeline.training import train_step
 
 TEXTUAL = "glove-6b-50d"
-REPO = Path(__file__).resolve().parents[2]
 TITLE = "# vgbench demo"
 NAMES = ["GloVe", "GloVe+ABTT", "C_GloVe", "C_GloVe+ABTT", "VGE", "VGE+ABTT", "CapImg", "CapImg+ABTT"]
 GROUNDED = ("VGE", "CapImg")  # trained models whose M grounds every GloVe word zero-shot
@@ -39,9 +38,9 @@ class DemoSettings:
     runs: Path = Path("runs/demo")
     quick: bool = False
     data_root: str | None = None
-    configs: tuple[tuple[str, str], ...] = (("C_GloVe", "baselines/demo_c_glove.toml"),
-                                            ("VGE", "baselines/demo_vge.toml"),
-                                            ("CapImg", "baselines/demo_caption_image.toml"))
+    configs: tuple[tuple[str, str], ...] = (("C_GloVe", "demo_c_glove"),
+                                            ("VGE", "demo_vge"),
+                                            ("CapImg", "demo_caption_image"))
     n_boot: int = 1000
 
     def config_changes(self) -> dict:
@@ -89,7 +88,7 @@ def run_demo(settings: DemoSettings, echo: Callable[[str], None] = print) -> Pat
     run_dirs: dict[str, Path] = {}
     train_steps: dict[str, str] = {}
     for label, config in settings.configs:
-        cfg = load_config(REPO / config).with_(settings.config_changes())
+        cfg = load_config(config).with_(settings.config_changes())
         step = train_steps[label] = f"train {label} ({config})"
         run_dirs[label] = train_step(log, step, cfg, data_root=settings.data_root, echo=echo,
                                      outputs=("summary.json", "grounder.pt"),
@@ -181,7 +180,7 @@ def demo_readme(settings: DemoSettings, log: StepLog, out: Path, run_dirs: dict[
         summaries.append(f"   - {label} (`{run_dir}`): {data['epochs_run']} of {train_cfg['epochs']} epochs, "
                          f"best epoch {data['best_epoch']} by {rule}, stopped by {data['stopped']}")
     flickr = flickr8k_dir(settings.data_root)
-    source = ("the repository's `data/flickr8k/`, SHA-256 checked" if flickr == BUNDLED
+    source = ("the Flickr8k copy shipped with vgbench (`vgbench/data/flickr8k/`), SHA-256 checked" if flickr == BUNDLED
               else f"`{flickr}`")
     total = log.total_seconds(list(log.current()))
     reused_note = (f"; {log.total_seconds(log.reused) / 60:.1f} of them in an earlier run whose steps were "

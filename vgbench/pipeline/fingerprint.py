@@ -12,7 +12,9 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any, Iterable
 
-PACKAGE = Path(__file__).resolve().parents[1]
+from vgbench.paths import package_path
+
+PACKAGE = package_path()  # the installed package: its code is part of every step's fingerprint
 
 # Source trees (relative to the package) each kind of step depends on: all files under them,
 # package data included, so vendored benchmark files count as code.

@@ -5,7 +5,7 @@
 - Table 8: the grounded dimension c;
 - Table 6: [(1-alpha)·GloVe ; alpha·VGE] for alpha on a grid, best alpha per dataset.
 
-Each training run is a config in baselines/; `epochs` sets every run's number of epochs (0 = the
+Each training run is a config shipped in vgbench/configs/; `epochs` sets every run's number of epochs (0 = the
 configs' own epochs and early stopping), so a CPU afternoon and a GPU give the same tables for the
 same setting: a fixed amount of training, never a time cap. Steps are recorded with fingerprints
 under the runs folder as in the demo (vgbench.pipeline.steps); reports/paper is rebuilt from them.
@@ -23,15 +23,14 @@ from vgbench.pipeline.steps import StepLog, report_folder
 from vgbench.pipeline.training import train_step
 
 TEXTUAL = "glove-6b-50d"
-REPO = Path(__file__).resolve().parents[2]
 SIX = ["RW", "MEN", "WS353", "MTurk-771", "SimVerb-3500", "SimLex-999"]
-ABLATIONS = (("L_FW", "baselines/ablation_fw.toml"), ("L_FW+L_BW", "baselines/ablation_fw_bw.toml"),
-             ("L_FW+L_BW+L_B", "baselines/ablation_fw_bw_b.toml"),
-             ("L_All+R", "baselines/ablation_all_r.toml"))
-DIMENSIONS = (("c=256", "baselines/vge_c256.toml"), ("c=1024", "baselines/vge_c1024.toml"))
+ABLATIONS = (("L_FW", "ablation_fw"), ("L_FW+L_BW", "ablation_fw_bw"),
+             ("L_FW+L_BW+L_B", "ablation_fw_bw_b"),
+             ("L_All+R", "ablation_all_r"))
+DIMENSIONS = (("c=256", "vge_c256"), ("c=1024", "vge_c1024"))
 
 
-def dimension_runs(dims: list[int], config: str = "baselines/ablation_all_r.toml") -> tuple:
+def dimension_runs(dims: list[int], config: str = "ablation_all_r") -> tuple:
     """Table 8 for other values of c: the L_All+R ablation config with model.grounded_dim = c
     (each row: label, config, the changes `Config.with_` applies after the settings' own)."""
     return tuple((f"c={c}", config, {"model": {"grounded_dim": c}, "name": f"ablation_all_r_c{c}"})
@@ -81,7 +80,7 @@ def run_paper(settings: PaperSettings, echo: Callable[[str], None] = print) -> P
     grounders: dict[str, Path] = {}
     train_fps: dict[str, str] = {}
     for label, config, *extra in settings.ablations + settings.dimensions:
-        cfg = load_config(REPO / config).with_(*settings.config_changes(), *extra)
+        cfg = load_config(config).with_(*settings.config_changes(), *extra)
         step = f"train {label} ({config})"
         grounders[label] = train_step(log, step, cfg, data_root=settings.data_root, echo=echo,
                                       outputs=("summary.json", "grounder.pt")) / "grounder.pt"

@@ -31,7 +31,6 @@ from vgbench.pipeline import fingerprint as fp
 from vgbench.pipeline.steps import StepLog, report_folder
 from vgbench.pipeline.training import train_step
 
-REPO = Path(__file__).resolve().parents[2]
 TITLE = "# Does grounding help at our scale?"
 SIX = ["RW", "MEN", "WS353", "MTurk-771", "SimVerb-3500", "SimLex-999"]
 SIX_TEST = ["RW", "MEN-test", "WS353", "MTurk-771", "SimVerb-test", "SimLex-999"]
@@ -49,7 +48,7 @@ CPU_EPOCHS = 6
 
 @dataclass(frozen=True)
 class TrainedRow:
-    """A trained model of the study: a config in baselines/ plus `changes` (`Config.with_`). Rows that
+    """A trained model of the study: a config (a shipped name, e.g. `vge`, or a file) plus `changes` (`Config.with_`). Rows that
     share `search` are alternatives (e.g. values of c): per seed and rule the study keeps the one the
     rule prefers."""
     label: str
@@ -68,15 +67,15 @@ def _dim(grounded_dim: int) -> dict:
 
 
 CPU_ROWS = (
-    TrainedRow("C_GloVe", "baselines/c_glove.toml", _dim(256)),
-    TrainedRow("VGE 2021 (paper)", "baselines/paper_vge.toml", _dim(256)),
-    TrainedRow("VGE 2021 (default)", "baselines/vge.toml", _dim(256)),
-    TrainedRow("Caption->image c=256", "baselines/caption_image.toml", _dim(256), "Caption->image"),
-    TrainedRow("Caption->image c=1024", "baselines/caption_image.toml", _dim(1024), "Caption->image"),
+    TrainedRow("C_GloVe", "c_glove", _dim(256)),
+    TrainedRow("VGE 2021 (paper)", "paper_vge", _dim(256)),
+    TrainedRow("VGE 2021 (default)", "vge", _dim(256)),
+    TrainedRow("Caption->image c=256", "caption_image", _dim(256), "Caption->image"),
+    TrainedRow("Caption->image c=1024", "caption_image", _dim(1024), "Caption->image"),
 )
 GPU_ROWS = (
-    TrainedRow("VGE 2021 (paper, c=1024)", "baselines/paper_vge.toml"),
-    TrainedRow("Caption->image (c=1024)", "baselines/caption_image.toml"),
+    TrainedRow("VGE 2021 (paper, c=1024)", "paper_vge"),
+    TrainedRow("Caption->image (c=1024)", "caption_image"),
 )
 
 
@@ -137,7 +136,7 @@ def train_row(row: TrainedRow, textual: str, seed: int, settings: StudySettings,
 def study_config(row: TrainedRow, textual: str, seed: int, settings: StudySettings):
     """The training config of one (row, textual, seed), in a folder named by its settings."""
     from vgbench.grounding.config import load_config
-    cfg = load_config(REPO / row.config).with_(row.changes, *settings.train_changes(textual, seed),
+    cfg = load_config(row.config).with_(row.changes, *settings.train_changes(textual, seed),
                                                out_dir=str(settings.runs))
     return cfg.with_(name=f"{_slug(row.label)}_{textual}_s{seed}_{fingerprint(cfg)}")
 
@@ -642,8 +641,12 @@ def code_version() -> str:
     """vgbench's version and, in a git checkout, the commit the study ran (its code is fingerprinted)."""
     import subprocess
     from vgbench import __version__
+    from vgbench.paths import package_path
+    checkout = package_path().parent  # a git checkout holds vgbench/ at its top; an install does not
+    if not (checkout / ".git").exists():
+        return f"vgbench {__version__}"
     try:
-        done = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=REPO, capture_output=True,
+        done = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=checkout, capture_output=True,
                               text=True, timeout=10)
     except (OSError, subprocess.SubprocessError):
         return f"vgbench {__version__}"

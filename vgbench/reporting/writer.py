@@ -14,8 +14,7 @@ from typing import Iterable
 
 from vgbench.atomic import atomic_output_dir
 from vgbench.evaluation.results import Results
-from vgbench.reporting import charts as charts_mod
-from vgbench.reporting import concreteness, html, tables
+from vgbench.reporting import html, tables
 
 log = logging.getLogger(__name__)
 
@@ -60,9 +59,11 @@ def render_reports(results: Results, formats: Iterable[str] = FORMATS, charts: b
                 t.to_latex(ci=latex_ci) for t in conc_tables[:2]).encode()
     pngs: dict[str, bytes] = {}
     if charts:
+        from vgbench.reporting import charts as charts_mod  # matplotlib only when drawing
         figures = charts_mod.all_charts(results, sts_metric, sts_aggregate)
         if conc is not None:
-            figures["concreteness"] = concreteness.concreteness_chart(conc, results)
+            from vgbench.reporting.concreteness import concreteness_chart
+            figures["concreteness"] = concreteness_chart(conc, results)
         for stem, fig in figures.items():
             for fmt, data in charts_mod.render(fig).items():
                 files[f"{stem}.{fmt}"] = data
@@ -79,6 +80,7 @@ def _concreteness(results: Results):
     at hand; None (logged) otherwise, so reports without it still render."""
     if not results.pairs or not results.predictions:
         return None
+    from vgbench.reporting import concreteness  # pandas only when the analysis runs
     try:
         return concreteness.concreteness_report(results)
     except OSError as exc:

@@ -3,11 +3,15 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from vgbench.embeddings import load_embeddings
 from vgbench.embeddings.core import Embeddings
 from vgbench.embeddings.sniff import sniff_format
-from vgbench.grounding.grounder import Grounder
+from vgbench.extras import require
+
+if TYPE_CHECKING:
+    from vgbench.grounding.grounder import Grounder
 
 
 def is_checkpoint(target: str | os.PathLike) -> bool:
@@ -23,6 +27,8 @@ def checkpoint_textual(path: str | os.PathLike, textual: str | None = None, te: 
     `textual` overrides the source recorded at training time; `load_kw` go to load_embeddings
     (words, case, head_rows, progress, nonfinite). The vectors must have the dimension M maps.
     """
+    require("torch", f"{path}: reading a checkpoint")  # torch only here: evaluating vector files needs none
+    from vgbench.grounding.grounder import Grounder
     grounder = Grounder.load(path, te=te)
     source = textual or grounder.textual
     if not source:

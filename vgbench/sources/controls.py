@@ -3,14 +3,15 @@ concatenation of textual and grounded vectors (paper Table 6)."""
 from __future__ import annotations
 
 import numpy as np
-import torch
 
 from vgbench.embeddings.core import Embeddings
-from vgbench.grounding.grounder import Grounder
+from vgbench.extras import require
 
 
 def random_m(emb: Embeddings, c: int, seed: int = 0) -> Embeddings:
     """Textual vectors through an untrained d x c mapping, initialised as the trainer does (Xavier)."""
+    torch = require("torch", "the random-M control")
+    from vgbench.grounding.grounder import Grounder
     gen = torch.Generator().manual_seed(seed)
     bound = float(np.sqrt(6.0 / (emb.dim + c)))  # xavier_uniform_ for a (d, c) matrix
     M = (torch.rand(emb.dim, c, generator=gen) * 2 - 1) * bound
