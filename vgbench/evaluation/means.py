@@ -14,7 +14,6 @@ from dataclasses import dataclass
 from typing import Sequence
 
 import numpy as np
-from scipy.stats import norm, rankdata
 
 # The Mean columns: (label, task, the sets averaged, metric). Scores and tests of a mean are
 # stored under the label as dataset, section "All", task "mean".
@@ -44,6 +43,7 @@ class SetSample:
 def _rowwise_correlation(x: np.ndarray, y: np.ndarray, metric: str) -> np.ndarray:
     """Correlation x100 of each row of x with the same row of y (NaN where a side is constant)."""
     if metric == "spearman":
+        from scipy.stats import rankdata  # row-wise ranks; imported only when a mean is resampled
         x, y = rankdata(x, axis=1), rankdata(y, axis=1)
     dx = x - x.mean(axis=1, keepdims=True)
     dy = y - y.mean(axis=1, keepdims=True)
@@ -119,6 +119,7 @@ def paired_mean_test(samples: Sequence[SetSample], n_boot: int = 1000, seed=0,
         p_value = p_resample = se = math.nan
     else:
         se = float(ok.std(ddof=1))
+        from scipy.stats import norm
         p_value = (1.0 if abs(delta) < 1e-9 else 0.0 if se <= 0
                    else float(2 * norm.sf(abs(delta) / se)))
         p_resample = min(1.0, (1.0 + (np.abs(ok - delta) >= abs(delta) - 1e-9).sum())
