@@ -114,20 +114,20 @@ def read_npy(path: str | os.PathLike, vocab: str | os.PathLike | None = None,
 
 def read_gensim(path: str | os.PathLike, keep: Callable[[str], bool] | None = None,
                 name: str | None = None, nonfinite: str = "drop") -> Embeddings:
-    """A gensim `KeyedVectors.save()` file (gensim is imported only for this format).
-
-    This unpickles the file, which can run code in it: callers reach it only when the user named
-    the file a gensim model (`--format gensim`, or a .kv/.model name)."""
+    """A gensim `KeyedVectors.save()` file, read by a restricted unpickler (see gensim_pickle):
+    a pickle that names anything beyond gensim's classes, numpy arrays and builtins is refused."""
     path = Path(path)
     try:
-        from gensim.models import KeyedVectors
+        import gensim  # noqa: F401
     except ImportError as exc:  # pragma: no cover - gensim is in requirements
         raise ValueError(f"{path}: reading gensim KeyedVectors files needs gensim (pip install gensim)") from exc
+    from vgbench.embeddings.gensim_pickle import load_keyed_vectors
     try:
-        kv = KeyedVectors.load(str(path), mmap="r")
-    except Exception as exc:  # noqa: BLE001 - gensim raises many types for a bad pickle
+        kv = load_keyed_vectors(path)
+    except ValueError:
+        raise
+    except Exception as exc:  # noqa: BLE001 - only under --trust-pickle-code: gensim raises many types
         raise ValueError(f"{path}: not a gensim KeyedVectors file ({type(exc).__name__}: {exc})") from None
-    kv = getattr(kv, "wv", kv)  # a full Word2Vec/FastText model: take its vectors
     words = list(kv.index_to_key)
     stats = LoadStats(rows_read=len(words))
     acc = _Accumulator(keep, stats)
