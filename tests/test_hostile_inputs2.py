@@ -1,0 +1,122 @@
+"""Hostile inputs, second probe (issue 18): no code from a gensim pickle whatever its name, every
+output escaped for its reader, nothing merged or dropped silently, bounded resources, and every
+error naming the input."""
+from __future__ import annotations
+
+import csv
+import io
+import os
+import pickle
+
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from vgbench.cli import EXIT_INPUT, main
+from vgbench.embeddings import load_embeddings
+from vgbench.evaluation.results import PairedTest, Results, Score
+
+WORDS = ["cat", "dog", "car", "truck", "sun", "moon", "king", "queen", "tree", "house"]
+PAIRS = [("cat", "dog", 8.0), ("car", "truck", 7.5), ("sun", "moon", 6.0), ("king", "queen", 9.0),
+         ("tree", "house", 2.0), ("cat", "car", 1.0), ("dog", "moon", 1.5)]
+
+
+def vectors(seed=0, dim=5, n=len(WORDS)):
+    return np.random.default_rng(seed).normal(size=(n, dim)).round(4)
+
+
+def write_glove(path, vecs=None, words=WORDS):
+    vecs = vectors() if vecs is None else vecs
+    path.write_text("".join(w + " " + " ".join(f"{x:g}" for x in v) + "\n" for w, v in zip(words, vecs)))
+    return path
+
+
+def write_pairs(path, rows):
+    path.write_text("".join("\t".join(map(str, r)) + "\n" for r in rows))
+    return path
+
+
+def one_line_error(capsys):
+    err = capsys.readouterr().err.strip()
+    assert err.count("\n") == 0 and "Traceback" not in err, err
+    return err
+
+
+class WritesFile:
+    """Unpickling this object creates a file: proof that code from the data file ran."""
+
+    def __init__(self, target):
+        self.target = str(target)
+
+    def __reduce__(self):
+        return (open, (self.target, "w"))
+
+
+class CallsEval:
+    def __reduce__(self):
+        return (eval, ("1+1",))
+
+
+# ------------------------------------------------------------------------- no code from a .kv
+@pytest.mark.parametrize("name", ["evil.kv", "evil.model", "evil.KV"])
+def test_gensim_named_pickle_with_a_payload_runs_nothing(tmp_path, capsys, name):
+    marker = tmp_path / "pwned"
+    evil = tmp_path / name
+    evil.write_bytes(pickle.dumps(WritesFile(marker), protocol=4))
+    pairs = write_pairs(tmp_path / "p.tsv", PAIRS)
+    assert main(["eval", str(evil), "--dataset", str(pairs), "--quiet", "--no-cache"]) == EXIT_INPUT
+    err = one_line_error(capsys)
+    assert str(evil) in err and "refused" in err and "open" in err and "--trust-pickle-code" in err
+    assert not marker.exists()
+    with pytest.raises(ValueError, match="refused"):
+        load_embeddings(evil, fmt="gensim")
+    assert not marker.exists()
+
+
+def test_payload_hidden_inside_a_real_keyed_vectors_is_refused(tmp_path):
+    from gensim.models import KeyedVectors
+    kv = KeyedVectors(5)
+    kv.add_vectors(WORDS, vectors().astype(np.float32))
+    kv.expandos["x"] = CallsEval()  # an otherwise genuine file with one hostile attribute
+    path = tmp_path / "trojan.kv"
+    path.write_bytes(pickle.dumps(kv, protocol=4))
+    with pytest.raises(ValueError, match=r"trojan.kv: refused .*builtins.eval"):
+        load_embeddings(path)
+
+
+@pytest.mark.parametrize("sep_limit", [None, 1])
+def test_real_gensim_keyed_vectors_load_with_identical_vectors(tmp_path, sep_limit):
+    from gensim.models import KeyedVectors
+    kv = KeyedVectors(5)
+    kv.add_vectors(WORDS, vectors().astype(np.float32))
+    path = tmp_path / "real.kv"
+    kv.save(str(path), **({"sep_limit": sep_limit} if sep_limit else {}))
+    if sep_limit:
+        assert (tmp_path / "real.kv.vectors.npy").exists()  # arrays stored apart: np.load, no pickle
+    emb = load_embeddings(path)
+    assert emb.words == WORDS and np.array_equal(emb.vectors, kv.vectors)
+
+
+def test_full_word2vec_model_loads_its_vectors(tmp_path):
+    from gensim.models import Word2Vec
+    model = Word2Vec([WORDS] * 5, vector_size=4, min_count=1, seed=1, workers=1)
+    path = tmp_path / "w2v.model"
+    model.save(str(path), sep_limit=1)
+    emb = load_embeddings(path)
+    assert emb.words == list(model.wv.index_to_key)
+    assert np.array_equal(emb.vectors, model.wv.vectors)
+
+
+def test_full_unpickle_only_behind_the_flag_that_says_it_runs_code(tmp_path, capsys):
+    from gensim.models import KeyedVectors
+    kv = KeyedVectors(5)
+    kv.add_vectors(WORDS, vectors().astype(np.float32))
+    kv.expandos["note"] = CallsEval()  # needs full unpickling
+    path = tmp_path / "mine.kv"
+    path.write_bytes(pickle.dumps(kv, protocol=4))
+    pairs = write_pairs(tmp_path / "p.tsv", PAIRS)
+    assert main(["eval", str(path), "--dataset", str(pairs), "--quiet", "--no-cache"]) == EXIT_INPUT
+    one_line_error(capsys)
+    assert main(["eval", str(path), "--dataset", str(pairs), "--quiet", "--no-cache",
+                 "--trust-pickle-code"]) == 0
