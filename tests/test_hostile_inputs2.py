@@ -120,3 +120,79 @@ def test_full_unpickle_only_behind_the_flag_that_says_it_runs_code(tmp_path, cap
     one_line_error(capsys)
     assert main(["eval", str(path), "--dataset", str(pairs), "--quiet", "--no-cache",
                  "--trust-pickle-code"]) == 0
+
+
+# ------------------------------------------------------------------------- escaped for the reader
+HOSTILE_LABELS = ['"><img src=x onerror=alert(1)>', '=HYPERLINK("http://evil","x")', "$x^$",
+                  "+cmd|' /C calc'!A0", "@SUM(1+1)", "-2+3", "a|b"]
+
+
+def test_hostile_labels_reach_no_reader_as_markup_formula_or_mathtext(tmp_path, capsys):
+    pairs = write_pairs(tmp_path / "p.tsv", PAIRS)
+    sources, names = [], []
+    for i, label in enumerate(HOSTILE_LABELS):
+        sources.append(str(write_glove(tmp_path / f"v{i}.txt", vectors(i))))
+        names.append(f"--name={label}")
+    out = tmp_path / "rep"
+    assert main(["eval", *sources, *names, "--dataset", str(pairs), "--quiet", "--no-cache",
+                 "--bootstrap", "50", "--out", str(out)]) == 0, capsys.readouterr().err
+    md = (out / "tables.md").read_text()
+    assert "<img" not in md and "&lt;img src=x onerror=alert(1)&gt;" in md
+    blocks, current = [], []  # `a|b` stays one cell: every row of a table has its header's cells
+    for line in md.splitlines() + [""]:
+        if line.startswith("|"):
+            current.append(line.replace("\\|", "").count("|"))
+        elif current:
+            blocks.append(current)
+            current = []
+    assert blocks and all(len(set(b)) == 1 for b in blocks) and "a\\|b" in md
+    for name in ("scores.csv", "tests.csv"):
+        rows = list(csv.reader(io.StringIO((out / name).read_text())))
+        cells = [c for r in rows[1:] for c in r]
+        assert not [c for c in cells if c[:1] in ("=", "+", "@", "\t", "\r")], name
+        negatives = [c for c in cells if c.startswith("-")]
+        assert all(_is_number(c) for c in negatives), negatives  # numbers stay numbers
+        assert "'=HYPERLINK(\"http://evil\",\"x\")" in cells and "'-2+3" in cells
+    assert (out / "datasets.png").stat().st_size > 0 and "&lt;img" in (out / "index.html").read_text()
+
+
+def _is_number(text):
+    try:
+        float(text)
+        return True
+    except ValueError:
+        return False
+
+
+def test_negative_scores_in_csv_stay_numbers():
+    from vgbench.reporting.escape import csv_frame
+    import pandas as pd
+    frame = pd.DataFrame({"embedding": ["-x", "=1+1", "ok"], "value": [-0.5, -12.0, 3.0],
+                          "text_number": ["-0.25", "-inf", "+1"]})
+    out = csv_frame(frame)
+    assert list(out["embedding"]) == ["'-x", "'=1+1", "ok"]
+    assert list(out["value"]) == [-0.5, -12.0, 3.0] and list(out["text_number"]) == ["-0.25", "-inf", "+1"]
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(st.text(alphabet=st.sampled_from(list("$^_\\{}<>\"'=+-@|*`[]&\t\r\n ax1")) ,
+                        min_size=1, max_size=12), min_size=1, max_size=3, unique=True))
+def test_fuzzed_labels_through_every_writer(labels):
+    """Any label: Markdown holds no tag, CSV no formula, the chart renders (no mathtext)."""
+    from vgbench.reporting import writer
+    scores = [Score(name, "similarity", ds, "All", "spearman", v, v - 1, v + 1, 7, 7)
+              for i, name in enumerate(labels) for ds in ("SimLex-999", "MEN")
+              for v in [10.0 * (i + 1) - 15]]
+    tests = [PairedTest("MEN", "All", "spearman", labels[0], other, 1.0, 2.0, 1.0, -1.0, 3.0, 0.5,
+                        "bootstrap", 7) for other in labels[1:]]
+    results = Results(scores, tests, embeddings={n: {} for n in labels}, settings={})
+    files = writer.render_reports(results, formats=("md", "csv", "html"), charts=True)
+    md = files["tables.md"].decode()
+    assert "<" not in md.replace("<br>", "")
+    for name in ("scores.csv", "tests.csv"):
+        if name in files:
+            for row in csv.reader(io.StringIO(files[name].decode(), newline="")):
+                for cell in row:
+                    assert cell[:1] not in ("=", "+", "@", "\t", "\r") and (
+                        not cell.startswith("-") or _is_number(cell)), (name, cell)
+    assert files["datasets.png"].startswith(b"\x89PNG")
