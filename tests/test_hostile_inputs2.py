@@ -196,3 +196,39 @@ def test_fuzzed_labels_through_every_writer(labels):
                     assert cell[:1] not in ("=", "+", "@", "\t", "\r") and (
                         not cell.startswith("-") or _is_number(cell)), (name, cell)
     assert files["datasets.png"].startswith(b"\x89PNG")
+
+
+# ------------------------------------------------------------------------- nothing merges silently
+def test_two_sources_with_the_same_label_are_refused(tmp_path, capsys):
+    a, b = write_glove(tmp_path / "a.txt"), write_glove(tmp_path / "b.txt", vectors(1))
+    pairs = write_pairs(tmp_path / "p.tsv", PAIRS)
+    assert main(["eval", str(a), str(b), "--name", "same", "--name", "same", "--dataset", str(pairs),
+                 "--quiet", "--no-cache"]) == EXIT_INPUT
+    err = one_line_error(capsys)
+    assert str(a) in err and str(b) in err and "'same'" in err and "--name" in err
+
+
+def test_report_refuses_the_same_file_name_from_two_folders(tmp_path, capsys):
+    pairs = write_pairs(tmp_path / "p.tsv", PAIRS)
+    for i, folder in enumerate(["x", "y"]):
+        (tmp_path / folder).mkdir()
+        src = write_glove(tmp_path / folder / "vectors.txt", vectors(i))
+        assert main(["eval", str(src), "--dataset", str(pairs), "--quiet", "--no-cache", "--bootstrap", "0",
+                     "--no-charts", "--out", str(tmp_path / f"r{folder}")]) == 0
+    capsys.readouterr()
+    assert main(["report", str(tmp_path / "rx"), str(tmp_path / "ry"), "--out", str(tmp_path / "both"),
+                 "--no-charts"]) == EXIT_INPUT
+    err = one_line_error(capsys)
+    assert "rx" in err and "ry" in err and "'vectors.txt'" in err
+    assert not (tmp_path / "both").exists()
+
+
+def test_two_dataset_files_with_the_same_base_name_are_refused(tmp_path, capsys):
+    (tmp_path / "a").mkdir(), (tmp_path / "b").mkdir()
+    one = write_pairs(tmp_path / "a" / "pairs.tsv", PAIRS)
+    two = write_pairs(tmp_path / "b" / "pairs.tsv", PAIRS[::-1])
+    vecs = write_glove(tmp_path / "v.txt")
+    assert main(["eval", str(vecs), "--dataset", str(one), "--dataset", str(two), "--quiet",
+                 "--no-cache"]) == EXIT_INPUT
+    err = one_line_error(capsys)
+    assert str(one) in err and str(two) in err and "'pairs'" in err

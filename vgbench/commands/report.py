@@ -27,6 +27,24 @@ def _results_path(item: str) -> Path:
     return path
 
 
+def _refuse_label_clash(merged, res, origin: dict[str, Path], path: Path) -> None:
+    """Two inputs holding an embedding of the same label from different files, or the same
+    scores twice, would merge into one row: refuse, naming both inputs."""
+    for name, meta in res.embeddings.items():
+        if merged is not None and name in merged.embeddings:
+            other = merged.embeddings[name]
+            same_file = other.get("fingerprint") and other.get("fingerprint") == meta.get("fingerprint")
+            keys = {(s.dataset, s.section, s.metric) for s in merged.scores if s.embedding == name}
+            overlap = any((s.dataset, s.section, s.metric) in keys for s in res.scores if s.embedding == name)
+            if not same_file or overlap:
+                raise ValueError(f"{origin[name]} and {path} both hold an embedding labelled {name!r}"
+                                 + ("" if same_file else f" ({other.get('source', '?')} and "
+                                    f"{meta.get('source', '?')})")
+                                 + "; their rows would merge into one: rerun one of them with "
+                                   "--name to label it apart")
+        origin.setdefault(name, path)
+
+
 def run(args: argparse.Namespace) -> int:
     import json
 
@@ -36,12 +54,13 @@ def run(args: argparse.Namespace) -> int:
     paths = [_results_path(i) for i in args.inputs]
     if args.out is None and len(paths) > 1:
         raise ValueError("several inputs are merged into one report: give --out DIR")
-    merged = None
+    merged, origin = None, {}
     for path in paths:
         try:
             res = Results.load_json(path)
         except (json.JSONDecodeError, TypeError) as exc:
             raise ValueError(f"{path}: not a vgbench results.json ({exc})") from None
+        _refuse_label_clash(merged, res, origin, path)
         merged = res if merged is None else merged.merge(res)
     out = Path(args.out) if args.out else paths[0].parent
     written = write_reports(merged, out, charts=not args.no_charts, sts_metric=args.metric,
