@@ -49,3 +49,20 @@ def cache_dir(explicit: str | os.PathLike | None = None) -> Path:
         return Path(os.environ["VGBENCH_CACHE"])
     base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
     return Path(base) / "vgbench"
+
+
+def regular_file(path: str | os.PathLike, expected: str = "a file") -> Path:
+    """`path`, once it is known to be a regular file (symlinks followed).
+
+    Why up front: a FIFO blocks a reader forever, /dev/zero never ends and a folder cannot be read
+    as one; each is refused in one line before anything is opened. A missing path raises
+    FileNotFoundError as usual."""
+    import stat
+    p = Path(path)
+    mode = os.stat(p).st_mode
+    if stat.S_ISREG(mode):
+        return p
+    kind = ("a directory" if stat.S_ISDIR(mode) else "a named pipe (FIFO)" if stat.S_ISFIFO(mode)
+            else "a device" if stat.S_ISCHR(mode) or stat.S_ISBLK(mode)
+            else "a socket" if stat.S_ISSOCK(mode) else "not a regular file")
+    raise ValueError(f"{p}: is {kind}; expected {expected} (a regular file on disk)")

@@ -127,10 +127,19 @@ def run(args: argparse.Namespace) -> int:
         print(f"cached: the same files, datasets, policy and vgbench version were evaluated on "
               f"{results.cached['created']}; nothing re-evaluated ({results.cached['path']})")
     print(console_table(results, sts_metric=args.metric, sts_aggregate=args.aggregate))
+    for dataset, info in results.settings.get("repeated_pairs", {}).items():
+        if not info.get("built_in"):
+            print(f"note: {dataset}: {info['rows']} row(s) repeat an earlier pair "
+                  f"({', '.join(info.get('examples', []))}); every row is scored as given, so "
+                  f"remove the repeats if they are a mistake")
     for name, meta in results.embeddings.items():
         if meta.get("nonfinite"):
             print(f"note: {meta.get('source', name)}: dropped {meta['nonfinite']} word(s) whose vectors hold nan or inf "
                   f"({'; '.join(meta.get('nonfinite_examples', [])[:3])}; --nonfinite error to stop instead)")
+        if meta.get("duplicates"):
+            examples = ", ".join(map(str, meta.get("duplicate_examples", [])[:3]))
+            print(f"note: {meta.get('source', name)}: {meta['duplicates']} duplicate word(s)"
+                  + (f" ({examples})" if examples else "") + "; the first row of each is kept")
     if args.out:
         written = write_reports(results, args.out, charts=not args.no_charts,
                                 sts_metric=args.metric, sts_aggregate=args.aggregate)

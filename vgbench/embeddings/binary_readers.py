@@ -46,8 +46,9 @@ def _read_word2vec_binary(path: Path, keep, name, nonfinite: str) -> Embeddings:
                     break
                 more = fh.read(1 << 22)
                 if not more:
-                    raise ValueError(f"{path}: row {row + 1}: file ends early; the header declares "
-                                     f"{count} rows of a word and {dim} float32 values")
+                    raise ValueError(f"{path}: row {row + 1}: file ends early: the header declares "
+                                     f"{count} rows but the file holds {row} whole rows of a word "
+                                     f"and {dim} float32 values; fix the header or the file")
                 buf, pos = buf[pos:] + more, 0
             batch_words.append(buf[pos:sp].lstrip(b"\n"))
             batch_vecs.append(buf[sp + 1:sp + 1 + row_bytes])
@@ -61,8 +62,31 @@ def _read_word2vec_binary(path: Path, keep, name, nonfinite: str) -> Embeddings:
                     lambda i: f"row {first_row + i}", stats, nonfinite, path)
                 acc.add(words, vecs)
                 batch_words, batch_vecs = [], []
+        extra = _rows_after(fh, buf[pos:], row_bytes)
+        if extra:
+            raise ValueError(f"{path}: the header declares {count} rows but the file holds "
+                             f"{count + extra} rows of {dim} float32 values; fix the header's count "
+                             f"(line 1) so that no row is dropped")
     return Embeddings(acc.words, acc.matrix(dim), name or path.name,
                       {"source": str(path), "format": "word2vec-binary", "dim": dim, **stats.as_dict()})
+
+
+def _rows_after(fh, buf: bytes, row_bytes: int) -> int:
+    """Whole rows ('word ' + row_bytes) left after the declared count (trailing whitespace is fine)."""
+    rows, pos = 0, 0
+    while True:
+        while True:
+            sp = buf.find(b" ", pos)
+            if sp >= 0 and sp + 1 + row_bytes <= len(buf):
+                break
+            more = fh.read(1 << 22)
+            if not more:
+                rest = buf[pos:].strip()
+                return rows + (1 if rest else 0)
+            buf, pos = buf[pos:] + more, 0
+        if not buf[pos:sp].strip():
+            return rows + (1 if buf[pos:].strip() else 0)
+        rows, pos = rows + 1, sp + 1 + row_bytes
 
 
 def find_vocab_file(npy_path: Path) -> Path:

@@ -295,6 +295,10 @@ def new_results(bench: Benchmarks, embs: list[Embeddings], fingerprints: list[st
                                               if d.citation},
                                 "version": __version__, "dataset_checksums": checksums})
     results.settings.update(_suite_settings(bench, policy))
+    repeated = {d.name: {"rows": n, "examples": ex, "built_in": bool(d.checksum)}
+                for d in bench.similarity for n, ex in [d.repeated_pairs()] if n}
+    if repeated:
+        results.settings["repeated_pairs"] = repeated
     for emb, fingerprint in zip(embs, fingerprints):
         results.embeddings[emb.name] = {"dim": emb.dim, "words_loaded": len(emb),
                                         "policy": dict(stored), **_plain_meta(emb.meta),

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import math
+import os
 import re
 import tomllib
 from dataclasses import dataclass, field
@@ -69,10 +70,49 @@ class ModelConfig:
         if self.kind == "vge" and self.m_orthogonal and self.grounded_dim < textual_dim:
             raise ValueError(f"model.m_orthogonal needs model.grounded_dim >= the textual dimension "
                              f"(c >= d), got {self.grounded_dim} < {textual_dim}")
+        need = self.training_bytes(textual_dim, image_dim)
+        free = available_memory()
+        if free is not None and need > free:
+            raise ValueError(f"model.grounded_dim = {self.grounded_dim:,} (with d = {textual_dim}, image "
+                             f"vectors of {image_dim}) needs about {need / 2**30:,.1f} GiB for the "
+                             f"parameters and their optimiser state, but {free / 2**30:,.1f} GiB of "
+                             f"memory is available; choose a smaller model.grounded_dim (the paper: 1024)")
         if self.kind == "caption_image" and self.lstm_hidden not in (0, image_dim):
             raise ValueError(f"model.lstm_hidden = {self.lstm_hidden}, but the LSTM's last state is "
                              f"compared with {image_dim}-dimensional image vectors: set it to 0 or "
                              f"{image_dim}")
+
+
+    def training_bytes(self, textual_dim: int, image_dim: int) -> int:
+        """A lower bound on the float32 bytes the model's parameters take while training (weights,
+        gradients and two Adam moments): the recurrent layers' c x c blocks dominate."""
+        c, d = self.grounded_dim, textual_dim
+        hidden = self.image_hidden or c
+        rnn = 3 * 3 * (d * c + c * c + 2 * c)          # up to three GRUs of three gates
+        image = image_dim * hidden + hidden * c
+        return 4 * 4 * (rnn + d * c + image + 4 * c)
+
+
+def available_memory() -> int | None:
+    """Bytes of memory available now (Linux /proc/meminfo, else sysconf); None when unknown."""
+    try:
+        with open("/proc/meminfo") as fh:
+            for line in fh:
+                if line.startswith("MemAvailable:"):
+                    return int(line.split()[1]) * 1024
+    except OSError:
+        pass
+    try:
+        return os.sysconf("SC_AVPHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
+    except (ValueError, OSError, AttributeError):
+        return None
+
+
+# Upper bounds far above any sensible run: a typo (an extra 0, a stray exponent) is refused with the
+# setting named, before anything is allocated.
+SIZE_LIMITS = {"model.grounded_dim": 65_536, "model.image_hidden": 65_536, "model.lstm_hidden": 65_536,
+               "data.vocab_size": 5_000_000, "train.batch_size": 1_000_000, "train.epochs": 100_000,
+               "train.threads": 4_096}
 
 
 @dataclass
@@ -171,6 +211,15 @@ class Config:
             raise ValueError("model.kind = caption_image regresses captions on images: use_image must be true")
         if t.select == "intrinsic" and not t.eval_each_epoch:
             raise ValueError("train.select = intrinsic needs train.eval_each_epoch = true")
+        sizes = {"model.grounded_dim": m.grounded_dim, "model.image_hidden": m.image_hidden,
+                 "model.lstm_hidden": m.lstm_hidden, "data.vocab_size": self.data.vocab_size,
+                 "train.batch_size": t.batch_size, "train.epochs": t.epochs, "train.threads": t.threads}
+        for key, value in sizes.items():
+            if value > SIZE_LIMITS[key]:
+                section, _, attr = key.partition(".")
+                default = getattr(getattr(Config(), section), attr)
+                raise ValueError(f"{key} = {value:,} is above the limit of {SIZE_LIMITS[key]:,}; "
+                                 f"check the value (default: {default:,})")
         return self
 
 
