@@ -104,6 +104,10 @@ def read_npy(path: str | os.PathLike, vocab: str | os.PathLike | None = None,
              nonfinite: str = "drop") -> Embeddings:
     """A (rows, dim) .npy matrix with a vocabulary file of one word per line, same order."""
     path = Path(path)
+    with open_binary(path) as fh:
+        if fh.read(6) != b"\x93NUMPY":
+            raise ValueError(f"{path}: not a .npy file (it lacks the NUMPY header); leave --format "
+                             f"out to have the format sniffed")
     vocab_path = Path(vocab) if vocab else find_vocab_file(path)
     try:
         matrix = np.load(path, mmap_mode="r", allow_pickle=False)

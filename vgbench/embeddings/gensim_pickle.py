@@ -72,6 +72,10 @@ def load_keyed_vectors(path: str | Path) -> Any:
         from gensim.models import KeyedVectors
         return _keyed(KeyedVectors.load(str(path), mmap="r"), path)
     from vgbench.embeddings.sniff import compressed_errors, open_binary
+    with compressed_errors(path), open_binary(path) as fh:
+        if fh.read(1) != b"\x80":  # every pickle gensim writes (protocol 2 or later) starts so
+            raise ValueError(f"{path}: not a gensim KeyedVectors file (no pickle header); leave "
+                             f"--format out to have the format sniffed")
     try:
         with compressed_errors(path), open_binary(path) as fh:
             obj = _GensimUnpickler(fh, encoding="latin1").load()

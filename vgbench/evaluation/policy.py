@@ -66,6 +66,10 @@ class Policy:
             raise ValueError(f"n_boot (--bootstrap) must be between 0 (no CIs) and {MAX_BOOTSTRAP:,}, "
                              f"got {self.n_boot:,}; 1000 (the default) to 10,000 resamples give "
                              f"stable 95% CIs")
+        if not 0 <= self.seed < 2**32:
+            raise ValueError(f"seed (--seed) must be a whole number from 0 to 2**32 - 1, got {self.seed}")
+        if self.analogy_vocab < 1:
+            raise ValueError(f"analogy_vocab (--analogy-vocab) must be at least 1, got {self.analogy_vocab}")
         if not 0 < self.level < 1:
             raise ValueError(f"level must be between 0 and 1 (e.g. 0.95), got {self.level}")
 

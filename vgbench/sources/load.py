@@ -27,6 +27,9 @@ def load_target(target: str, words: Iterable[str] | None = None, case: str = "ex
     if kind == "file" and fmt in (None, "checkpoint") and is_checkpoint(path):
         return load_checkpoint(path, words, case, **{k: v for k, v in load_kw.items()
                                                        if k in _CHECKPOINT_OPTIONS})
+    if fmt == "checkpoint":
+        raise ValueError(f"{path}: --format checkpoint, but this is not a vgbench checkpoint or "
+                         f"grounder (.pt); leave --format out to have the format sniffed")
     return load_embeddings(target, words=words, case=case, fmt=fmt, **load_kw)
 
 
