@@ -5,6 +5,7 @@ import argparse
 from pathlib import Path
 
 from vgbench.commands.options import add_report_layout
+from vgbench.paths import regular_file
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -25,6 +26,25 @@ def _results_path(item: str) -> Path:
         raise ValueError(f"{path}: no results.json here (expected a folder written by "
                          "`vgbench eval --out` or a results.json file)")
     return path
+
+
+def _check_fields(res) -> None:
+    """Every score and test field of the type its class declares (a hand-edited or foreign file
+    would otherwise fail deep inside a renderer, without naming the file)."""
+    import dataclasses
+    if not isinstance(res.embeddings, dict) or not isinstance(res.settings, dict):
+        raise TypeError("'embeddings' and 'settings' must be objects")
+    for i, row in enumerate([*res.scores, *res.tests]):
+        for f in dataclasses.fields(row):
+            value, kind = getattr(row, f.name), str(f.type)
+            numeric = "float" in kind or "int" in kind
+            number = isinstance(value, (int, float)) and not isinstance(value, bool)
+            # NaN is stored as null, so any numeric field may be None
+            ok = (number if numeric else isinstance(value, str)) or (value is None and (numeric or "None" in kind))
+            if not ok:
+                what = "scores" if i < len(res.scores) else "tests"
+                raise TypeError(f"{what} entry {row.embedding if what == 'scores' else row.embedding_b!r}: "
+                                f"{f.name} = {value!r} is not a {kind.split()[0]}")
 
 
 def _refuse_label_clash(merged, res, origin: dict[str, Path], path: Path) -> None:
@@ -57,9 +77,14 @@ def run(args: argparse.Namespace) -> int:
     merged, origin = None, {}
     for path in paths:
         try:
-            res = Results.load_json(path)
-        except (json.JSONDecodeError, TypeError) as exc:
-            raise ValueError(f"{path}: not a vgbench results.json ({exc})") from None
+            data = json.loads(regular_file(path, "a results.json").read_text(encoding="utf-8"))
+            if not isinstance(data, dict) or not str(data.get("format", "")).startswith("vgbench-results/"):
+                raise TypeError("no 'format': 'vgbench-results/1' field")
+            res = Results.from_dict(data)
+            _check_fields(res)
+        except (json.JSONDecodeError, TypeError, AttributeError, UnicodeDecodeError) as exc:
+            raise ValueError(f"{path}: not a vgbench results.json ({exc}); expected a file written "
+                             f"by `vgbench eval --out`") from None
         _refuse_label_clash(merged, res, origin, path)
         merged = res if merged is None else merged.merge(res)
     out = Path(args.out) if args.out else paths[0].parent

@@ -16,6 +16,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Mapping
 
+from vgbench.paths import regular_file
+
 MODEL_KINDS = ("vge", "caption_lm", "caption_image")
 EXPORT_TE = ("original", "finetuned")
 SELECT = ("dev_loss", "intrinsic")
@@ -233,21 +235,23 @@ def _choice(key: str, value: str, allowed: tuple[str, ...]) -> None:
         raise ValueError(f"{key} = {value!r}; expected one of {', '.join(allowed)}")
 
 
-def _replaced(obj: Any, values: Mapping[str, Any], where: str) -> Any:
+def _replaced(obj: Any, values: Mapping[str, Any], where: str, section: str = "") -> Any:
     """A copy of the dataclass `obj` with `values` (nested dicts for sections), each checked
-    against the type of the setting it replaces; `where` names the source in error messages."""
+    against the type of the setting it replaces; `where` names the source (a file, --set) and
+    `section` the table in error messages ("FILE: model.grounded_dim expects int")."""
     names = {f.name for f in dataclasses.fields(obj)}
     updates: dict[str, Any] = {}
     for key, value in values.items():
         if key not in names:
-            raise ValueError(f"{where or 'config'}: unknown setting {key!r}")
+            raise ValueError(f"{where or 'config'}: unknown setting {key!r}"
+                             + (f" in [{section[:-1]}]" if section else ""))
         current = getattr(obj, key)
         if dataclasses.is_dataclass(current):
             if not isinstance(value, Mapping):
-                raise ValueError(f"{where or 'config'}: {key} must be a table")
-            updates[key] = _replaced(current, value, f"{where}.{key}" if where else key)
+                raise ValueError(f"{where or 'config'}: {section + key} must be a table")
+            updates[key] = _replaced(current, value, where, f"{section}{key}.")
         else:
-            updates[key] = _coerce(current, value, f"{where}.{key}".lstrip("."))
+            updates[key] = _coerce(current, value, f"{where}: {section}{key}" if where else section + key)
     return dataclasses.replace(obj, **updates)
 
 
@@ -316,11 +320,13 @@ def load_config(path: str | Path | None = None, overrides: list[str] | None = No
     """Defaults <- TOML file <- `--set` overrides, validated. The run name defaults to the file's stem."""
     cfg = Config()
     if path is not None:
-        path = Path(path)
+        path = regular_file(path, "a TOML config")
         try:
             values = tomllib.loads(path.read_text(encoding="utf-8"))
         except tomllib.TOMLDecodeError as exc:
             raise ValueError(f"{path}: not valid TOML ({exc})") from None
+        except UnicodeDecodeError as exc:
+            raise ValueError(f"{path}: not UTF-8 text ({exc.reason} at byte {exc.start}); expected a TOML config") from None
         if "name" not in values:
             values["name"] = path.stem
         cfg = _replaced(cfg, values, str(path))
