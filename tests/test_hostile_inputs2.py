@@ -280,7 +280,7 @@ def test_repeated_pairs_are_counted_on_the_console_and_in_the_results(tmp_path, 
 
 
 @pytest.mark.parametrize("rows,what", [(["cat\tanimal", "car\tvehicle", "sun\tsky"], "single word"),
-                                       (["cat\tanimal", "dog\tanimal", "car\tvehicle"], "'vehicle'"),
+                                       ([f"{w}\t{w.upper()}" for w in WORDS], "10 classes"),
                                        (["cat\tanimal", "dog\tanimal"], "two classes")])
 def test_degenerate_categorization_files_are_errors(tmp_path, capsys, rows, what):
     cats = tmp_path / "cats.tsv"

@@ -105,13 +105,10 @@ def _checked(name: str, words: list[str], labels: list[str], source: str,
     if len(set(labels)) < 2:
         raise ValueError(f"{source}: expected words of at least two classes, found "
                          f"{len(words)} word(s) in {len(set(labels))} class(es)")
-    sizes = Counter(labels)
-    lone = [c for c, n in sizes.items() if n < 2]
-    if lone:
-        shown = ", ".join(repr(c) for c in lone[:3]) + (f" and {len(lone) - 3} more" if len(lone) > 3 else "")
-        raise ValueError(f"{source}: class(es) {shown} hold a single word; clustering needs at "
-                         f"least two words per class (a misspelt class name makes a class of "
-                         f"one): fix the class column")
+    if max(Counter(labels).values()) < 2:
+        raise ValueError(f"{source}: every class holds a single word ({len(words)} words in "
+                         f"{len(words)} classes), so any clustering scores perfectly; expected "
+                         f"classes of several words (is the class column the right one?)")
     return CategorizationSet(name, words, np.array(labels, dtype=object), source, citation)
 
 

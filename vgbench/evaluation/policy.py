@@ -63,9 +63,9 @@ class Policy:
             raise ValueError(f"unknown analogy method(s) {', '.join(bad) or '(none given)'}; "
                              f"expected some of {', '.join(ANALOGY_METHODS)}")
         if self.n_boot < 0 or self.n_boot > MAX_BOOTSTRAP:
-            raise ValueError(f"n_boot (--bootstrap) must be between 0 (no CIs) and {MAX_BOOTSTRAP:,}, "
-                             f"got {self.n_boot:,}; 1000 (the default) to 10,000 resamples give "
-                             f"stable 95% CIs")
+            raise ValueError(f"n_boot (--bootstrap) must be 0 (no CIs) or more, and at most "
+                             f"{MAX_BOOTSTRAP:,}; got {self.n_boot:,} (1000, the default, to 10,000 "
+                             f"resamples give stable 95% CIs)")
         if not 0 <= self.seed < 2**32:
             raise ValueError(f"seed (--seed) must be a whole number from 0 to 2**32 - 1, got {self.seed}")
         if self.analogy_vocab < 1:
