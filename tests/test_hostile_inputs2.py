@@ -381,3 +381,54 @@ def test_a_model_larger_than_memory_is_refused_before_allocating(monkeypatch):
     with pytest.raises(ValueError, match=r"model.grounded_dim = 20,000 .* GiB"):
         cfg.model.check_dims(300, 2048)
     config.Config().model.check_dims(300, 2048)  # the paper's size fits
+
+
+# ------------------------------------------------------------------------- every error names the input
+def _report_input(tmp_path, text):
+    path = tmp_path / "results.json"
+    path.write_text(text)
+    return ["report", str(path), "--out", str(tmp_path / "rep"), "--no-charts"], str(path)
+
+
+@pytest.mark.parametrize("case", [
+    lambda t, v, p: (["eval", f"random-m[c=abc]:{v}", "--dataset", p], "c='abc'"),
+    lambda t, v, p: (["eval", f"random-m[c=0]:{v}", "--dataset", p], "c='0'"),
+    lambda t, v, p: (["eval", f"concat[alpha=x]:{v},{v}", "--dataset", p], "alpha='x'"),
+    lambda t, v, p: (["eval", v, "--dataset", p, "--seed", "-1"], "--seed"),
+    lambda t, v, p: (["eval", v, "--dataset", p, "--analogy-vocab", "0"], "--analogy-vocab"),
+    lambda t, v, p: (["eval", v, "--dataset", p, "--format", "npy"], v),
+    lambda t, v, p: (["eval", v, "--dataset", p, "--format", "gensim"], v),
+    lambda t, v, p: (["eval", v, "--dataset", p, "--format", "checkpoint"], v),
+    lambda t, v, p: _report_input(t, "[1, 2]"),
+    lambda t, v, p: _report_input(t, '{"foo": 1}'),
+    lambda t, v, p: _report_input(t, '{"format": "vgbench-results/1", "scores": [{"embedding": "a", '
+                                     '"task": "similarity", "dataset": "d", "section": "All", '
+                                     '"metric": "spearman", "value": "high"}]}'),
+])
+def test_user_mistakes_are_input_errors_naming_the_input(tmp_path, capsys, case):
+    vecs, pairs = write_glove(tmp_path / "v.txt"), write_pairs(tmp_path / "p.tsv", PAIRS)
+    args, named = case(tmp_path, str(vecs), str(pairs))
+    assert main(args + (["--quiet", "--no-cache"] if args[0] == "eval" else [])) == EXIT_INPUT
+    err = one_line_error(capsys)
+    assert named in err and "please report" not in err
+
+
+def test_config_errors_name_the_file_and_the_key(tmp_path):
+    from vgbench.grounding.config import load_config
+    cfg = tmp_path / "run.toml"
+    cfg.write_text('[model]\ngrounded_dim = "big"\n')
+    with pytest.raises(ValueError, match=r"run.toml: model.grounded_dim expects int, got 'big'"):
+        load_config(cfg)
+    with pytest.raises(ValueError, match="is a device"):
+        load_config("/dev/zero")
+
+
+@pytest.mark.parametrize("args", [["neighbors", "V", "V", "-k", "0"], ["spectrum", "V", "--out", "O", "--top", "0"],
+                                  ["ground", "V", "--out", "O", "--chunk-size", "0"]])
+def test_counts_below_one_are_refused_at_parse_time(tmp_path, capsys, args):
+    vecs = str(write_glove(tmp_path / "v.txt"))
+    args = [vecs if a == "V" else str(tmp_path / "o") if a == "O" else a for a in args]
+    with pytest.raises(SystemExit) as info:
+        main(args)
+    assert info.value.code == 2 and "should be at least 1" in capsys.readouterr().err
+    assert not (tmp_path / "o").exists()
