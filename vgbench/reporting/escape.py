@@ -14,7 +14,7 @@ from typing import Any
 import pandas as pd
 
 # Characters a spreadsheet reads as the start of a formula (OWASP "CSV injection").
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "\n")
 _MD_SPECIAL = "\\|*_`[]"
 
 
@@ -30,8 +30,13 @@ def markdown_text(text: Any) -> str:
 def csv_cell(value: Any) -> Any:
     """A text cell a spreadsheet shows as text: one that starts like a formula gets a leading `'`.
 
-    Numbers, and text that reads as a plain number (`-0.25`, `-inf`), are left as they are."""
-    if not isinstance(value, str) or not value.startswith(_FORMULA_START):
+    Numbers, and text that reads as a plain number (`-0.25`, `-inf`), are left as they are. A
+    carriage return becomes a newline: pandas quotes a cell holding "\n" but not one holding a
+    bare "\r", which a spreadsheet would read as the start of a new row."""
+    if not isinstance(value, str):
+        return value
+    value = value.replace("\r\n", "\n").replace("\r", "\n")
+    if not value.startswith(_FORMULA_START):
         return value
     try:
         float(value)
