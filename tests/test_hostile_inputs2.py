@@ -432,3 +432,16 @@ def test_counts_below_one_are_refused_at_parse_time(tmp_path, capsys, args):
         main(args)
     assert info.value.code == 2 and "should be at least 1" in capsys.readouterr().err
     assert not (tmp_path / "o").exists()
+
+
+def test_notes_in_tables_md_are_escaped_and_list_input_findings(tmp_path, capsys):
+    label = '"><img src=x onerror=alert(1)>'
+    flat = [(a, b, 5.0) for a, b, _ in PAIRS[:3]]  # constant gold: listed under "Not scored"
+    pairs = write_pairs(tmp_path / "p.tsv", flat + [("dog", "cat", 5.0)] * 3)
+    vecs = write_glove(tmp_path / "v.txt", np.vstack([vectors(), vectors(1)[:1]]), WORDS + ["cat"])
+    out = tmp_path / "rep"
+    assert main(["eval", str(vecs), f"--name={label}", "--dataset", str(pairs), "--quiet", "--no-cache",
+                 "--bootstrap", "0", "--no-charts", "--out", str(out)]) == 0
+    md = (out / "tables.md").read_text()
+    assert "## Not scored" in md and "## Input notes" in md and "<img" not in md
+    assert "1 duplicate word(s)" in md and "3 row(s) repeat an earlier pair" in md
