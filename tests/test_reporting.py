@@ -130,7 +130,7 @@ def test_best_value_per_column_is_the_one_marked(results):
     assert _bold_columns(t.to_latex()) == {j: names for j, names in expected.items()}
     md_rows = [r for r in t.to_markdown().splitlines() if r.startswith("| ") and "Model" not in r]
     for j, names in expected.items():
-        assert {r.split(" | ")[0][2:].replace("\\_", "_") for r in md_rows
+        assert {r.split(" | ")[0][2:].replace("\\_", "_").replace("&amp;", "&") for r in md_rows
                 if r.split(" | ")[j + 1].startswith("**")} == names
     console = t.to_console()
     for line in console.splitlines():

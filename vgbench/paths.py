@@ -81,3 +81,20 @@ def config_path(name: str | os.PathLike) -> Path:
         return shipped
     raise FileNotFoundError(f"{name}: no such config file, and not a config shipped with vgbench "
                             f"({', '.join(shipped_configs())})")
+
+
+def regular_file(path: str | os.PathLike, expected: str = "a file") -> Path:
+    """`path`, once it is known to be a regular file (symlinks followed).
+
+    Why up front: a FIFO blocks a reader forever, /dev/zero never ends and a folder cannot be read
+    as one; each is refused in one line before anything is opened. A missing path raises
+    FileNotFoundError as usual."""
+    import stat
+    p = Path(path)
+    mode = os.stat(p).st_mode
+    if stat.S_ISREG(mode):
+        return p
+    kind = ("a directory" if stat.S_ISDIR(mode) else "a named pipe (FIFO)" if stat.S_ISFIFO(mode)
+            else "a device" if stat.S_ISCHR(mode) or stat.S_ISBLK(mode)
+            else "a socket" if stat.S_ISSOCK(mode) else "not a regular file")
+    raise ValueError(f"{p}: is {kind}; expected {expected} (a regular file on disk)")

@@ -50,6 +50,10 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--format", dest="fmt", default=None, type=str.lower,
                    help="input format for all sources (default: sniffed): glove, word2vec, fasttext, "
                         "word2vec-binary, npy, gensim, checkpoint")
+    p.add_argument("--trust-pickle-code", action="store_true",
+                   help="unpickle gensim .kv/.model files fully, which RUNS ANY CODE they contain; "
+                        "only for files you made yourself (default: a restricted unpickler that "
+                        "admits only gensim's classes, numpy arrays and builtins)")
     p.add_argument("--download", action="store_true",
                    help="allow fetching registry embeddings that are not installed (e.g. glove-6b-100d)")
     add_data_root(p, help="folder for your own data: relative --datasets paths are also looked up "
@@ -112,8 +116,6 @@ def policy_from_args(args: argparse.Namespace) -> Policy:
 
 
 def run(args: argparse.Namespace) -> int:
-    from vgbench.evaluation.api import evaluate
-    from vgbench.evaluation.cache import ResultsCache
     from vgbench.reporting import console_table, write_reports
 
     datasets = comma_list(args.datasets)
@@ -123,13 +125,8 @@ def run(args: argparse.Namespace) -> int:
         raise ValueError(f"--datasets {args.datasets!r} names no dataset; give names such as "
                          f"MEN,SimLex-999,sts, or all")
     baseline = [int(b) if b.isdigit() else b for b in (args.baseline or ["0"])]
-    results = evaluate(args.sources, datasets, policy=policy_from_args(args), baseline=baseline,
-                       pair_files=args.dataset, sts_dirs=args.sts_dir, analogy_files=args.analogy,
-                       categorization_files=args.categorization, data_root=args.data_root,
-                       names=args.name, fmt=args.fmt, download=args.download,
-                       postprocess=args.postprocess, postprocess_rows=args.postprocess_rows,
-                       progress=not args.quiet and sys.stderr.isatty(),
-                       cache=None if args.no_cache else ResultsCache(args.cache_dir))
+    with _pickle_trust(args):
+        results = _evaluate(args, datasets, baseline)
     # with --json, stdout carries the results alone (for `| jq`); every note goes to stderr
     notes = sys.stderr if args.json else sys.stdout
     if results.cached:
@@ -139,12 +136,20 @@ def run(args: argparse.Namespace) -> int:
         print(results.to_json())
     else:
         print(console_table(results, sts_metric=args.metric, sts_aggregate=args.aggregate))
+    for dataset, info in results.settings.get("repeated_pairs", {}).items():
+        if not info.get("built_in"):
+            print(f"note: {dataset}: {info['rows']} row(s) repeat an earlier pair "
+                  f"({', '.join(info.get('examples', []))}); every row is scored as given, so "
+                  f"remove the repeats if they are a mistake", file=notes)
     for name, meta in results.embeddings.items():
         if meta.get("nonfinite"):
             print(f"note: {meta.get('source', name)}: dropped {meta['nonfinite']} word(s) whose vectors hold nan or inf "
                   f"({'; '.join(meta.get('nonfinite_examples', [])[:3])}; --nonfinite error to stop instead)",
                   file=notes)
-    for name, meta in results.embeddings.items():
+        if meta.get("duplicates"):
+            examples = ", ".join(map(str, meta.get("duplicate_examples", [])[:3]))
+            print(f"note: {meta.get('source', name)}: {meta['duplicates']} duplicate word(s)"
+                  + (f" ({examples})" if examples else "") + "; the first row of each is kept", file=notes)
         post = meta.get("postprocess")
         if isinstance(post, dict) and post.get("warning"):
             print(f"warning: {name}: {post['warning']}", file=sys.stderr)
@@ -153,3 +158,22 @@ def run(args: argparse.Namespace) -> int:
                                 sts_metric=args.metric, sts_aggregate=args.aggregate)
         print(f"wrote {len(written)} files to {args.out}", file=notes)
     return 0
+
+
+def _pickle_trust(args: argparse.Namespace):
+    """Full unpickling of gensim files only under --trust-pickle-code (it runs their code)."""
+    import contextlib
+    from vgbench.embeddings.gensim_pickle import trusting_pickle_code
+    return trusting_pickle_code() if getattr(args, "trust_pickle_code", False) else contextlib.nullcontext()
+
+
+def _evaluate(args: argparse.Namespace, datasets, baseline):
+    from vgbench.evaluation.api import evaluate
+    from vgbench.evaluation.cache import ResultsCache
+    return evaluate(args.sources, datasets, policy=policy_from_args(args), baseline=baseline,
+                    pair_files=args.dataset, sts_dirs=args.sts_dir, analogy_files=args.analogy,
+                    categorization_files=args.categorization, data_root=args.data_root,
+                    names=args.name, fmt=args.fmt, download=args.download,
+                    postprocess=args.postprocess, postprocess_rows=args.postprocess_rows,
+                    progress=not args.quiet and sys.stderr.isatty(),
+                    cache=None if args.no_cache else ResultsCache(args.cache_dir))

@@ -3,6 +3,8 @@ from __future__ import annotations
 
 import argparse
 
+from vgbench.commands.options import positive_int
+
 
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("ground", help="apply a trained M to every word of a textual embedding",
@@ -18,7 +20,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--te", default=None, choices=("original", "finetuned"),
                    help="for training words: ground the original or the fine-tuned textual vector "
                         "(default: the checkpoint's export.te)")
-    p.add_argument("--chunk-size", type=int, default=65536, help="words grounded per chunk (memory bound)")
+    p.add_argument("--chunk-size", type=positive_int, default=65536, help="words grounded per chunk (memory bound)")
     p.add_argument("--nonfinite", choices=("drop", "error"), default="drop",
                    help="a textual row with nan/inf: leave that word out and count it (default), or stop")
     p.set_defaults(func=run)

@@ -4,6 +4,8 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from vgbench.commands.options import positive_int
+
 
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("neighbors", help="nearest neighbours that differ between two embeddings")
@@ -11,8 +13,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("b", metavar="SOURCE_B", help="e.g. a checkpoint or grounded file")
     p.add_argument("--words", default=",".join(
         ("happy", "sad", "big", "bird", "horse", "together", "smart")), help="comma-separated probes")
-    p.add_argument("-k", type=int, default=10, help="neighbours per word (default 10)")
-    p.add_argument("--restrict", type=int, default=100_000, metavar="N",
+    p.add_argument("-k", type=positive_int, default=10, help="neighbours per word (default 10)")
+    p.add_argument("--restrict", type=positive_int, default=100_000, metavar="N",
                    help="search among the first N words of each embedding (default 100000; 0: all)")
     p.add_argument("--out", default=None, metavar="DIR", help="also write neighbors.md and neighbors.tex")
     p.set_defaults(func=run)

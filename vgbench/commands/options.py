@@ -45,6 +45,17 @@ def comma_list(text: str | None) -> list[str] | None:
     return None if text is None else [item.strip() for item in text.split(",") if item.strip()]
 
 
+def positive_int(text: str) -> int:
+    """argparse type: a whole number of at least 1 (a count, a size), refused at parse time."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"{text!r} should be at least 1")
+    return value
+
+
 def add_datasets(p: argparse.ArgumentParser, help: str) -> None:
     p.add_argument("--datasets", default=None, metavar="LIST", help=help)
 

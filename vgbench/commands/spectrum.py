@@ -3,6 +3,8 @@ from __future__ import annotations
 
 import argparse
 
+from vgbench.commands.options import positive_int
+
 
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("spectrum", help="chart the explained variance of the top principal directions",
@@ -10,9 +12,9 @@ def register(sub: argparse._SubParsersAction) -> None:
                                    "embedding explain (e.g. textual vs grounded vs ABTT).")
     p.add_argument("sources", nargs="+", metavar="SOURCE", help="any source `vgbench eval` accepts")
     p.add_argument("--out", required=True, metavar="DIR", help="folder for the chart and its table")
-    p.add_argument("--rows", type=int, default=100_000, metavar="N",
+    p.add_argument("--rows", type=positive_int, default=100_000, metavar="N",
                    help="use the first N rows (the most frequent words; default 100000)")
-    p.add_argument("--top", type=int, default=20, help="directions to show (default 20)")
+    p.add_argument("--top", type=positive_int, default=20, help="directions to show (default 20)")
     p.set_defaults(func=run)
 
 

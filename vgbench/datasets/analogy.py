@@ -16,6 +16,7 @@ from pathlib import Path
 import numpy as np
 
 from vgbench.datasets.store import benchmark_text
+from vgbench.paths import regular_file
 
 GOOGLE_PATH = "benchmarks/analogy/google/questions-words.txt"
 MSR_PATH = "benchmarks/analogy/msr/msr_vecto_labeled.csv"
@@ -118,7 +119,7 @@ def read_analogy_file(path: str | os.PathLike, name: str | None = None) -> Analo
     """A user's analogy file in the Google format (`: section` lines, then `a b c d`)."""
     path = Path(path)
     try:
-        text = path.read_text(encoding="utf-8")
+        text = regular_file(path, "an analogy file").read_text(encoding="utf-8")
     except UnicodeDecodeError as exc:
         raise ValueError(f"{path}: not UTF-8 text ({exc.reason} at byte {exc.start})") from None
     return parse_google(text, str(path), name or path.stem)

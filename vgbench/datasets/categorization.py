@@ -11,6 +11,7 @@ from __future__ import annotations
 import csv
 import io
 import os
+from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
@@ -18,6 +19,7 @@ from typing import Callable
 import numpy as np
 
 from vgbench.datasets.store import benchmark_text
+from vgbench.paths import regular_file
 
 _DIR = "benchmarks/categorization/"
 
@@ -77,7 +79,7 @@ def read_categorization_file(path: str | os.PathLike, name: str | None = None) -
     CSV in vecto's `,category,word` form. Words may contain spaces; blank lines are ignored."""
     path = Path(path)
     try:
-        text = path.read_text(encoding="utf-8")
+        text = regular_file(path, "a categorization file").read_text(encoding="utf-8")
     except UnicodeDecodeError as exc:
         raise ValueError(f"{path}: not UTF-8 text ({exc.reason} at byte {exc.start})") from None
     name = name or path.stem
@@ -103,6 +105,10 @@ def _checked(name: str, words: list[str], labels: list[str], source: str,
     if len(set(labels)) < 2:
         raise ValueError(f"{source}: expected words of at least two classes, found "
                          f"{len(words)} word(s) in {len(set(labels))} class(es)")
+    if max(Counter(labels).values()) < 2:
+        raise ValueError(f"{source}: every class holds a single word ({len(words)} words in "
+                         f"{len(words)} classes), so any clustering scores perfectly; expected "
+                         f"classes of several words (is the class column the right one?)")
     return CategorizationSet(name, words, np.array(labels, dtype=object), source, citation)
 
 

@@ -8,11 +8,14 @@ from __future__ import annotations
 
 import math
 import os
+from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Sequence
 
 import numpy as np
+
+from vgbench.paths import regular_file
 
 
 @dataclass
@@ -32,6 +35,18 @@ class WordPairs:
 
     def vocabulary(self) -> set[str]:
         return set(self.word1) | set(self.word2)
+
+    def repeated_pairs(self) -> tuple[int, list[str]]:
+        """(rows repeating an earlier pair, in either order; up to three examples 'a b ×n').
+
+        Every row is kept and scored, as the file says (the shipped sets repeat one or two
+        pairs); callers report the count so that a pair repeated many times is seen."""
+        counts = Counter(frozenset((a, b)) if a != b else frozenset((a,))
+                         for a, b in zip(self.word1, self.word2))
+        repeats = sum(n - 1 for n in counts.values())
+        top = [(" ".join(sorted(p)) if len(p) == 2 else f"{next(iter(p))} {next(iter(p))}", n)
+               for p, n in counts.most_common(3) if n > 1]
+        return repeats, [f"{p} ×{n}" for p, n in top]
 
 
 def sniff_delimiter(line: str) -> str | None:
@@ -59,7 +74,7 @@ MISSING_MARKS = {"", "nan", "na", "n/a", "none", "null", "-", "?"}
 def read_text(path: str | os.PathLike) -> str:
     """A UTF-8 text file (a byte-order mark is dropped); invalid UTF-8 is a one-line error naming
     the file and line."""
-    path = Path(path)
+    path = regular_file(path, "a text file")
     data = path.read_bytes()
     try:
         return data.decode("utf-8-sig")

@@ -46,8 +46,9 @@ def _read_word2vec_binary(path: Path, keep, name, nonfinite: str) -> Embeddings:
                     break
                 more = fh.read(1 << 22)
                 if not more:
-                    raise ValueError(f"{path}: row {row + 1}: file ends early; the header declares "
-                                     f"{count} rows of a word and {dim} float32 values")
+                    raise ValueError(f"{path}: row {row + 1}: file ends early: the header declares "
+                                     f"{count} rows but the file holds {row} whole rows of a word "
+                                     f"and {dim} float32 values; fix the header or the file")
                 buf, pos = buf[pos:] + more, 0
             batch_words.append(buf[pos:sp].lstrip(b"\n"))
             batch_vecs.append(buf[sp + 1:sp + 1 + row_bytes])
@@ -61,8 +62,31 @@ def _read_word2vec_binary(path: Path, keep, name, nonfinite: str) -> Embeddings:
                     lambda i: f"row {first_row + i}", stats, nonfinite, path)
                 acc.add(words, vecs)
                 batch_words, batch_vecs = [], []
+        extra = _rows_after(fh, buf[pos:], row_bytes)
+        if extra:
+            raise ValueError(f"{path}: the header declares {count} rows but the file holds "
+                             f"{count + extra} rows of {dim} float32 values; fix the header's count "
+                             f"(line 1) so that no row is dropped")
     return Embeddings(acc.words, acc.matrix(dim), name or path.name,
                       {"source": str(path), "format": "word2vec-binary", "dim": dim, **stats.as_dict()})
+
+
+def _rows_after(fh, buf: bytes, row_bytes: int) -> int:
+    """Whole rows ('word ' + row_bytes) left after the declared count (trailing whitespace is fine)."""
+    rows, pos = 0, 0
+    while True:
+        while True:
+            sp = buf.find(b" ", pos)
+            if sp >= 0 and sp + 1 + row_bytes <= len(buf):
+                break
+            more = fh.read(1 << 22)
+            if not more:
+                rest = buf[pos:].strip()
+                return rows + (1 if rest else 0)
+            buf, pos = buf[pos:] + more, 0
+        if not buf[pos:sp].strip():
+            return rows + (1 if buf[pos:].strip() else 0)
+        rows, pos = rows + 1, sp + 1 + row_bytes
 
 
 def find_vocab_file(npy_path: Path) -> Path:
@@ -80,6 +104,10 @@ def read_npy(path: str | os.PathLike, vocab: str | os.PathLike | None = None,
              nonfinite: str = "drop") -> Embeddings:
     """A (rows, dim) .npy matrix with a vocabulary file of one word per line, same order."""
     path = Path(path)
+    with open_binary(path) as fh:
+        if fh.read(6) != b"\x93NUMPY":
+            raise ValueError(f"{path}: not a .npy file (it lacks the NUMPY header); leave --format "
+                             f"out to have the format sniffed")
     vocab_path = Path(vocab) if vocab else find_vocab_file(path)
     try:
         matrix = np.load(path, mmap_mode="r", allow_pickle=False)
@@ -114,18 +142,18 @@ def read_npy(path: str | os.PathLike, vocab: str | os.PathLike | None = None,
 
 def read_gensim(path: str | os.PathLike, keep: Callable[[str], bool] | None = None,
                 name: str | None = None, nonfinite: str = "drop") -> Embeddings:
-    """A gensim `KeyedVectors.save()` file (gensim is imported only for this format).
-
-    This unpickles the file, which can run code in it: callers reach it only when the user named
-    the file a gensim model (`--format gensim`, or a .kv/.model name)."""
+    """A gensim `KeyedVectors.save()` file, read by a restricted unpickler (see gensim_pickle):
+    a pickle that names anything beyond gensim's classes, numpy arrays and builtins is refused."""
     path = Path(path)
     from vgbench.extras import require
-    KeyedVectors = require("gensim.models", f"{path}: reading a gensim KeyedVectors file").KeyedVectors
+    require("gensim", f"{path}: reading a gensim KeyedVectors file")
+    from vgbench.embeddings.gensim_pickle import load_keyed_vectors
     try:
-        kv = KeyedVectors.load(str(path), mmap="r")
-    except Exception as exc:  # noqa: BLE001 - gensim raises many types for a bad pickle
+        kv = load_keyed_vectors(path)
+    except ValueError:
+        raise
+    except Exception as exc:  # noqa: BLE001 - only under --trust-pickle-code: gensim raises many types
         raise ValueError(f"{path}: not a gensim KeyedVectors file ({type(exc).__name__}: {exc})") from None
-    kv = getattr(kv, "wv", kv)  # a full Word2Vec/FastText model: take its vectors
     words = list(kv.index_to_key)
     stats = LoadStats(rows_read=len(words))
     acc = _Accumulator(keep, stats)

@@ -11,9 +11,10 @@ from typing import Callable, Iterable
 import numpy as np
 
 from vgbench.embeddings.core import CASE_POLICIES, Embeddings
-from vgbench.embeddings.registry import REGISTRY, is_registry_name, registry_files, registry_name
+from vgbench.embeddings.registry import REGISTRY, registry_files, split_source
 from vgbench.embeddings.sniff import FORMATS, sniff_format
 from vgbench.names import closest
+from vgbench.paths import regular_file
 
 FORMAT_ALIASES = {"fasttext": "word2vec", "vec": "word2vec", "text": "glove", "bin": "word2vec-binary"}
 
@@ -65,18 +66,18 @@ def load_embeddings(source: str | os.PathLike, words: Iterable[str] | None = Non
     keep = word_filter(words, case)
     if keep is not None and head_rows > 0:
         keep = _KeepHead(keep, head_rows)
-    src = str(source)
-    if is_registry_name(src) and not Path(src).exists():
-        src = registry_name(src)
+    kind, src = split_source(str(source))
+    if kind == "registry":
         npy, word_list = registry_files(src, download=download)
-        return _from_matrix(np.load(npy, mmap_mode="r"), word_list(), keep, name or src,
-                            {"source": src, "format": "registry"}, nonfinite)
+        return _from_matrix(np.load(npy, mmap_mode="r", allow_pickle=False), word_list(), keep,
+                            name or src, {"source": src, "format": "registry"}, nonfinite)
     path = Path(src)
     if not path.exists():
         near = closest(src, REGISTRY)
         raise ValueError(f"{path}: no such file, and not a known embedding name"
                          + (f" (did you mean {' or '.join(near)}?)" if near else "")
                          + f"; embedding names: {', '.join(REGISTRY)}")
+    regular_file(path, "an embedding file")
     fmt = FORMAT_ALIASES.get(fmt, fmt) if fmt else sniff_format(path)
     if fmt not in FORMATS:
         raise ValueError(f"unknown embedding format {fmt!r}; expected one of {', '.join(FORMATS)}")

@@ -52,6 +52,32 @@ def is_registry_name(source: str) -> bool:
     return registry_name(source) is not None
 
 
+REGISTRY_PREFIX, FILE_PREFIX = "registry:", "file:"
+
+
+def split_source(source: str) -> tuple[str, str]:
+    """("registry", name) or ("file", path) for one source target.
+
+    `registry:NAME` and `file:PATH` say which is meant; a bare name that is both a registry name
+    and a file here is ambiguous and refused, so a local file never silently replaces the
+    registry embedding (nor the other way round)."""
+    text = str(source)
+    if text.startswith(REGISTRY_PREFIX):
+        name = registry_name(text[len(REGISTRY_PREFIX):])
+        if name is None:
+            raise ValueError(f"unknown embedding name {name!r} in {text!r}; known: {', '.join(REGISTRY)}")
+        return "registry", name
+    if text.startswith(FILE_PREFIX):
+        return "file", text[len(FILE_PREFIX):]
+    name = registry_name(text)
+    if name is not None:
+        if Path(text).exists():
+            raise ValueError(f"{text!r} is both a registry embedding and a file here ({Path(text).resolve()}); "
+                             f"write {REGISTRY_PREFIX}{text} or {FILE_PREFIX}{text} to say which")
+        return "registry", name
+    return "file", text
+
+
 def registry_files(name: str, download: bool = False) -> tuple[Path, Callable[[], list[str]]]:
     """Return (matrix .npy path, function giving the word list) for a registry name."""
     name = registry_name(name) or name

@@ -60,13 +60,13 @@ def sniff_format(path: str | os.PathLike) -> str:
     if magic.startswith(_ZIP):
         return "checkpoint"  # torch.save writes a zip archive
     if magic.startswith(_PICKLE):
-        # KeyedVectors.save pickles the object, and unpickling runs whatever code the file names:
-        # only a file the user calls a gensim model is ever unpickled.
+        # KeyedVectors.save pickles the object: only a file the user calls a gensim model is read,
+        # and then by a restricted unpickler that admits only gensim's classes (gensim_pickle).
         if path.suffix.lower() in GENSIM_SUFFIXES:
             return "gensim"
-        raise ValueError(f"{path}: looks like a Python pickle; vgbench unpickles only files named "
-                         f"as gensim models (a .kv/.model name, or --format gensim), because "
-                         f"unpickling a file can run code it contains")
+        raise ValueError(f"{path}: looks like a Python pickle; vgbench reads pickles only from files named "
+                         f"as gensim models (a .kv/.model name, or --format gensim), and then "
+                         f"admits only gensim KeyedVectors content, because unpickling can run code")
     with compressed_errors(path), open_binary(path) as fh:
         head = fh.read(1 << 16)
     head = head[len(BOM):] if head.startswith(BOM) else head

@@ -79,13 +79,40 @@ def resolve_datasets(datasets: Iterable[str] | None = None, pair_files: Sequence
     bench = Benchmarks()
     by_task = {"similarity": bench.similarity, "sts": bench.sts, "analogy": bench.analogy,
                "categorization": bench.categorization}
+    origins: dict[str, str] = {}
     for name in dict.fromkeys(names):
-        by_task[registry.BENCHMARKS[name].task].append(registry.load(name))
-    bench.similarity += [read_word_pairs(p) for p in pair_files]
-    bench.sts += [read_sts_dir(p) for p in sts_dirs]
-    bench.analogy += [read_analogy_file(p) for p in analogy_files]
-    bench.categorization += [read_categorization_file(p) for p in categorization_files]
+        by_task[registry.BENCHMARKS[name].task].append(_unique_set(registry.load(name), f"built-in {name}", origins))
+    bench.similarity += [_unique_set(read_word_pairs(p), p, origins) for p in pair_files]
+    bench.sts += [_unique_set(read_sts_dir(p), p, origins) for p in sts_dirs]
+    bench.analogy += [_unique_set(read_analogy_file(p), p, origins) for p in analogy_files]
+    bench.categorization += [_unique_set(read_categorization_file(p), p, origins) for p in categorization_files]
     return bench
+
+
+def _unique_set(dataset, origin, origins: dict[str, str]):
+    """A dataset whose name no earlier one has: scores are keyed by name, so two files with the
+    same base name would otherwise share one column."""
+    if dataset.name in origins:
+        raise ValueError(f"two datasets are both named {dataset.name!r}: {origins[dataset.name]} and "
+                         f"{origin}; results are keyed by name, so rename one of the files")
+    origins[dataset.name] = str(origin)
+    return dataset
+
+
+def check_labels(sources: Sequence, names: Sequence[str] | None) -> None:
+    """Refuse two sources given the same --name: their rows would merge into one."""
+    seen: dict[str, int] = {}
+    for i, label in enumerate(list(names or [])[:len(sources)]):
+        if label in seen:
+            j = seen[label]
+            raise ValueError(f"sources {j + 1} ({_source_text(sources[j])}) and {i + 1} "
+                             f"({_source_text(sources[i])}) are both labelled {label!r}; their rows "
+                             f"would merge into one: give each a different --name")
+        seen[label] = i
+
+
+def _source_text(source) -> str:
+    return source.name if isinstance(source, Embeddings) else str(source)
 
 
 def _user_path(item: str | os.PathLike, data_root) -> Path | None:
@@ -119,6 +146,7 @@ def load_sources(sources: Sequence, words: set[str] | None, names: Sequence[str]
     rows in any case: analogies search among the most frequent words). Each file or registry name
     is read once, however many specs use it (e.g. `big.txt` and `big.txt|abtt:3`).
     """
+    check_labels(sources, names)
     post = postprocess if postprocess and postprocess != "none" else None
     specs: dict[int, SourceSpec] = {}
     heads: dict[str, int] = {}
@@ -219,6 +247,7 @@ def evaluate(sources: Sequence, datasets: Iterable[str] | Benchmarks | None = No
     sources = source_list(sources)
     datasets, pair_files, sts_dirs, analogy_files, categorization_files = (
         _one_or_many(x) for x in (datasets, pair_files, sts_dirs, analogy_files, categorization_files))
+    check_labels(sources, [names] if isinstance(names, str) else names)
     names = _labels(names, len(sources))
     bench = datasets if isinstance(datasets, Benchmarks) else resolve_datasets(
         datasets, pair_files, sts_dirs, data_root, analogy_files, categorization_files)
@@ -336,6 +365,10 @@ def new_results(bench: Benchmarks, embs: list[Embeddings], fingerprints: list[st
                                               if d.citation},
                                 "version": __version__, "dataset_checksums": checksums})
     results.settings.update(_suite_settings(bench, policy))
+    repeated = {d.name: {"rows": n, "examples": ex, "built_in": bool(d.checksum)}
+                for d in bench.similarity for n, ex in [d.repeated_pairs()] if n}
+    if repeated:
+        results.settings["repeated_pairs"] = repeated
     for emb, fingerprint in zip(embs, fingerprints):
         results.embeddings[emb.name] = {"dim": emb.dim, "words_loaded": len(emb),
                                         "policy": dict(stored), **_plain_meta(emb.meta),

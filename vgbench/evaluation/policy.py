@@ -24,6 +24,8 @@ NONFINITE_POLICIES = ("drop", "error")
 # benchmark word to, so one load (and one cached file) serves every policy.
 LOAD_CASE = "exact-then-lower"
 # The fields results.json and the cache key store under "policy" (in this order).
+# More resamples add time and memory (a resample matrix per set) and nothing to a 95% CI.
+MAX_BOOTSTRAP = 100_000
 _STORED = ("case", "sts_case", "oov", "common_pairs", "n_boot", "seed", "level", "paired_test")
 
 
@@ -71,8 +73,14 @@ class Policy:
         if bad or not self.analogy_methods:
             raise ValueError(f"unknown analogy method(s) {', '.join(bad) or '(none given)'}; "
                              f"expected some of {', '.join(ANALOGY_METHODS)}")
-        if self.n_boot < 0:
-            raise ValueError(f"n_boot (--bootstrap) must be 0 (no CIs) or more, got {self.n_boot}")
+        if self.n_boot < 0 or self.n_boot > MAX_BOOTSTRAP:
+            raise ValueError(f"n_boot (--bootstrap) must be 0 (no CIs) or more, and at most "
+                             f"{MAX_BOOTSTRAP:,}; got {self.n_boot:,} (1000, the default, to 10,000 "
+                             f"resamples give stable 95% CIs)")
+        if not 0 <= self.seed < 2**32:
+            raise ValueError(f"seed (--seed) must be a whole number from 0 to 2**32 - 1, got {self.seed}")
+        if self.analogy_vocab < 1:
+            raise ValueError(f"analogy_vocab (--analogy-vocab) must be at least 1, got {self.analogy_vocab}")
         if not 0 < self.level < 1:
             raise ValueError(f"level must be between 0 and 1 (e.g. 0.95), got {self.level}")
 

@@ -81,9 +81,13 @@ def dataset_checksum(dataset: Any) -> str | None:
 def _target_files(target: str) -> list[Path]:
     """The file(s) whose bytes define a source target: the file, a registry name's matrix, and
     the word list beside a bare .npy matrix."""
-    from vgbench.embeddings.registry import is_registry_name, registry_files
-    if is_registry_name(target):
-        return [registry_files(target)[0]]
+    from vgbench.embeddings.registry import registry_files, split_source
+    kind, target = split_source(target)
+    if kind == "registry":
+        try:
+            return [registry_files(target)[0]]
+        except ValueError:  # not installed yet (e.g. before --download fetches it): the loader
+            return []       # fetches it or says how; the fingerprint then holds the name only
     path = Path(target)
     if not path.is_file():
         return []  # the loader reports a missing file in its own words
@@ -111,7 +115,7 @@ def source_fingerprint(source: Any, postprocess: str | None = None,
         text = str(source)
         spec = parse_spec(f"{text}|{post}" if post and "|" not in text else text)
         desc = {"kind": spec.kind, "params": spec.params, "post": spec.postprocess,
-                "targets": [[sha256_file(f, memo_dir) for f in _target_files(t)]
+                "targets": [[sha256_file(f, memo_dir) for f in _target_files(t)] or [f"unresolved:{t}"]
                             for t in spec.targets], "format": fmt}
     desc["post_rows"] = postprocess_rows if desc.get("post") else None
     return hashlib.sha256(json.dumps(desc, sort_keys=True).encode()).hexdigest()

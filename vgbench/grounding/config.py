@@ -10,11 +10,14 @@ from __future__ import annotations
 
 import dataclasses
 import math
+import os
 import re
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Mapping
+
+from vgbench.paths import regular_file
 
 MODEL_KINDS = ("vge", "caption_lm", "caption_image")
 EXPORT_TE = ("original", "finetuned")
@@ -70,10 +73,49 @@ class ModelConfig:
         if self.kind == "vge" and self.m_orthogonal and self.grounded_dim < textual_dim:
             raise ValueError(f"model.m_orthogonal needs model.grounded_dim >= the textual dimension "
                              f"(c >= d), got {self.grounded_dim} < {textual_dim}")
+        need = self.training_bytes(textual_dim, image_dim)
+        free = available_memory()
+        if free is not None and need > free:
+            raise ValueError(f"model.grounded_dim = {self.grounded_dim:,} (with d = {textual_dim}, image "
+                             f"vectors of {image_dim}) needs about {need / 2**30:,.1f} GiB for the "
+                             f"parameters and their optimiser state, but {free / 2**30:,.1f} GiB of "
+                             f"memory is available; choose a smaller model.grounded_dim (the paper: 1024)")
         if self.kind == "caption_image" and self.lstm_hidden not in (0, image_dim):
             raise ValueError(f"model.lstm_hidden = {self.lstm_hidden}, but the LSTM's last state is "
                              f"compared with {image_dim}-dimensional image vectors: set it to 0 or "
                              f"{image_dim}")
+
+
+    def training_bytes(self, textual_dim: int, image_dim: int) -> int:
+        """A lower bound on the float32 bytes the model's parameters take while training (weights,
+        gradients and two Adam moments): the recurrent layers' c x c blocks dominate."""
+        c, d = self.grounded_dim, textual_dim
+        hidden = self.image_hidden or c
+        rnn = 3 * 3 * (d * c + c * c + 2 * c)          # up to three GRUs of three gates
+        image = image_dim * hidden + hidden * c
+        return 4 * 4 * (rnn + d * c + image + 4 * c)
+
+
+def available_memory() -> int | None:
+    """Bytes of memory available now (Linux /proc/meminfo, else sysconf); None when unknown."""
+    try:
+        with open("/proc/meminfo") as fh:
+            for line in fh:
+                if line.startswith("MemAvailable:"):
+                    return int(line.split()[1]) * 1024
+    except OSError:
+        pass
+    try:
+        return os.sysconf("SC_AVPHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
+    except (ValueError, OSError, AttributeError):
+        return None
+
+
+# Upper bounds far above any sensible run: a typo (an extra 0, a stray exponent) is refused with the
+# setting named, before anything is allocated.
+SIZE_LIMITS = {"model.grounded_dim": 65_536, "model.image_hidden": 65_536, "model.lstm_hidden": 65_536,
+               "data.vocab_size": 5_000_000, "train.batch_size": 1_000_000, "train.epochs": 100_000,
+               "train.threads": 4_096}
 
 
 @dataclass
@@ -172,6 +214,15 @@ class Config:
             raise ValueError("model.kind = caption_image regresses captions on images: use_image must be true")
         if t.select == "intrinsic" and not t.eval_each_epoch:
             raise ValueError("train.select = intrinsic needs train.eval_each_epoch = true")
+        sizes = {"model.grounded_dim": m.grounded_dim, "model.image_hidden": m.image_hidden,
+                 "model.lstm_hidden": m.lstm_hidden, "data.vocab_size": self.data.vocab_size,
+                 "train.batch_size": t.batch_size, "train.epochs": t.epochs, "train.threads": t.threads}
+        for key, value in sizes.items():
+            if value > SIZE_LIMITS[key]:
+                section, _, attr = key.partition(".")
+                default = getattr(getattr(Config(), section), attr)
+                raise ValueError(f"{key} = {value:,} is above the limit of {SIZE_LIMITS[key]:,}; "
+                                 f"check the value (default: {default:,})")
         return self
 
 
@@ -185,21 +236,23 @@ def _choice(key: str, value: str, allowed: tuple[str, ...]) -> None:
         raise ValueError(f"{key} = {value!r}; expected one of {', '.join(allowed)}")
 
 
-def _replaced(obj: Any, values: Mapping[str, Any], where: str) -> Any:
+def _replaced(obj: Any, values: Mapping[str, Any], where: str, section: str = "") -> Any:
     """A copy of the dataclass `obj` with `values` (nested dicts for sections), each checked
-    against the type of the setting it replaces; `where` names the source in error messages."""
+    against the type of the setting it replaces; `where` names the source (a file, --set) and
+    `section` the table in error messages ("FILE: model.grounded_dim expects int")."""
     names = {f.name for f in dataclasses.fields(obj)}
     updates: dict[str, Any] = {}
     for key, value in values.items():
         if key not in names:
-            raise ValueError(f"{where or 'config'}: unknown setting {key!r}")
+            raise ValueError(f"{where or 'config'}: unknown setting {key!r}"
+                             + (f" in [{section[:-1]}]" if section else ""))
         current = getattr(obj, key)
         if dataclasses.is_dataclass(current):
             if not isinstance(value, Mapping):
-                raise ValueError(f"{where or 'config'}: {key} must be a table")
-            updates[key] = _replaced(current, value, f"{where}.{key}" if where else key)
+                raise ValueError(f"{where or 'config'}: {section + key} must be a table")
+            updates[key] = _replaced(current, value, where, f"{section}{key}.")
         else:
-            updates[key] = _coerce(current, value, f"{where}.{key}".lstrip("."))
+            updates[key] = _coerce(current, value, f"{where}: {section}{key}" if where else section + key)
     return dataclasses.replace(obj, **updates)
 
 
@@ -269,11 +322,13 @@ def load_config(path: str | Path | None = None, overrides: list[str] | None = No
     cfg = Config()
     if path is not None:
         from vgbench.paths import config_path
-        path = config_path(path)  # a file, or the name of a config shipped with vgbench
+        path = regular_file(config_path(path), "a TOML config")  # a file, or a shipped config's name
         try:
             values = tomllib.loads(path.read_text(encoding="utf-8"))
         except tomllib.TOMLDecodeError as exc:
             raise ValueError(f"{path}: not valid TOML ({exc})") from None
+        except UnicodeDecodeError as exc:
+            raise ValueError(f"{path}: not UTF-8 text ({exc.reason} at byte {exc.start}); expected a TOML config") from None
         if "name" not in values:
             values["name"] = path.stem
         cfg = _replaced(cfg, values, str(path))

@@ -178,13 +178,17 @@ def _ordered(results: Results, task: str, known: list[str], section: str, metric
 
 def render(fig: Figure, formats: Iterable[str] = FORMATS) -> dict[str, bytes]:
     """{format: file bytes}; PDFs carry no creation date so reruns give identical files."""
+    import matplotlib
+    from vgbench.reporting.escape import no_mathtext
     out = {}
+    no_mathtext(fig)  # labels from the user's files are text, never mathtext
     for fmt in formats:
         if fmt not in FORMATS:
             raise ValueError(f"unknown chart format {fmt!r}: expected one of {', '.join(FORMATS)}")
         buf = io.BytesIO()
         meta = {"CreationDate": None} if fmt == "pdf" else {"Software": None}
-        fig.savefig(buf, format=fmt, dpi=150, metadata=meta)
+        with matplotlib.rc_context({"text.parse_math": False}):  # texts created while drawing
+            fig.savefig(buf, format=fmt, dpi=150, metadata=meta)
         out[fmt] = buf.getvalue()
     return out
 

@@ -87,7 +87,8 @@ class PairTable:
         out = self.frame.copy()
         for name, cos in self.cosines.items():
             out[f"cosine:{name}"] = cos
-        return out.to_csv(index=False, float_format="%.6g")
+        from vgbench.reporting.escape import csv_frame
+        return csv_frame(out).to_csv(index=False, float_format="%.6g")
 
 
 def pair_table(results: Results, conc: dict[str, float] | None = None,

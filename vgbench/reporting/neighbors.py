@@ -45,11 +45,13 @@ def _neighbors(pool: Embeddings, full: Embeddings, word: str, k: int):
 
 
 def neighbors_markdown(rows: list[NeighborRow], name_a: str, name_b: str, k: int = 10) -> str:
-    name_a, name_b = name_a.replace("|", "\\|"), name_b.replace("|", "\\|")
+    from vgbench.reporting.escape import markdown_text as md
+    name_a, name_b = md(name_a), md(name_b)
     lines = [f"Top-{k} nearest neighbours; only the neighbours that differ are listed.", "",
              f"| word | only in {name_a} | only in {name_b} | shared |", "|---|---|---|---|"]
     for r in rows:
-        lines.append(f"| {r.word} | {', '.join(r.only_a)} | {', '.join(r.only_b)} | {len(r.shared)} |")
+        lines.append(f"| {md(r.word)} | {', '.join(map(md, r.only_a))} | {', '.join(map(md, r.only_b))} "
+                     f"| {len(r.shared)} |")
     return "\n".join(lines) + "\n"
 
 

@@ -167,7 +167,7 @@ def _console_cells(grid: Grid) -> list[list[str]]:
 def _md_cell(c: Cell, ci: bool) -> str:
     text = _md_escape(c.text)
     text = f"**{text}**" if c.bold else text
-    text += c.mark
+    text += _md_escape(c.mark)
     if ci and c.ci:
         text += f" [{c.ci[0]}, {c.ci[1]}]"
     if c.coverage:
@@ -230,6 +230,5 @@ def tex_escape(text: str) -> str:
 
 
 def _md_escape(text: str) -> str:
-    for ch in "\\|*_`":
-        text = text.replace(ch, "\\" + ch)
-    return text
+    from vgbench.reporting.escape import markdown_text
+    return markdown_text(text)

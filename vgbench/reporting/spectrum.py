@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Sequence
 
 import numpy as np
+import pandas as pd
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
@@ -18,6 +19,7 @@ from vgbench.atomic import write_bytes_atomic, write_text_atomic
 from vgbench.embeddings.core import Embeddings
 from vgbench.embeddings.postprocess import DEFAULT_FIT_ROWS, explained_variance
 from vgbench.reporting.charts import render
+from vgbench.reporting.escape import csv_frame
 
 
 def spectra(embeddings: Sequence[Embeddings], fit_rows: int = DEFAULT_FIT_ROWS,
@@ -49,8 +51,7 @@ def write_spectrum(embeddings: Sequence[Embeddings], out_dir: str | os.PathLike,
     files = render(spectrum_chart(ratios, fit_rows))
     written = [write_bytes_atomic(out / f"spectrum.{fmt}", data) for fmt, data in files.items()]
     rows = max(len(r) for r in ratios.values())
-    lines = ["rank," + ",".join(f'"{n}"' for n in ratios)]
-    for i in range(rows):
-        lines.append(f"{i + 1}," + ",".join(f"{r[i]:.6f}" if i < len(r) else "" for r in ratios.values()))
-    written.append(write_text_atomic(out / "spectrum.csv", "\n".join(lines) + "\n"))
+    table = pd.DataFrame({name: [float(r[i]) if i < len(r) else None for i in range(rows)]
+                          for name, r in ratios.items()}, index=pd.RangeIndex(1, rows + 1, name="rank"))
+    written.append(write_text_atomic(out / "spectrum.csv", csv_frame(table).to_csv(float_format="%.6f")))
     return written

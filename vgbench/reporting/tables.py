@@ -523,6 +523,21 @@ def unscored_notes(results: Results) -> list[str]:
             + f" for {', '.join(embs)}: {note}" for (dataset, section, note), embs in groups.items()]
 
 
+def input_notes(results: Results) -> list[str]:
+    """What loading the inputs found that changes no number silently but should be seen: duplicate
+    words in a vector file (first row kept), pairs repeated in a user's word-pair file."""
+    notes = []
+    for name, meta in results.embeddings.items():
+        if isinstance(meta, dict) and meta.get("duplicates"):
+            notes.append(f"{name}: {meta['duplicates']} duplicate word(s) in the vector file; the "
+                         f"first row of each was kept")
+    for dataset, info in results.settings.get("repeated_pairs", {}).items():
+        if isinstance(info, dict) and not info.get("built_in"):
+            notes.append(f"{dataset}: {info.get('rows')} row(s) repeat an earlier pair "
+                         f"({', '.join(map(str, info.get('examples', [])))}); every row was scored")
+    return notes
+
+
 def report_tables(results: Results) -> list[Any]:
     """Every table of the full report, in order: Tables 1 and 3, each STS metric and
     aggregate, STS subsets, paired tests (missing ones left out)."""
@@ -546,9 +561,13 @@ def markdown_report(results: Results, ci: bool = True, extra: list[Any] = ()) ->
     body = [t.to_markdown(ci) for t in report_tables(results) + list(extra)]
     if ci and body and any(s.ci_low is not None for s in results.scores):
         body.insert(0, _ci_note(results) + "\n")
+    from vgbench.reporting.escape import markdown_text
     unscored = unscored_notes(results)
     if unscored:
-        body.append("## Not scored\n\n" + "".join(f"- {n}\n" for n in unscored))
+        body.append("## Not scored\n\n" + "".join(f"- {markdown_text(n)}\n" for n in unscored))
+    notes = input_notes(results)
+    if notes:
+        body.append("## Input notes\n\n" + "".join(f"- {markdown_text(n)}\n" for n in notes))
     return "# vgbench results\n\n" + "\n".join(body)
 
 

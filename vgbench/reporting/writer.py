@@ -15,6 +15,7 @@ from typing import Iterable
 from vgbench.atomic import atomic_output_dir
 from vgbench.evaluation.results import Results
 from vgbench.reporting import html, tables
+from vgbench.reporting.escape import csv_frame
 
 log = logging.getLogger(__name__)
 
@@ -43,9 +44,9 @@ def render_reports(results: Results, formats: Iterable[str] = FORMATS, charts: b
     if "json" in formats:  # same content as Results.save_json, rendered up front
         files["results.json"] = results.to_json().encode()
     if "csv" in formats:
-        files["scores.csv"] = results.frame().to_csv(index=False).encode()
+        files["scores.csv"] = csv_frame(results.frame()).to_csv(index=False).encode()
         if results.tests:
-            files["tests.csv"] = results.tests_frame().to_csv(index=False).encode()
+            files["tests.csv"] = csv_frame(results.tests_frame()).to_csv(index=False).encode()
         if conc is not None:
             files["concreteness_pairs.csv"] = conc.pairs.to_csv().encode()
     if "md" in formats:

@@ -5,6 +5,8 @@ import os
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+import numpy as np
+
 from vgbench.embeddings import load_embeddings
 from vgbench.embeddings.core import Embeddings
 from vgbench.embeddings.sniff import sniff_format
@@ -30,6 +32,7 @@ def checkpoint_textual(path: str | os.PathLike, textual: str | None = None, te: 
     require("torch", f"{path}: reading a checkpoint")  # torch only here: evaluating vector files needs none
     from vgbench.grounding.grounder import Grounder
     grounder = Grounder.load(path, te=te)
+    _require_finite(grounder, path)
     source = textual or grounder.textual
     if not source:
         raise ValueError(f"{path}: records no textual vectors to ground; name the vectors to ground (--vectors)")
@@ -38,6 +41,16 @@ def checkpoint_textual(path: str | os.PathLike, textual: str | None = None, te: 
         raise ValueError(f"{source}: vectors have dimension {emb.dim}, but {path} grounds "
                          f"{grounder.in_dim}-dimensional vectors")
     return grounder, source, emb
+
+
+def _require_finite(grounder: Grounder, path) -> None:
+    """A diverged training run leaves nan/inf in M: every grounded vector would be garbage."""
+    for what, values in (("its mapping M", grounder.M), ("its fine-tuned textual vectors", grounder.finetuned)):
+        if values is not None and not np.isfinite(values).all():
+            bad = int(values.size - np.isfinite(values).sum())
+            raise ValueError(f"{path}: {what} holds {bad} of {values.size} values that are nan or "
+                             f"inf (the training diverged); retrain with a lower learning rate, or "
+                             f"use an earlier checkpoint")
 
 
 def load_checkpoint(path: str | os.PathLike, words=None, case: str = "exact", te: str | None = None,

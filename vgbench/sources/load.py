@@ -6,6 +6,7 @@ import os
 from typing import Callable, Iterable
 
 from vgbench.embeddings import load_embeddings
+from vgbench.embeddings.registry import split_source
 from vgbench.embeddings.core import Embeddings
 from vgbench.embeddings.loading import word_filter
 from vgbench.embeddings.postprocess import DEFAULT_FIT_ROWS, apply, parse_steps
@@ -22,9 +23,13 @@ def load_target(target: str, words: Iterable[str] | None = None, case: str = "ex
                 fmt: str | None = None, **load_kw) -> Embeddings:
     """One file or registry name: a trained checkpoint is grounded on the fly, anything else is
     read by vgbench.embeddings.load_embeddings (same word filter, head rows and options)."""
-    if fmt in (None, "checkpoint") and is_checkpoint(target):
-        return load_checkpoint(target, words, case, **{k: v for k, v in load_kw.items()
+    kind, path = split_source(target)
+    if kind == "file" and fmt in (None, "checkpoint") and is_checkpoint(path):
+        return load_checkpoint(path, words, case, **{k: v for k, v in load_kw.items()
                                                        if k in _CHECKPOINT_OPTIONS})
+    if fmt == "checkpoint":
+        raise ValueError(f"{path}: --format checkpoint, but this is not a vgbench checkpoint or "
+                         f"grounder (.pt); leave --format out to have the format sniffed")
     return load_embeddings(target, words=words, case=case, fmt=fmt, **load_kw)
 
 

@@ -53,10 +53,29 @@ def parse_spec(text: str) -> SourceSpec:
     if unknown:
         raise ValueError(f"source {text!r}: unknown parameter(s) {', '.join(sorted(unknown))}; "
                          f"{kind} takes {', '.join(sorted(_PARAMETERS[kind]))}")
+    for key, value in params.items():
+        _check_parameter(text, key, value)
     targets = rest.split(",") if kind == "concat" else [rest]
     if kind == "concat" and len(targets) != 2:
         raise ValueError(f"source {text!r}: concat takes two sources, TEXTUAL,GROUNDED")
     return SourceSpec(kind, targets, params, post, text)
+
+
+def _check_parameter(text: str, key: str, value: str) -> None:
+    """Each control parameter's value, checked here so that a typo is named before any loading."""
+    if key in ("c", "seed"):
+        low = 1 if key == "c" else 0
+        if not value.isdigit() or int(value) < low:
+            raise ValueError(f"source {text!r}: {key}={value!r} should be a whole number of at least {low}")
+    elif key == "alpha":
+        try:
+            alpha = float(value)
+        except ValueError:
+            alpha = float("nan")
+        if not 0.0 <= alpha <= 1.0:
+            raise ValueError(f"source {text!r}: alpha={value!r} should be a number from 0 to 1")
+    elif key == "normalize" and value.lower() not in ("0", "1", "true", "false", "yes", "no"):
+        raise ValueError(f"source {text!r}: normalize={value!r} should be true or false")
 
 
 def with_default_steps(text: str, postprocess: str | None) -> SourceSpec:
