@@ -182,7 +182,7 @@ def test_vectors_in_memory_get_readable_labels(glove50):
                             names=["a", "b"]).embedding_names() == ["a", "b"]
     with pytest.raises(ValueError, match="3 labels .* for 2 source"):
         vgbench.evaluate([mapping, kv], "MEN", n_boot=0, names=["a", "b", "c"])
-    with pytest.raises(ValueError, match="a given twice"):
+    with pytest.raises(ValueError, match="both labelled 'a'"):
         vgbench.evaluate([mapping, kv], "MEN", n_boot=0, names=["a", "a"])
 
 
