@@ -55,7 +55,7 @@ PAGE_WIDTH = 7.0    # inches: a chart reads at a page's (or an HTML column's) wi
 PANEL_COLUMNS = 4   # small multiples per row
 _PALETTE = [0, 1, 2, 3, 4, 5, 6, 8]  # tab10 without its grey, kept for reference lines
 _LINESTYLES = ["-", "--", ":", "-."]
-_MARKERS = ["o", "s", "^", "D"]
+_MARKERS = ["o", "s", "^", "D", "v", "P", "X", "*"]
 
 
 def family(name: str) -> tuple[str, str]:
@@ -80,9 +80,11 @@ def styles(names: list[str]) -> dict[str, dict]:
     for n in names:
         base, variant = family(n)
         b = bases.index(base)
-        k = (variants.index(variant) + b // len(_PALETTE)) % len(_LINESTYLES)
-        out[n] = {"color": cmap(_PALETTE[b % len(_PALETTE)]), "linestyle": _LINESTYLES[k],
-                  "marker": _MARKERS[k]}
+        v = variants.index(variant)
+        round_ = b // len(_PALETTE)  # past 8 bases the colours repeat with other markers
+        out[n] = {"color": cmap(_PALETTE[b % len(_PALETTE)]),
+                  "linestyle": _LINESTYLES[v % len(_LINESTYLES)],
+                  "marker": _MARKERS[(v + len(_LINESTYLES) * round_) % len(_MARKERS)]}
     return out
 
 
@@ -159,8 +161,11 @@ def band(ax, x, vals, lo, hi, style: dict, label: str) -> None:
             marker=style["marker"], ms=3.5, lw=1.4)
     ok = np.isfinite(lo) & np.isfinite(hi)
     if ok.any():
-        ax.fill_between(np.asarray(x)[ok], lo[ok], hi[ok], color=style["color"], alpha=0.15,
+        ax.fill_between(np.asarray(x)[ok], lo[ok], hi[ok], color=style["color"], alpha=0.12,
                         linewidth=0)
+        for edge in (lo, hi):  # thin edges in the line's style keep overlapping bands apart
+            ax.plot(np.asarray(x)[ok], edge[ok], color=style["color"], lw=0.6, alpha=0.6,
+                    linestyle=style["linestyle"])
 
 
 FAMILY_ROW_HEIGHT = 2.1
