@@ -314,7 +314,12 @@ window.addEventListener('load', function(){
   if (right > box.scrollWidth + 1) out.cut.push(cell.textContent);
   if (box.getBoundingClientRect().right > window.innerWidth + 1) out.cut.push('container: ' + cell.textContent);
  });
+ out.narrow = []; out.unsticky = [];
+ document.querySelectorAll('tr > :first-child').forEach(function(cell){
+  if (getComputedStyle(cell).position !== 'sticky') out.unsticky.push(cell.textContent);
+ });
  document.querySelectorAll('.wrap').forEach(function(box){
+  if (box.clientWidth < window.innerWidth - 80) out.narrow.push(box.clientWidth);
   var ox = getComputedStyle(box).overflowX;
   if (box.scrollWidth > box.clientWidth && ox !== 'auto' && ox !== 'scroll') out.unscrolled.push(box.innerHTML.slice(0, 80));
  });
@@ -345,7 +350,8 @@ def _measure(page: str, width: int, tmp_path) -> dict:
 @pytest.mark.parametrize("width", [1024, 1400])
 def test_nothing_is_clipped_in_the_page(demo_files, report_dir, width, tmp_path):
     """At 1024 and 1400 px: the page itself never scrolls sideways, every table cell lies
-    inside its own scroll container (which scrolls when the table is wider), and every chart
+    inside its own scroll container (which scrolls when the table is wider) that spans the
+    window, the first column stays in view while scrolling, and every chart
     shows at >= 80% of its natural width or its smallest text stays >= 9 px."""
     out, _ = report_dir
     for page in (demo_files["index.html"].decode(), (out / "index.html").read_text()):
@@ -353,6 +359,8 @@ def test_nothing_is_clipped_in_the_page(demo_files, report_dir, width, tmp_path)
         assert m["viewport"] == width
         assert m["page"] <= width, m["page"]
         assert not m["cut"] and not m["unscrolled"], (m["cut"][:5], m["unscrolled"][:3])
+        # Tables use the window's width (no fixed cap) and keep their labels in view.
+        assert not m["narrow"] and not m["unsticky"], (m["narrow"][:3], m["unsticky"][:3])
         assert m["images"]
         for shown, natural in m["images"]:
             assert shown >= 0.8 * natural or shown / natural * MIN_CHART_TEXT_PX >= 9, (shown, natural)
