@@ -27,7 +27,7 @@ from vgbench.reporting.concreteness import concreteness_chart, concreteness_repo
 from vgbench.reporting.neighbors import NeighborRow, neighbors_latex
 from vgbench.reporting.render import Cell
 from vgbench.reporting.spectrum import spectrum_chart
-from vgbench.reporting.tables import ScoreTable, report_tables
+from vgbench.reporting.tables import ScoreTable, intrinsic_table, report_tables
 from vgbench.reporting.writer import render_reports
 
 CHROMIUM = next((shutil.which(b) for b in ("chromium", "chromium-browser", "google-chrome",
@@ -167,6 +167,7 @@ def _compile_two_column(tex: dict[str, str], tmp_path) -> None:
         log = (work / "doc.log").read_text(errors="replace")
         assert run.returncode == 0 and "\n! " not in log, (name, log[-2000:])
         assert "Overfull \\hbox" not in log, (name, re.findall(r"Overfull \\hbox.*", log))
+        assert "Float too large" not in log, name
 
 
 def _check_paper_style(name: str, text: str) -> None:
@@ -178,7 +179,7 @@ def _check_paper_style(name: str, text: str) -> None:
     assert not re.search(r"(?<![\w.}-])-\d", code), (name, re.findall(r".{20}(?<![\w.}-])-\d.{5}", code))
     for part in text.split("\\end{\\vgbFloat}")[:-1]:  # caption directly under the tabular
         assert part.index("\\caption") > part.index("\\usebox"), name
-        assert "\\footnotesize" not in part[:part.index("\\caption")], name
+        assert "\\footnotesize" not in part[part.index("\\usebox"):part.index("\\caption")], name
 
 
 @pytest.mark.skipif(PDFLATEX is None, reason="pdflatex not installed "
@@ -187,8 +188,9 @@ def test_every_table_compiles_in_two_columns(report_dir, demo_files, tmp_path):
     """The LaTeX of a small evaluation, of the demo (8 rows, 247 paired tests) and of every
     other report under reports/ drops into an ACL-style two-column paper: it compiles, no
     line is overfull, no `longtable`, a label per float, caption under the table, real minus."""
-    out, _ = report_dir
+    out, res = report_dir
     tex = {f"eval/{p.name}": p.read_text() for p in out.glob("*.tex")}
+    tex["eval/table1_with_ci.tex"] = intrinsic_table(res).to_latex(ci=True)
     tex.update({f"demo/{k}": v.decode() for k, v in demo_files.items() if k.endswith(".tex")})
     tex.update(_rebuilt_tex())
     assert {"demo/paired_tests.tex", "demo/neighbors.tex", "demo/concreteness.tex",

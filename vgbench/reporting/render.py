@@ -198,16 +198,16 @@ MAX_FLOAT_ROWS = 36  # rows that fit one float of a two-column page at \small, w
 
 
 def latex_float(key: str, caption: str, spec: str, header: list[str], body: list[str],
-                notes: list[str], label: str | None = None) -> str:
+                notes: list[str], label: str | None = None, size: str = "\\small") -> str:
     """One table float in LaTeX: the tabular is set in a box first; wider than a column it
     floats as `table*` across both columns, wider than the page it is shrunk to fit. Caption
     and label under the table, then one short note per line at footnote size. `caption`,
-    `header`, `body` and `notes` are LaTeX already."""
+    `header`, `body` and `notes` are LaTeX already; `size` is the table's font size."""
     rows = "\n".join(body)
     lines = [f"% vgbench table: needs \\usepackage{{{LATEX_PACKAGES}}}; `table*` when wider "
              "than a column.",
              "\\ifdefined\\vgbTable\\else\\newsavebox\\vgbTable\\fi",
-             f"\\sbox\\vgbTable{{\\small\\begin{{tabular}}{{@{{}}{spec}@{{}}}}", "\\toprule",
+             f"\\sbox\\vgbTable{{{size}\\begin{{tabular}}{{@{{}}{spec}@{{}}}}", "\\toprule",
              " & ".join(header) + " \\\\", "\\midrule", rows, "\\bottomrule",
              "\\end{tabular}}",
              "\\ifdim\\wd\\vgbTable>\\columnwidth\\def\\vgbFloat{table*}"
@@ -225,7 +225,8 @@ def latex_float(key: str, caption: str, spec: str, header: list[str], body: list
 
 
 def grouped_latex(key: str, title: str, spec: str, header: list[str],
-                  groups: list[tuple[str, list[str]]], notes: list[str]) -> str:
+                  groups: list[tuple[str, list[str]]], notes: list[str],
+                  size: str = "\\small") -> str:
     """A long table as several floats (no `longtable`, which two-column classes reject): each
     group (a heading and its rows) stays together while it fits one float; the first float
     carries `tab:key` and the notes, the others `tab:key-2`, ... and say they continue it."""
@@ -242,11 +243,13 @@ def grouped_latex(key: str, title: str, spec: str, header: list[str],
     out = []
     for k, chunk in enumerate(chunks):
         if k == 0:
-            out.append(latex_float(key, tex_escape(title), spec, header, chunk, notes))
+            out.append(latex_float(key, tex_escape(title), spec, header, chunk, notes,
+                                   size=size))
         else:
             cont = (f"{tex_escape(title)}, continued (part {k + 1} of {len(chunks)}; notes under "
                     f"Table~\\ref{{tab:{key}}})")
-            out.append(latex_float(key, cont, spec, header, chunk, [], f"tab:{key}-{k + 1}"))
+            out.append(latex_float(key, cont, spec, header, chunk, [], f"tab:{key}-{k + 1}",
+                                   size))
     return "\n".join(out)
 
 

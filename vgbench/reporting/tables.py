@@ -374,7 +374,8 @@ class TestsTable(Renderable):
     def to_latex(self, ci: bool = False, coverage: bool = True) -> str:
         """Floats of six narrow columns (no `longtable`: two-column classes reject it): each
         comparison B vs A is a heading row, so the long embedding names never share a line
-        with the numbers; a long list is split over several floats."""
+        with the numbers; a long list is split over several floats, each at footnote size so
+        that it fits one column of a two-column page."""
         header = [tex_escape(h) for h in ["Dataset", "B − A", _ci_label(self.results), "p",
                                           "p (Holm)", "n"]]
         groups: dict[tuple[str, str], list[str]] = {}
@@ -388,7 +389,8 @@ class TestsTable(Renderable):
                  + latex_notes(self.notes + self.policy, True)]
         return grouped_latex(self.key, self.title, "lrrrrr", header,
                              [(f"{tex_escape(b)} vs {tex_escape(a)}", rows)
-                              for (a, b), rows in groups.items()], notes)
+                              for (a, b), rows in groups.items()], notes,
+                             size="\\footnotesize\\setlength{\\tabcolsep}{4pt}")
 
 
 def _tex_num(text: str) -> str:
