@@ -36,7 +36,8 @@ def spectrum_chart(ratios: dict[str, np.ndarray], fit_rows: int = DEFAULT_FIT_RO
     st = styles(list(ratios))
     for name, ratio in ratios.items():
         ax.plot(np.arange(1, len(ratio) + 1), 100 * ratio, ms=3, lw=1.2, label=name, **st[name])
-    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+    ax.set_xlim(0.5, max(len(r) for r in ratios.values()) + 0.5)
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True, min_n_ticks=1))
     ax.set_xlabel("principal direction (rank)")
     ax.set_ylabel("explained variance (%)")
     ax.set_title(f"Top principal directions of the {fit_rows:,} most frequent words", fontsize=9)
