@@ -88,11 +88,6 @@ def styles(names: list[str]) -> dict[str, dict]:
     return out
 
 
-def _colors(results: Results) -> dict:
-    """One colour per embedding's base name (at most 8), the same in every chart and panel."""
-    return {n: st["color"] for n, st in styles(embedding_order(results)).items()}
-
-
 def _new_figure(width: float, height: float = 3.8) -> Figure:
     fig = Figure(figsize=(min(width, PAGE_WIDTH), height), layout="constrained")
     FigureCanvasAgg(fig)
@@ -143,16 +138,6 @@ def _dot_panels(fig, titles: list[str], series: dict, xlabel: str) -> list:
         if ax.get_subplotspec().is_last_row() or k + PANEL_COLUMNS >= len(axes):
             ax.set_xlabel(xlabel, fontsize=7)
     return axes
-
-
-def _legend(fig: Figure) -> None:
-    """Legend below the axes, outside them, so it never hides a point or a tick label."""
-    entries = {}
-    for ax in fig.axes:
-        for handle, label in zip(*ax.get_legend_handles_labels()):
-            entries.setdefault(label, handle)
-    fig.legend(list(entries.values()), list(entries), loc="outside lower center",
-               fontsize="small", frameon=False, ncols=min(len(entries), 4))
 
 
 def band(ax, x, vals, lo, hi, style: dict, label: str) -> None:
