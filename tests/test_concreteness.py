@@ -96,7 +96,9 @@ def test_chart_and_csv():
     res, conc = _synthetic()
     rep = C.concreteness_report(res, C.pair_table(res, conc, {}))
     fig = C.concreteness_chart(rep, res)
-    assert len(fig.axes) == 2 and len(fig.axes[1].collections) == 1  # one CI band
+    # A panel per base embedding, then one per comparison with its CI band.
+    assert [ax.get_title() for ax in fig.axes] == ["flat", "good", "good − flat"]
+    assert len(fig.axes[2].collections) == 1
     csv = rep.pairs.to_csv()
     assert csv.splitlines()[0] == ("dataset,word1,word2,gold,concreteness,imageability,"
                                    "cosine:flat,cosine:good")

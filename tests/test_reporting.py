@@ -229,7 +229,7 @@ def _check_latex(tex, n_rows, n_cols):
     assert tex.count("\\begin{") == tex.count("\\end{")
     assert tex.index("\\toprule") < tex.index("\\midrule") < tex.index("\\bottomrule")
     assert tex.count("$") % 2 == 0
-    spec = re.search(r"\\begin\{(?:long)?tabular\}\{([lrc]+)\}", tex).group(1)
+    spec = re.search(r"\\begin\{tabular\}\{(?:@\{\})?([lrc]+)(?:@\{\})?\}", tex).group(1)
     assert len(spec) == n_cols
     rows = _latex_rows(tex)
     assert len(rows) == n_rows
@@ -245,7 +245,7 @@ def test_latex_tables_are_well_formed(results):
     _check_latex(texts["table3_simlex"], 3, 1 + 9)
     _check_latex(texts["table4_sts"], 3, 1 + 6)
     paired = texts["paired_tests"]
-    assert "\\begin{longtable}" in paired and paired.count("\\quad ") == 2
+    assert "longtable" not in paired and paired.count("\\quad ") == 2
     assert "\\textbf{0.008}" in paired  # p 0.004 x 2 tests (Holm), significant
     tex = texts["table1_intrinsic"]
     assert "cap\\&co" in tex and "VGE\\_G" in tex and "my\\_pairs" in tex
@@ -331,24 +331,34 @@ def test_nothing_written_when_rendering_fails(results, tmp_path, monkeypatch):
 
 # ------------------------------------------------------------------ charts
 
-def test_chart_bars_show_the_scores(results):
+def _dots(ax) -> dict:
+    """{embedding: x of its dot} in one small-multiple panel."""
+    return {c.get_label(): float(c.lines[0].get_xdata()[0]) for c in ax.containers}
+
+
+def test_chart_panels_show_the_scores(results):
     fig = charts.simlex_sections_chart(results)
-    heights = sorted(round(p.get_height(), 6) for p in fig.axes[0].patches)
-    assert heights == sorted(round(v, 6) for vals in SECTIONS.values() for v in vals)
+    axes = [ax for ax in fig.axes if ax.get_visible()]
+    assert [ax.get_title() for ax in axes] == tables.SIMLEX_SECTIONS
+    got = sorted(round(x, 6) for ax in axes for x in _dots(ax).values())
+    assert got == sorted(round(v, 6) for vals in SECTIONS.values() for v in vals)
     fig = charts.datasets_chart(results)
-    sim_ax, sts_ax = fig.axes[:2]
-    assert [t.get_text() for t in sim_ax.get_xticklabels()] == list(SIX) + ["my_pairs"]
-    assert len(sim_ax.patches) == 3 * 6 + 2  # my_pairs only for two embeddings
-    assert sorted(round(p.get_height(), 6) for p in sts_ax.patches) == sorted(
+    axes = [ax for ax in fig.axes if ax.get_visible()]
+    titles = [ax.get_title() for ax in axes]
+    assert titles[:7] == [f"{d} (ρ)" for d in list(SIX) + ["my_pairs"]]
+    assert len(_dots(axes[6])) == 2  # my_pairs only for two embeddings
+    assert sorted(round(x, 6) for ax in axes[7:] for x in _dots(ax).values()) == sorted(
         round(v, 6) for vals in STS.values() for v in vals)
     spearman = charts.datasets_chart(results, "spearman", "all")
-    assert sorted(round(p.get_height(), 6) for p in spearman.axes[1].patches) == sorted(
+    sts = [ax for ax in spearman.axes if ax.get_visible()][7:]
+    assert sorted(round(x, 6) for ax in sts for x in _dots(ax).values()) == sorted(
         round(v - 1.0, 6) for vals in STS.values() for v in vals)
 
 
 def test_concreteness_chart_lines(results):
     fig = charts.concreteness_chart(results)
-    lines = {c.get_label(): c.lines[0].get_ydata() for c in fig.axes[0].containers}
+    lines = {ln.get_label(): ln.get_ydata() for ax in fig.axes for ln in ax.lines
+             if not ln.get_label().startswith("_") and "reference" not in ln.get_label()}
     assert set(lines) == set(SIM)
     for emb, vals in SECTIONS.items():
         assert list(lines[emb]) == pytest.approx(vals[4:8])

@@ -150,13 +150,14 @@ def table_markdown(rows: list[dict], grounded: str) -> str:
 
 
 def table_latex(rows: list[dict], grounded: str) -> str:
-    body = [f"{r['dataset']} & {r['best_alpha']:.2f} & {r['best']:.1f} & {r['alpha1']:.1f} & {r['alpha0']:.1f} \\\\"
-            for r in rows]
-    return "\n".join(["\\begin{table}[t]", "\\centering", "\\begin{tabular}{lrrrr}", "\\toprule",
-                      "Dataset & Best $\\alpha$ & Acc.\\ best $\\alpha$ & $\\alpha=1$ & $\\alpha=0$ \\\\",
-                      "\\midrule", *body, "\\bottomrule", "\\end{tabular}",
-                      f"\\caption{{Concatenation $[(1-\\alpha)G_w;\\alpha V_w]$ with V = {grounded.replace('_', chr(92) + '_')}.}}",
-                      "\\end{table}", ""])
+    """Table 6 as a float that fits a two-column paper (`render.latex_float` measures it)."""
+    from vgbench.reporting.render import latex_float, tex_escape
+    body = [f"{tex_escape(r['dataset'])} & {r['best_alpha']:.2f} & {r['best']:.1f} & "
+            f"{r['alpha1']:.1f} & {r['alpha0']:.1f} \\\\" for r in rows]
+    header = ["Dataset", "Best $\\alpha$", "At best $\\alpha$", "$\\alpha=1$", "$\\alpha=0$"]
+    caption = (f"Concatenation $[(1-\\alpha)G_w;\\alpha V_w]$ with V = {tex_escape(grounded)} "
+               "(Spearman $\\times$ 100).")
+    return latex_float("concat", caption, "lrrrr", header, body, [])
 
 
 def write_concat_chart(results, alphas, folder: Path) -> None:

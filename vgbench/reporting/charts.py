@@ -11,6 +11,7 @@ import io
 import math
 from typing import Iterable
 
+import matplotlib
 import numpy as np
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
@@ -50,53 +51,140 @@ def _series(results: Results, keys: list[tuple[str, str, str]]):
     return out
 
 
-def _colors(results: Results) -> dict:
-    """One colour per embedding, the same in every chart and panel."""
+PAGE_WIDTH = 7.0    # inches: a chart reads at a page's (or an HTML column's) width at 150 dpi
+PANEL_COLUMNS = 4   # small multiples per row
+_PALETTE = [0, 1, 2, 3, 4, 5, 6, 8]  # tab10 without its grey, kept for reference lines
+_LINESTYLES = ["-", "--", ":", "-."]
+_MARKERS = ["o", "s", "^", "D", "v", "P", "X", "*"]
+
+
+def family(name: str) -> tuple[str, str]:
+    """(base, variant) of an embedding name: "VGE+ABTT" -> ("VGE", "+ABTT"),
+    "glove|abtt:3" -> ("glove", "|abtt:3"); a plain name is its own base."""
+    cut = min([i for i in (name.find("+"), name.find("|")) if i > 0], default=len(name))
+    return name[:cut], name[cut:]
+
+
+def styles(names: list[str]) -> dict[str, dict]:
+    """{name: matplotlib style}: one of at most 8 colours per base embedding, and a line
+    style and marker per variant (the plain one solid with circles, "+ABTT" dashed with
+    squares, ...), the same in every chart and panel."""
     from matplotlib import colormaps
-    names = embedding_order(results)
-    cmap = colormaps["tab10" if len(names) <= 10 else "tab20"]
-    return {name: cmap(i % cmap.N) for i, name in enumerate(names)}
+    cmap = colormaps["tab10"]
+    bases = list(dict.fromkeys(family(n)[0] for n in names))
+    variants = list(dict.fromkeys(family(n)[1] for n in names))
+    if "" in variants:
+        variants.remove("")
+    variants.insert(0, "")
+    out = {}
+    for n in names:
+        base, variant = family(n)
+        b = bases.index(base)
+        v = variants.index(variant)
+        round_ = b // len(_PALETTE)  # past 8 bases the colours repeat with other markers
+        out[n] = {"color": cmap(_PALETTE[b % len(_PALETTE)]),
+                  "linestyle": _LINESTYLES[v % len(_LINESTYLES)],
+                  "marker": _MARKERS[(v + len(_LINESTYLES) * round_) % len(_MARKERS)]}
+    return out
 
 
 def _new_figure(width: float, height: float = 3.8) -> Figure:
-    fig = Figure(figsize=(width, height), layout="constrained")
+    fig = Figure(figsize=(min(width, PAGE_WIDTH), height), layout="constrained")
     FigureCanvasAgg(fig)
     return fig
 
 
-def _grouped_bars(ax, groups: list[str], series: dict, colors: dict) -> None:
-    """One group of bars per x label, one bar per embedding, CI error bars where known."""
+def panel_rows(n: int) -> int:
+    """Rows of small multiples that `n` panels take."""
+    return math.ceil(n / min(PANEL_COLUMNS, max(n, 1)))
+
+
+def panel_grid(fig, n: int, row_height: float, sharex: bool = False, sharey: bool = True):
+    """`n` small-multiple axes, PANEL_COLUMNS per row; the figure grows in height, never in
+    width, with the number of panels."""
+    ncols = min(PANEL_COLUMNS, n)
+    nrows = panel_rows(n)
+    if isinstance(fig, Figure):  # a SubFigure takes its share of its parent's height
+        fig.set_figheight(nrows * row_height + 0.6)
+    axes = fig.subplots(nrows, ncols, squeeze=False, sharex=sharex, sharey=sharey).ravel()
+    for ax in axes[n:]:
+        ax.set_visible(False)
+    return list(axes[:n])
+
+
+def _dot_panels(fig, titles: list[str], series: dict, xlabel: str) -> list:
+    """One panel per score (dataset, section...): a dot per embedding with its CI whisker,
+    embeddings down the side. Scales with rows: more embeddings make panels taller, more
+    scores add panels below, the figure never gets wider than the page."""
     names = list(series)
-    width = 0.8 / max(1, len(names))
-    x = np.arange(len(groups))
-    for k, name in enumerate(names):
-        color = colors[name]
-        vals, lo, hi = series[name]
-        ok = np.isfinite(vals)
-        pos = x + (k - (len(names) - 1) / 2) * width
-        ax.bar(pos[ok], vals[ok], width, label=name, color=color)
-        err_ok = ok & np.isfinite(lo) & np.isfinite(hi)
-        if err_ok.any():
-            ax.errorbar(pos[err_ok], vals[err_ok], yerr=[lo[err_ok], hi[err_ok]], fmt="none",
-                        ecolor="black", elinewidth=0.8, capsize=2)
-    ax.set_xticks(x, groups)
-    ax.axhline(0, color="black", linewidth=0.6)
-    ax.grid(axis="y", alpha=0.3)
-    ax.set_axisbelow(True)
+    st = styles(names)
+    row_height = 0.18 * len(names) + 0.7
+    axes = panel_grid(fig, len(titles), row_height)
+    y = np.arange(len(names))[::-1]
+    for k, ax in enumerate(axes):
+        for i, name in enumerate(names):
+            vals, lo, hi = series[name]
+            if not np.isfinite(vals[k]):
+                continue
+            err = None if not (np.isfinite(lo[k]) and np.isfinite(hi[k])) else [[lo[k]], [hi[k]]]
+            ax.errorbar([vals[k]], [y[i]], xerr=err, fmt=st[name]["marker"], ms=4,
+                        color=st[name]["color"], elinewidth=1, capsize=2, label=name)
+        ax.set_title(titles[k], fontsize=8)
+        ax.set_yticks(y, names, fontsize=7)
+        ax.tick_params(axis="y", labelleft=ax.get_subplotspec().is_first_col())
+        ax.tick_params(axis="x", labelsize=7)
+        ax.grid(axis="x", alpha=0.3)
+        ax.set_ylim(-0.7, len(names) - 0.3)
+        if ax.get_subplotspec().is_last_row() or k + PANEL_COLUMNS >= len(axes):
+            ax.set_xlabel(xlabel, fontsize=7)
+    return axes
 
 
-def _legend(fig: Figure) -> None:
-    """Legend below the axes, outside them, so it never hides a bar or a tick label."""
-    entries = {}
-    for ax in fig.axes:
-        for handle, label in zip(*ax.get_legend_handles_labels()):
-            entries.setdefault(label, handle)
-    fig.legend(list(entries.values()), list(entries), loc="outside lower center",
-               fontsize="small", frameon=False, ncols=min(len(entries), 4))
+def band(ax, x, vals, lo, hi, style: dict, label: str) -> None:
+    """A line with its CI as a light band (alpha), so several stay apart."""
+    ax.plot(x, vals, label=label, color=style["color"], linestyle=style["linestyle"],
+            marker=style["marker"], ms=3.5, lw=1.4)
+    ok = np.isfinite(lo) & np.isfinite(hi)
+    if ok.any():
+        ax.fill_between(np.asarray(x)[ok], lo[ok], hi[ok], color=style["color"], alpha=0.12,
+                        linewidth=0)
+        for edge in (lo, hi):  # thin edges in the line's style keep overlapping bands apart
+            ax.plot(np.asarray(x)[ok], edge[ok], color=style["color"], lw=0.6, alpha=0.6,
+                    linestyle=style["linestyle"])
+
+
+FAMILY_ROW_HEIGHT = 2.1
+
+
+def family_panels(fig, x, rows: dict, xticks=None, ylabel: str = "") -> list:
+    """One panel per base embedding (its variants in line styles), with the first embedding,
+    the baseline, drawn in grey in every other panel for reference. `rows`: {name: (values,
+    ci_low, ci_high)}, absolute bounds."""
+    names = list(rows)
+    st = styles(names)
+    bases = list(dict.fromkeys(family(n)[0] for n in names))
+    axes = panel_grid(fig, len(bases), FAMILY_ROW_HEIGHT)
+    ref = names[0]
+    for ax, base in zip(axes, bases):
+        if family(ref)[0] != base:
+            ax.plot(x, rows[ref][0], color="0.6", lw=1, linestyle=":", label=f"{ref} (reference)")
+        for n in names:
+            if family(n)[0] == base:
+                band(ax, x, *rows[n], st[n], n)
+        ax.set_title(base, fontsize=8)
+        ax.grid(alpha=0.3)
+        ax.tick_params(labelsize=7)
+        if xticks is not None:
+            ax.set_xticks(x, xticks, fontsize=7)
+        if ax.get_subplotspec().is_first_col():
+            ax.set_ylabel(ylabel, fontsize=7)
+        ax.legend(fontsize=6, frameon=False, loc="best")
+    return axes
 
 
 def concreteness_chart(results: Results, metric: str = "spearman") -> Figure | None:
-    """SimLex-999 by concreteness quartile (abstract -> concrete), one line per embedding.
+    """SimLex-999 by concreteness quartile (abstract -> concrete), one panel per base
+    embedding, its variants as line styles with CI bands.
 
     Lines rather than bars because the quartiles are ordered: the slope shows whether an
     embedding favours concrete words, which is what visual grounding is expected to change.
@@ -104,69 +192,52 @@ def concreteness_chart(results: Results, metric: str = "spearman") -> Figure | N
     series = _series(results, [(SIMLEX, q, metric) for q in CONC_SECTIONS])
     if not series:
         return None
-    fig = _new_figure(6.4, 4.2)
-    ax = fig.add_subplot()
+    fig = _new_figure(PAGE_WIDTH)
     x = np.arange(len(CONC_SECTIONS), dtype=float)
-    step = 0.05
-    colors = _colors(results)
-    for k, (name, (vals, lo, hi)) in enumerate(series.items()):
-        off = x + (k - (len(series) - 1) / 2) * step  # keep overlapping error bars apart
-        yerr = None if np.isnan(lo).all() else [np.nan_to_num(lo), np.nan_to_num(hi)]
-        ax.errorbar(off, vals, yerr=yerr, marker="o", capsize=3, label=name, color=colors[name])
-    ax.set_xticks(x, ["Conc-q1\n(abstract)", "Conc-q2", "Conc-q3", "Conc-q4\n(concrete)"])
-    ax.set_ylabel(_METRIC_LABEL[metric])
-    ax.set_title("SimLex-999 by concreteness quartile")
-    ax.grid(axis="y", alpha=0.3)
-    _legend(fig)
+    rows = {n: (v, v - lo, v + hi) for n, (v, lo, hi) in series.items()}
+    family_panels(fig, x, rows, ["q1\nabstract", "q2", "q3", "q4\nconcrete"],
+                  _METRIC_LABEL[metric])
+    fig.suptitle("SimLex-999 by concreteness quartile", fontsize=9)
     return fig
 
 
 def simlex_sections_chart(results: Results, metric: str = "spearman") -> Figure | None:
-    """SimLex-999 sections (paper's Table 3) as grouped bars with CI error bars."""
+    """SimLex-999 sections (paper's Table 3): one panel per section, a dot per embedding with
+    its CI."""
     present = {s.section for s in results.scores if s.dataset == SIMLEX and s.metric == metric}
     sections = [s for s in SIMLEX_SECTIONS if s in present] + sorted(present - set(SIMLEX_SECTIONS))
     series = _series(results, [(SIMLEX, s, metric) for s in sections])
     if not series:
         return None
-    fig = _new_figure(max(6.4, 0.35 * len(sections) * max(2, len(series)) + 1.5))
-    ax = fig.add_subplot()
-    _grouped_bars(ax, sections, series, _colors(results))
-    ax.set_ylabel(_METRIC_LABEL[metric])
-    ax.set_title("SimLex-999 sections")
-    _legend(fig)
+    fig = _new_figure(PAGE_WIDTH)
+    _dot_panels(fig, sections, series, _METRIC_LABEL[metric])
+    fig.suptitle("SimLex-999 sections", fontsize=9)
     return fig
 
 
 def datasets_chart(results: Results, sts_metric: str = "pearson",
                    sts_aggregate: str = "mean") -> Figure | None:
-    """Every dataset's headline score per embedding: word similarity (Spearman, section "All")
-    on the left, STS years and user STS sets (chosen metric and aggregate) on the right."""
+    """Every dataset's headline score per embedding, one panel per dataset: word similarity
+    (Spearman, section "All") first, then STS years and user STS sets (chosen metric and
+    aggregate)."""
     if sts_aggregate not in STS_AGGREGATES:
         raise ValueError(f"unknown STS aggregate {sts_aggregate!r}: expected one of "
                          f"{', '.join(STS_AGGREGATES)}")
-    panels = []
-    sim = _ordered(results, "similarity", SIMILARITY_SETS, "All", "spearman")
-    if sim:
-        panels.append(("Word similarity", sim, "All", "spearman"))
-    sts = _ordered(results, "sts", STS_YEARS, sts_aggregate, sts_metric)
-    if sts:
-        panels.append((f"STS ({sts_aggregate} over subsets)", sts, sts_aggregate, sts_metric))
-    panel_series = [_series(results, [(d, sec, met) for d in ds]) for _, ds, sec, met in panels]
-    panels = [(p, s) for p, s in zip(panels, panel_series) if s]
-    if not panels:
+    keys, titles = [], []
+    for d in _ordered(results, "similarity", SIMILARITY_SETS, "All", "spearman"):
+        keys.append((d, "All", "spearman"))
+        titles.append(f"{d} (ρ)")
+    for d in _ordered(results, "sts", STS_YEARS, sts_aggregate, sts_metric):
+        keys.append((d, sts_aggregate, sts_metric))
+        titles.append(f"{d} {sts_aggregate} ({'r' if sts_metric == 'pearson' else 'ρ'})")
+    series = _series(results, keys)
+    if not series:
         return None
-    n_emb = len(set().union(*(s.keys() for _, s in panels)))
-    widths = [len(p[1]) for p, _ in panels]
-    fig = _new_figure(max(6.4, 0.3 * sum(widths) * max(2, n_emb) + 2))
-    axes = fig.subplots(1, len(panels), width_ratios=widths, squeeze=False)[0]
-    colors = _colors(results)
-    for ax, ((title, ds, _, metric), series) in zip(axes, panels):
-        _grouped_bars(ax, ds, series, colors)
-        ax.set_title(title)
-        ax.set_ylabel(_METRIC_LABEL[metric])
-        for label in ax.get_xticklabels():
-            label.set(rotation=30, ha="right", rotation_mode="anchor")
-    _legend(fig)
+    fig = _new_figure(PAGE_WIDTH)
+    _dot_panels(fig, titles, series, "score × 100")
+    fig.suptitle("Every dataset per embedding (word similarity: Spearman's ρ; STS: "
+                 f"{_METRIC_LABEL[sts_metric].split(' ×')[0]}, {sts_aggregate} over subsets)",
+                 fontsize=9)
     return fig
 
 
@@ -177,7 +248,9 @@ def _ordered(results: Results, task: str, known: list[str], section: str, metric
 
 
 def render(fig: Figure, formats: Iterable[str] = FORMATS) -> dict[str, bytes]:
-    """{format: file bytes}; PDFs carry no creation date so reruns give identical files."""
+    """{format: file bytes}; PDFs carry no creation date so reruns give identical files, and
+    embed TrueType (Type 42) fonts, not the Type 3 that publishers reject (set for this call
+    only, the user's matplotlib settings stay as they are)."""
     import matplotlib
     from vgbench.reporting.escape import no_mathtext
     out = {}
@@ -187,7 +260,7 @@ def render(fig: Figure, formats: Iterable[str] = FORMATS) -> dict[str, bytes]:
             raise ValueError(f"unknown chart format {fmt!r}: expected one of {', '.join(FORMATS)}")
         buf = io.BytesIO()
         meta = {"CreationDate": None} if fmt == "pdf" else {"Software": None}
-        with matplotlib.rc_context({"text.parse_math": False}):  # texts created while drawing
+        with matplotlib.rc_context({"text.parse_math": False, "pdf.fonttype": 42, "ps.fonttype": 42}):
             fig.savefig(buf, format=fmt, dpi=150, metadata=meta)
         out[fmt] = buf.getvalue()
     return out

@@ -254,40 +254,37 @@ def concreteness_report(results: Results, table: PairTable | None = None,
 
 
 def concreteness_chart(report: ConcretenessReport, results: Results):
-    """Left: each embedding's Spearman per concreteness bin (CI bars). Right: B − A against
-    concreteness with its paired-bootstrap CI band, one curve per comparison."""
-    from vgbench.reporting.charts import _colors, _legend, _new_figure
-    colors = _colors(results)
-    panels = 2 if report.deltas is not None else 1
-    fig = _new_figure(5.2 * panels, 4.2)
-    axes = fig.subplots(1, panels, squeeze=False)[0]
+    """Top: each embedding's Spearman per concreteness bin, one panel per base embedding (its
+    variants as line styles, CI bands). Below: one panel per comparison, B − A against
+    concreteness with its paired-bootstrap CI band and the zero line; these panels share
+    their y axis so the differences compare at a glance."""
+    from vgbench.reporting import charts as c
+    t, d = report.pooled, report.deltas
     x = report.centers
-    step = 0.012 * (x[-1] - x[0] if len(x) > 1 else 1.0)
-    t = report.pooled
-    for k, name in enumerate(t.rows):
-        off = x + (k - (len(t.rows) - 1) / 2) * step
-        vals, lo, hi = t.values[k], t.ci[k, :, 0], t.ci[k, :, 1]
-        yerr = None if np.isnan(lo).all() else [np.nan_to_num(vals - lo), np.nan_to_num(hi - vals)]
-        axes[0].errorbar(off, vals, yerr=yerr, marker="o", capsize=3, label=name,
-                         color=colors.get(name))
-    axes[0].set_title(f"By concreteness (quintiles within each of {len(report.pooled_sets)} sets)")
-    axes[0].set_ylabel("Spearman's ρ × 100 (within-set, weighted)")
-    if report.deltas is not None:
-        ax = axes[1]
-        d = report.deltas
-        for k, label in enumerate(d.rows):
+    n_bases = len(dict.fromkeys(c.family(n)[0] for n in t.rows))
+    top_h = c.panel_rows(n_bases) * c.FAMILY_ROW_HEIGHT + 0.4
+    bottom_h = c.panel_rows(len(d.rows)) * 1.5 + 0.6 if d is not None else 0
+    fig = c._new_figure(c.PAGE_WIDTH, top_h + bottom_h)
+    top, bottom = (fig.subfigures(2, 1, height_ratios=[top_h, bottom_h]) if d is not None
+                   else (fig, None))
+    rows = {name: (t.values[k], t.ci[k, :, 0], t.ci[k, :, 1]) for k, name in enumerate(t.rows)}
+    c.family_panels(top, x, rows, ylabel="Spearman × 100")
+    top.suptitle(f"By concreteness (quintiles within each of {len(report.pooled_sets)} sets, "
+                 "pooled; 1 = abstract … 5 = concrete)", fontsize=9)
+    if d is not None:
+        st = c.styles(list(dict.fromkeys(c.embedding_order(results) + list(t.rows))))
+        axes = c.panel_grid(bottom, len(d.rows), 1.5)
+        for k, (ax, label) in enumerate(zip(axes, d.rows)):
             other = label.split(" − ")[0]
-            color = colors.get(other)
-            ax.plot(x, d.values[k], marker="o", color=color, label=label)
-            ax.fill_between(x, d.ci[k, :, 0], d.ci[k, :, 1], color=color, alpha=0.18,
-                            linewidth=0)
-        ax.axhline(0, color="black", linewidth=0.7)
-        ax.set_title("Difference against the baseline (band joint over the bins)")
-        ax.set_ylabel("Δ Spearman × 100")
-    for ax in axes:
-        ax.set_xlabel("pair concreteness (Brysbaert, 1 = abstract … 5 = concrete)")
-        ax.grid(alpha=0.3)
-    _legend(fig)
+            c.band(ax, x, d.values[k], d.ci[k, :, 0], d.ci[k, :, 1], st.get(other, {"color": "C0", "linestyle": "-", "marker": "o"}),
+                   label)
+            ax.axhline(0, color="black", linewidth=0.7)
+            ax.set_title(label, fontsize=7)
+            ax.tick_params(labelsize=7)
+            ax.grid(alpha=0.3)
+        bottom.supxlabel("pair concreteness (Brysbaert; 1 = abstract … 5 = concrete)", fontsize=7)
+        bottom.suptitle("Difference against the baseline (B − A, Spearman × 100, "
+                        "paired-bootstrap band, joint over the bins)", fontsize=9)
     return fig
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import base64
 import html
 import math
+import re
 from typing import Any
 
 from vgbench.evaluation.results import Results
@@ -16,12 +17,14 @@ from vgbench.reporting.policy import policy_notes
 from vgbench.reporting.render import Cell, Renderable
 
 _CSS = """
-body{font:14px/1.45 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;margin:0 auto;
-max-width:1200px;padding:1em 2em;color:#1b1b1b;background:#fff}
+body{font:14px/1.45 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;margin:0;
+padding:1em 2em;color:#1b1b1b;background:#fff}
 h1{font-size:1.6em;margin:.3em 0}h2{font-size:1.25em;margin-top:1.8em;border-bottom:1px solid #ddd}
 h3{font-size:1.05em;margin:1.4em 0 .4em}
 nav a{margin-right:1em}
-.wrap{overflow-x:auto}
+.wrap{overflow-x:auto;max-width:100%}
+td:first-child,th:first-child{position:sticky;left:0;z-index:1;background:#fff}
+th:first-child{z-index:2;background:#f3f5f8}
 table{border-collapse:collapse;margin:.3em 0;font-variant-numeric:tabular-nums}
 th,td{padding:.25em .6em;border-bottom:1px solid #e4e4e4;text-align:right;white-space:nowrap}
 th:first-child,td:first-child,td.text{text-align:left}
@@ -29,9 +32,10 @@ th{background:#f3f5f8;cursor:pointer;user-select:none;position:sticky;top:0}
 th.asc::after{content:" \\25B2"}th.desc::after{content:" \\25BC"}
 tr:hover td{background:#fafbfe}
 td b{color:#000}.ci{color:#666;font-size:.85em}.cov{color:#a05a00;font-size:.85em}
-.sig{color:#0a6b2e;font-weight:bold}.sig.down{color:#b00020}
+.sig{font-weight:bold}.up{color:#0a6b2e}.down{color:#b00020}
 .note{color:#444;font-size:.9em;margin:.15em 0;max-width:100ch}
-img{max-width:100%;border:1px solid #eee}
+img{max-width:100%;height:auto;border:1px solid #eee}
+p,.note,figcaption{max-width:100ch}
 code{font-size:.9em;background:#f5f5f5;padding:0 .2em}
 """
 
@@ -60,8 +64,7 @@ def _e(text: Any) -> str:
 def _cell(c: Cell) -> str:
     text = f"<b>{_e(c.text)}</b>" if c.bold else _e(c.text)
     if c.mark:
-        cls = "sig down" if "▼" in c.mark else "sig"
-        text += f'<sup class="{cls}">{_e(c.mark)}</sup>'
+        text += f'<sup class="sig">{_mark_html(c.mark)}</sup>'
     if c.ci:
         text += f' <span class="ci">[{_e(c.ci[0])}, {_e(c.ci[1])}]</span>'
     if c.coverage:
@@ -75,6 +78,14 @@ def _cell(c: Cell) -> str:
             key = ""
     cls = "" if c.numeric else ' class="text"'
     return f'<td{cls} data-sort="{_e(key)}">{text}</td>'
+
+
+def _mark_html(mark: str) -> str:
+    """Each ▲/▼ and the baseline number after it in its own colour: "▲1▼2" is one green and
+    one red mark, not all red."""
+    parts = re.findall(r"[▲▼][^▲▼]*|[^▲▼]+", mark)
+    return "".join(f'<span class="{"down" if p[0] == "▼" else "up" if p[0] == "▲" else ""}">'
+                   f"{_e(p)}</span>" for p in parts)
 
 
 def table_html(table: Renderable, anchor: str | None = None) -> str:

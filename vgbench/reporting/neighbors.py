@@ -8,6 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from vgbench.embeddings.core import Embeddings
+from vgbench.reporting.render import tex_escape
 
 TABLE5_WORDS = ("happy", "sad", "big", "bird", "horse", "together", "smart")
 
@@ -56,12 +57,19 @@ def neighbors_markdown(rows: list[NeighborRow], name_a: str, name_b: str, k: int
 
 
 def neighbors_latex(rows: list[NeighborRow], name_a: str, name_b: str, k: int = 10) -> str:
-    def esc(t: str) -> str:
-        return "".join("\\" + c if c in "&%$#_{}" else c for c in t)
-    body = [f"{esc(r.word)} & {esc(', '.join(r.only_a))} & {esc(', '.join(r.only_b))} \\\\" for r in rows]
+    """The paper's Table 5 for a one- or two-column page: the two neighbour lists share what
+    the column leaves after the word (tabularx X columns, ragged right), so it never runs
+    into the margin; caption and label under it."""
+    def cell(words: list[str]) -> str:
+        return tex_escape(", ".join(words)) if words else "--"
+    col = ">{\\raggedright\\arraybackslash}X"
+    body = [f"{tex_escape(r.word)} & {cell(r.only_a)} & {cell(r.only_b)} \\\\" for r in rows]
     return "\n".join([
-        "\\begin{table}[t]", "\\centering\\small",
-        "\\begin{tabular}{lp{0.4\\linewidth}p{0.4\\linewidth}}", "\\toprule",
-        f"Word & only {esc(name_a)} & only {esc(name_b)} \\\\", "\\midrule", *body, "\\bottomrule",
-        "\\end{tabular}",
-        f"\\caption{{Differing neighbours among the {k} nearest (cosine).}}", "\\end{table}", ""])
+        "% vgbench table: needs \\usepackage{booktabs,tabularx}.",
+        "\\begin{table}[tp]", "\\centering\\small",
+        f"\\begin{{tabularx}}{{\\linewidth}}{{@{{}}l{col}{col}@{{}}}}", "\\toprule",
+        f"Word & only {tex_escape(name_a)} & only {tex_escape(name_b)} \\\\", "\\midrule", *body,
+        "\\bottomrule", "\\end{tabularx}",
+        f"\\caption{{Nearest neighbours (top {k}, cosine) that differ between "
+        f"{tex_escape(name_a)} and {tex_escape(name_b)}.}}\\label{{tab:neighbors}}",
+        "\\end{table}", ""])

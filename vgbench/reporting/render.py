@@ -6,6 +6,7 @@ module only decides how each format shows it, so formats can never disagree on t
 from __future__ import annotations
 
 import math
+import re
 import textwrap
 from dataclasses import dataclass
 
@@ -103,32 +104,153 @@ class Renderable:
             out.extend(f"{_md_escape(n)}  " for n in notes)
         return "\n".join(out) + "\n"
 
+    def _coverage_details(self) -> list[list[str | None]]:
+        """Per data cell, the coverage text a LaTeX note gives (None at full coverage);
+        subclasses that know the counts say more than the percentage."""
+        return [[c.coverage for c in row[1:]] for row in self._grid().rows]
+
     def to_latex(self, ci: bool = False, coverage: bool = True) -> str:
-        """A `table` float with a booktabs tabular, best value bold, caption under the table
-        like the paper; coverage below 100 % gets a dagger and a note, CIs optionally inline."""
+        """A booktabs table for a one- or two-column paper: caption, label and short notes
+        below it. It is measured first and floats as `table*` (full width) when wider than a
+        column; only a table wider than the page is shrunk. Coverage below 100 % is one note
+        per column when every row shares it (dagger on the header), a dagger per cell where
+        rows differ; notes speak of CIs only when the cells print them."""
         grid = self._grid()
         spec = "".join("l" if j == 0 or not _column_numeric(grid, j) else "r"
                        for j in range(len(grid.header)))
-        # The tabular is measured in a box first and shrunk to the line width only when wider
-        # (long embedding names, many columns), so every table fits the page.
-        lines = ["% Requires \\usepackage{booktabs} and \\usepackage{graphicx}.",
-                 "\\begin{table}[t]", "\\centering", "\\small",
-                 f"\\sbox0{{\\begin{{tabular}}{{{spec}}}", "\\toprule",
-                 " & ".join(tex_escape(h) for h in grid.header) + " \\\\", "\\midrule"]
-        for row in grid.rows:
-            lines.append(" & ".join(_tex_cell(c, ci, coverage) for c in row) + " \\\\")
-        notes = [tex_escape(n) for n in self.notes + self.policy]
+        details = self._coverage_details() if coverage else [[None] * (len(grid.header) - 1)
+                                                             for _ in grid.rows]
+        shared = _shared_coverage(details, [[c.text != MISSING for c in r[1:]] for r in grid.rows])
+        header = [tex_escape(h) + ("$^\\dagger$" if j and shared.get(j - 1) else "")
+                  for j, h in enumerate(grid.header)]
+        body = [" & ".join([_tex_cell(row[0], ci, False)] + [
+            _tex_cell(c, ci, coverage and details[i][j] is not None and j not in shared)
+            for j, c in enumerate(row[1:])]) + " \\\\" for i, row in enumerate(grid.rows)]
+        notes = _coverage_note(grid.header[1:], [r[0].text for r in grid.rows], details, shared)
+        printed_ci = ci and any(c.ci for r in grid.rows for c in r)
         if any(c.bold for r in grid.rows for c in r):
-            notes.insert(0, f"Bold: {tex_escape(self._bold_means())}.")
-        notes = self._latex_notes(coverage) + notes
-        lines += ["\\bottomrule", "\\end{tabular}}",
-                  "\\ifdim\\wd0>\\linewidth\\resizebox{\\linewidth}{!}{\\usebox0}"
-                  "\\else\\usebox0\\fi"]
-        if notes:
-            lines.append("\\par\\smallskip{\\footnotesize " + " \\\\\n".join(notes) + "\\par}")
-        lines += [f"\\caption{{{tex_escape(self.title)}}}", f"\\label{{tab:{self.key}}}",
-                  "\\end{table}"]
-        return "\n".join(lines) + "\n"
+            notes.append(tex_escape(f"Bold: {self._bold_means()}."))
+        notes += [tex_escape(n) for n in latex_notes(self.notes + self.policy, printed_ci)]
+        return latex_float(self.key, tex_escape(self.title), spec, header, body, notes)
+
+
+def latex_notes(notes: list[str], printed_ci: bool) -> list[str]:
+    """The notes a LaTeX table keeps: the coverage definition is left to the dagger note, and
+    without printed CIs every clause about CIs goes (their level and resamples included)."""
+    out = []
+    for note in notes:
+        if note.startswith("Coverage = "):
+            continue
+        if not printed_ci:
+            note = _drop_ci_clauses(note)
+        if note:
+            out.append(note)
+    return out
+
+
+def _drop_ci_clauses(note: str) -> str:
+    """`note` without what it says about CIs: a sentence or ';' part that is about CIs
+    ("CIs: bootstrap within sets, 1000 resamples") goes whole, elsewhere only the comma
+    clause that names them ("95% CIs from 1000 bootstrap resamples (seed 0)")."""
+    about = re.compile(r"\bCIs?\b|confidence interval")
+    sentences = []
+    for sentence in re.split(r"(?<=\.)\s+(?=[A-Z])", note):
+        end = "." if sentence.endswith(".") else ""
+        parts = []
+        for part in re.split(r";\s+", sentence.removesuffix(".")):
+            if re.match(r"[\d.% ]*CIs?\b", part):
+                continue
+            clauses = [c for c in re.split(r",\s+", part) if not about.search(c)]
+            if clauses:
+                parts.append(", ".join(clauses))
+        if parts and not re.fullmatch(r"[\w ()]*:", parts[0]):
+            sentences.append("; ".join(parts) + end)
+    return " ".join(sentences)
+
+
+def _shared_coverage(details: list[list[str | None]], filled: list[list[bool]]) -> dict[int, str]:
+    """{data column: coverage} for columns below full coverage where every row that has a
+    value shares the same coverage (one note for the column instead of one per row)."""
+    out = {}
+    for j in range(len(details[0]) if details else 0):
+        col = [r[j] for r, f in zip(details, filled) if f[j]]
+        if len(col) > 1 and col[0] is not None and all(c == col[0] for c in col):
+            out[j] = col[0]
+    return out
+
+
+def _coverage_note(columns: list[str], rows: list[str], details: list[list[str | None]],
+                   shared: dict[int, str]) -> list[str]:
+    if not any(c for r in details for c in r):
+        return []
+    parts = [f"{columns[j]} {cov}" + (" (every row)" if len(rows) > 1 else "")
+             for j, cov in shared.items()]
+    for name, row in zip(rows, details):
+        cells = [f"{columns[j]} {c}" for j, c in enumerate(row) if c and j not in shared]
+        if cells:
+            parts.append(f"{name}: " + ", ".join(cells))
+    return ["$^\\dagger$ " + tex_escape("Coverage below 100% (pairs used/pairs): "
+                                         + "; ".join(parts) + ".")]
+
+
+LATEX_PACKAGES = "booktabs,graphicx"
+MAX_FLOAT_ROWS = 36  # rows that fit one float of a two-column page at \small, with its notes
+
+
+def latex_float(key: str, caption: str, spec: str, header: list[str], body: list[str],
+                notes: list[str], label: str | None = None, size: str = "\\small") -> str:
+    """One table float in LaTeX: the tabular is set in a box first; wider than a column it
+    floats as `table*` across both columns, wider than the page it is shrunk to fit. Caption
+    and label under the table, then one short note per line at footnote size. `caption`,
+    `header`, `body` and `notes` are LaTeX already; `size` is the table's font size."""
+    rows = "\n".join(body)
+    lines = [f"% vgbench table: needs \\usepackage{{{LATEX_PACKAGES}}}; `table*` when wider "
+             "than a column.",
+             "\\ifdefined\\vgbTable\\else\\newsavebox\\vgbTable\\fi",
+             f"\\sbox\\vgbTable{{{size}\\begin{{tabular}}{{@{{}}{spec}@{{}}}}", "\\toprule",
+             " & ".join(header) + " \\\\", "\\midrule", rows, "\\bottomrule",
+             "\\end{tabular}}",
+             "\\ifdim\\wd\\vgbTable>\\columnwidth\\def\\vgbFloat{table*}"
+             "\\else\\def\\vgbFloat{table}\\fi",
+             "\\begin{\\vgbFloat}[tp]", "\\centering",
+             "\\ifdim\\wd\\vgbTable>\\linewidth\\resizebox{\\linewidth}{!}{\\usebox\\vgbTable}"
+             "\\else\\usebox\\vgbTable\\fi",
+             f"\\caption{{{caption}}}\\label{{{label or 'tab:' + key}}}"]
+    if notes:
+        lines.append("{\\footnotesize\\raggedright")
+        lines += [n + "\\par" for n in notes]
+        lines.append("}")
+    lines.append("\\end{\\vgbFloat}")
+    return "\n".join(lines) + "\n"
+
+
+def grouped_latex(key: str, title: str, spec: str, header: list[str],
+                  groups: list[tuple[str, list[str]]], notes: list[str],
+                  size: str = "\\small") -> str:
+    """A long table as several floats (no `longtable`, which two-column classes reject): each
+    group (a heading and its rows) stays together while it fits one float; the first float
+    carries `tab:key` and the notes, the others `tab:key-2`, ... and say they continue it."""
+    chunks: list[list[str]] = [[]]
+    width = spec.count("l") + spec.count("r")
+    for heading, rows in groups:
+        for start in range(0, len(rows), MAX_FLOAT_ROWS - 1):
+            part = rows[start:start + MAX_FLOAT_ROWS - 1]
+            block = [f"\\multicolumn{{{width}}}{{@{{}}l}}{{\\textit{{{heading}}}"
+                     + ("" if start == 0 else " (continued)") + "} \\\\"] + part
+            if chunks[-1] and len(chunks[-1]) + len(block) > MAX_FLOAT_ROWS:
+                chunks.append([])
+            chunks[-1].extend(block)
+    out = []
+    for k, chunk in enumerate(chunks):
+        if k == 0:
+            out.append(latex_float(key, tex_escape(title), spec, header, chunk, notes,
+                                   size=size))
+        else:
+            cont = (f"{tex_escape(title)}, continued (part {k + 1} of {len(chunks)}; notes under "
+                    f"Table~\\ref{{tab:{key}}})")
+            out.append(latex_float(key, cont, spec, header, chunk, [], f"tab:{key}-{k + 1}",
+                                   size))
+    return "\n".join(out)
 
 
 _PLAIN = {"ρ": "rho", "×": "x", "Δ": "delta", "−": "-", "–": "-", "▲": "^", "▼": "v",
@@ -224,7 +346,9 @@ _TEX_SPECIAL = {"\\": "\\textbackslash{}", "&": "\\&", "%": "\\%", "$": "\\$", "
 
 
 def tex_escape(text: str) -> str:
-    """Escape LaTeX specials (and a leading '[')."""
+    """Escape LaTeX specials (and a leading '['); a hyphen before a digit that does not follow
+    a letter or digit ("-0.3", "[-1.2, 3.4]") is a minus sign."""
+    text = re.sub(r"(?<![\w.])-(?=\.?\d)", "−", text)
     out = "".join(_TEX_SPECIAL.get(ch, ch) for ch in text)
     return "{}" + out if out.startswith("[") else out  # `\\ [` would read as a row-skip length
 

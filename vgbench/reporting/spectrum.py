@@ -14,11 +14,12 @@ import numpy as np
 import pandas as pd
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
+from matplotlib.ticker import MaxNLocator
 
 from vgbench.atomic import write_bytes_atomic, write_text_atomic
 from vgbench.embeddings.core import Embeddings
 from vgbench.embeddings.postprocess import DEFAULT_FIT_ROWS, explained_variance
-from vgbench.reporting.charts import render
+from vgbench.reporting.charts import PAGE_WIDTH, render, styles
 from vgbench.reporting.escape import csv_frame
 
 
@@ -29,17 +30,21 @@ def spectra(embeddings: Sequence[Embeddings], fit_rows: int = DEFAULT_FIT_ROWS,
 
 
 def spectrum_chart(ratios: dict[str, np.ndarray], fit_rows: int = DEFAULT_FIT_ROWS) -> Figure:
-    fig = Figure(figsize=(6.4, 3.8))
+    """Explained variance per principal direction, one line per embedding (styles shared with
+    the other charts); the rank axis has integer ticks only."""
+    fig = Figure(figsize=(PAGE_WIDTH * 0.8, 3.4), layout="constrained")
     FigureCanvasAgg(fig)
     ax = fig.add_subplot(1, 1, 1)
+    st = styles(list(ratios))
     for name, ratio in ratios.items():
-        ax.plot(np.arange(1, len(ratio) + 1), 100 * ratio, marker="o", markersize=3, label=name)
+        ax.plot(np.arange(1, len(ratio) + 1), 100 * ratio, ms=3, lw=1.2, label=name, **st[name])
+    ax.set_xlim(0.5, max(len(r) for r in ratios.values()) + 0.5)
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True, min_n_ticks=1))
     ax.set_xlabel("principal direction (rank)")
     ax.set_ylabel("explained variance (%)")
-    ax.set_title(f"Top principal directions of the {fit_rows:,} most frequent words")
+    ax.set_title(f"Top principal directions of the {fit_rows:,} most frequent words", fontsize=9)
     ax.grid(axis="y", alpha=0.3)
-    ax.legend(fontsize=8)
-    fig.tight_layout()
+    ax.legend(fontsize=7, frameon=False)
     return fig
 
 

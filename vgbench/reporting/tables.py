@@ -19,6 +19,7 @@ from vgbench.evaluation.results import PairedTest, Results, Score
 from vgbench.evaluation.statistics import AGGREGATES, format_p
 from vgbench.reporting.policy import policy_notes, setting
 from vgbench.reporting.render import (MISSING, Cell, Grid, Renderable, coverage_text, plain,
+                                      grouped_latex, latex_notes,
                                       fmt_number, tex_escape)
 
 # Column orders, from the dataset registry.
@@ -70,12 +71,10 @@ class ScoreTable(Renderable):
                 f"scored on fewer pairs (coverage in brackets) is never marked best, since its "
                 f"score is not comparable")
 
-    def _latex_notes(self, coverage: bool) -> list[str]:
-        cov = self.coverage_notes()
-        if not (coverage and cov):
-            return []
-        return ["$^\\dagger$ " + tex_escape("Coverage below 100% (pairs used/pairs): "
-                                             + "; ".join(cov) + ".")]
+    def _coverage_details(self) -> list[list[str | None]]:
+        return [[f"{int(u)}/{int(t)} ({coverage_text(int(u), int(t))})"
+                 if coverage_text(int(u), int(t)) else None for u, t in zip(ur, tr)]
+                for ur, tr in zip(self.used, self.total)]
 
     def best_mask(self) -> np.ndarray:
         """True where a value is the best of its column (or row) among the entries of equal
@@ -393,35 +392,25 @@ class TestsTable(Renderable):
         return Grid(header, rows)
 
     def to_latex(self, ci: bool = False, coverage: bool = True) -> str:
-        """A `longtable` (breaks across pages) of six narrow columns: each comparison B vs A
-        is a heading row, so the long embedding names never share a line with the numbers."""
-        lines = ["% Requires \\usepackage{booktabs} and \\usepackage{longtable}.",
-                 "{\\footnotesize\\setlength{\\tabcolsep}{4pt}",
-                 "\\begin{longtable}{@{}p{0.32\\linewidth}rrrrr@{}}",
-                 f"\\caption{{{tex_escape(self.title)}}}\\label{{tab:{self.key}}}\\\\",
-                 "\\toprule"]
-        header = " & ".join(tex_escape(h) for h in ["Dataset", "B − A", _ci_label(self.results),
-                                                      "p", "p (Holm)", "n"]) + " \\\\"
-        lines += [header, "\\midrule", "\\endfirsthead", header, "\\midrule", "\\endhead",
-                  "\\bottomrule", "\\endfoot"]
-        current = None
+        """Floats of six narrow columns (no `longtable`: two-column classes reject it): each
+        comparison B vs A is a heading row, so the long embedding names never share a line
+        with the numbers; a long list is split over several floats, each at footnote size so
+        that it fits one column of a two-column page."""
+        header = [tex_escape(h) for h in ["Dataset", "B − A", _ci_label(self.results), "p",
+                                          "p (Holm)", "n"]]
+        groups: dict[tuple[str, str], list[str]] = {}
         for t, d, where, ci_text, p_adj, sig in self._rows():
-            if (t.embedding_a, t.embedding_b) != current:
-                current = (t.embedding_a, t.embedding_b)
-                lines.append(f"\\multicolumn{{6}}{{@{{}}p{{0.95\\linewidth}}}}{{\\textit{{"
-                             f"{tex_escape(t.embedding_b)} vs {tex_escape(t.embedding_a)}}}"
-                             f"}} \\\\")
             p_holm = tex_escape(_fmt_p(t, self.results, p_adj))
-            lines.append(" & ".join([
-                "\\quad " + tex_escape(where),
-                _tex_num(fmt_number(t.delta, d)), tex_escape(ci_text or MISSING),
-                tex_escape(_fmt_p(t, self.results)),
+            groups.setdefault((t.embedding_a, t.embedding_b), []).append(" & ".join([
+                "\\quad " + tex_escape(where), _tex_num(fmt_number(t.delta, d)),
+                tex_escape(ci_text or MISSING), tex_escape(_fmt_p(t, self.results)),
                 f"\\textbf{{{p_holm}}}" if sig else p_holm, str(t.n)]) + " \\\\")
-        lines.append("\\end{longtable}")
-        notes = [f"Bold: {self._bold_means()}."] + self.notes + self.policy
-        lines.append("\\par\\smallskip " + " \\\\\n".join(tex_escape(n) for n in notes)
-                     + "\\par}")
-        return "\n".join(lines) + "\n"
+        notes = [tex_escape(n) for n in [f"Bold: {self._bold_means()}."]
+                 + latex_notes(self.notes + self.policy, True)]
+        return grouped_latex(self.key, self.title, "lrrrrr", header,
+                             [(f"{tex_escape(b)} vs {tex_escape(a)}", rows)
+                              for (a, b), rows in groups.items()], notes,
+                             size="\\footnotesize\\setlength{\\tabcolsep}{4pt}")
 
 
 def _tex_num(text: str) -> str:
