@@ -119,6 +119,9 @@ def run(args: argparse.Namespace) -> int:
         raise ValueError(f"--datasets {args.datasets!r} names no dataset; give names such as "
                          f"MEN,SimLex-999,sts, or all")
     baseline = [int(b) if b.isdigit() else b for b in (args.baseline or ["0"])]
+    if args.out:  # a folder that cannot take the report fails now, not after the evaluation
+        from vgbench.reporting.writer import check_report_dir
+        check_report_dir(args.out)
     results = evaluate(args.sources, datasets, policy=policy_from_args(args), baseline=baseline,
                        pair_files=args.dataset, sts_dirs=args.sts_dir, analogy_files=args.analogy,
                        categorization_files=args.categorization, data_root=args.data_root,
