@@ -295,7 +295,7 @@ def test_training_in_a_folder_of_user_files_keeps_every_byte(tmp_path):
     small_training(out_dir, "run1").run()  # a new run folder beside the user's files
     kept()
     assert (out_dir / "run1" / "summary.json").is_file()
-    small_training(out_dir, "run1")._start(resume=True)  # ours: resumable
+    small_training(out_dir, "run1").run(resume=True)  # ours: resumable
     kept()
 
 
