@@ -425,3 +425,23 @@ def test_a_really_read_only_folder(tmp_path, inputs, no_evaluation, capsys):
     finally:
         out.chmod(0o700)
     assert f"{out}: cannot write here" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("command", ["spectrum", "neighbors"])
+def test_spectrum_and_neighbors_never_replace_a_users_file(tmp_path, inputs, capsys, command):
+    vec, _ = inputs
+    out = tmp_path / "out"
+    name = "spectrum.csv" if command == "spectrum" else "neighbors.md"
+    argv = ([command, str(vec), "--out", str(out), "--top", "3"] if command == "spectrum" else
+            [command, str(vec), str(vec), "--words", "cat,dog", "-k", "2", "--out", str(out)])
+    assert main(argv) == 0  # a fresh folder, then a rerun that replaces its own files
+    assert main(argv) == 0
+    kept = every_byte(out, {**USER_TREE, "results.json": b"a report beside it"})
+    assert main(argv) == 0
+    kept()
+    (out / name).unlink()
+    (out / f"{MANIFEST}-{command}").unlink()
+    kept = every_byte(out, {name: b"my own file"})
+    assert main(argv) == EXIT_INPUT
+    assert f"{out / name}: exists and was not written by vgbench" in capsys.readouterr().err
+    kept()
