@@ -445,3 +445,18 @@ def test_spectrum_and_neighbors_never_replace_a_users_file(tmp_path, inputs, cap
     assert main(argv) == EXIT_INPUT
     assert f"{out / name}: exists and was not written by vgbench" in capsys.readouterr().err
     kept()
+
+
+def test_featurize_never_uses_or_removes_a_users_folder_named_like_its_work_folder(tmp_path):
+    from vgbench.caption_data.featurize import featurize
+    images = tmp_path / "images"
+    images.mkdir()
+    from PIL import Image
+    for i in range(3):
+        Image.new("RGB", (8, 8), (i * 40, 0, 0)).save(images / f"{i}.png")
+    out = tmp_path / "out"
+    kept = every_byte(out, {".featurize-mean_colour/thesis.tex": b"mine", **USER_TREE})
+    for overwrite in (False, True):
+        with pytest.raises(ValueError, match="not a featurize work folder"):
+            featurize([images], out, encoder="mean_colour", overwrite=overwrite, progress=False)
+        kept()
