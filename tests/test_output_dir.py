@@ -13,7 +13,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from vgbench.atomic import MANIFEST, atomic_output_dir, remove_stale_temps
+from vgbench.atomic import MANIFEST, TEMP_MARK, _marked_folder, atomic_output_dir, remove_stale_temps
+from vgbench.grounding.trainer import RUN_MARK
 from vgbench.cli import EXIT_SYSTEM, main
 
 REPO = Path(__file__).parent.parent
@@ -106,19 +107,28 @@ def test_killed_run_leaves_previous_output_and_next_run_cleans_up(tmp_path, inpu
     proc.wait()
     assert {p.name: p.read_bytes() for p in out.iterdir()} == before
     assert litter(tmp_path)  # the killed run's staging folder is still there ...
-    (out / ".results.json.a1b2c3d4.tmp").write_text("an older version's half-written file")
+    (out / ".results.json.a1b2c3d4.tmp").write_text("a user's file with a temp-like name")
     assert run_eval(*inputs, out, "--no-charts") == 0
-    assert not litter(tmp_path) and not litter(out)  # ... until the next run
+    assert not litter(tmp_path)  # ... until the next run; a file vgbench did not make stays
+    assert litter(out) == [".results.json.a1b2c3d4.tmp"]
+
+
+def stale_temp(folder: Path, target: str, pid: int | None = None) -> Path:
+    """A temporary folder as a vgbench run killed while writing `target` leaves it."""
+    made = _marked_folder(folder, target, "tmp")
+    mark = made / TEMP_MARK
+    mark.write_text(mark.read_text().replace(f"pid {os.getpid()}", f"pid {pid or dead_pid()}"))
+    (made / "output").write_text("half")
+    return made
 
 
 def test_stale_temps_of_live_processes_are_kept(tmp_path):
-    stale = tmp_path / f".last.pt.{dead_pid()}-abc123.tmp"
-    live = tmp_path / f".last.pt.{os.getpid()}-def456.tmp"
-    other = tmp_path / ".hidden.tmp"
-    for p in (stale, live, other):
-        p.write_text("x")
+    stale = stale_temp(tmp_path, "last.pt")
+    live = stale_temp(tmp_path, "last.pt", pid=os.getpid())
+    other = tmp_path / f".last.pt.{dead_pid()}-abc123.tmp"  # the name alone proves nothing
+    other.write_text("x")
     assert remove_stale_temps(tmp_path) == [stale]
-    assert live.exists() and other.exists()
+    assert live.exists() and other.exists() and not stale.exists()
 
 
 def test_exception_inside_leaves_no_trace(tmp_path):
@@ -137,11 +147,10 @@ def test_training_run_cleans_litter_and_an_unfinished_run(tmp_path):
     from vgbench.grounding.trainer import Trainer
     run_dir = tmp_path / "run"
     (run_dir / "grounders").mkdir(parents=True)
-    pid = dead_pid()
-    stale = [run_dir / f".last.pt.{pid}-x1.tmp", run_dir / "grounders" / f".epoch_001.pt.{pid}-x2.tmp",
-             run_dir / ".last.pt.k3j_9x2a.tmp"]  # an older version's temp name, without a pid
+    (run_dir / RUN_MARK).write_text("made by vgbench train")
+    stale = [stale_temp(run_dir, "last.pt"), stale_temp(run_dir / "grounders", "epoch_001.pt")]
     leftovers = [run_dir / "log.jsonl", run_dir / "grounders" / "epoch_007.pt"]  # killed earlier run
-    for p in stale + leftovers:
+    for p in leftovers:
         p.write_text("x")
     ds, textual = make_task(n_images=30)
     cfg = load_config(None, [f'out_dir="{tmp_path}"', 'name="run"', "model.grounded_dim=8",

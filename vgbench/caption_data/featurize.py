@@ -26,7 +26,7 @@ from typing import Iterable, Sequence
 
 import numpy as np
 
-from vgbench.atomic import atomic_path, write_text_atomic
+from vgbench.atomic import atomic_path, is_temporary, write_text_atomic
 from vgbench.caption_data.encoders import DEFAULT_ENCODER, ImageEncoder, Preprocess, get_encoder
 from vgbench.caption_data.features import FeatureStore, write_store
 from vgbench.progress import progress_bar
@@ -203,6 +203,9 @@ def featurize(inputs: Iterable[str | os.PathLike], out_dir: str | os.PathLike,
     result = FeaturizeResult(out_dir, len(items))
 
     sidecar = out_dir / f"{stem}.json"
+    if os.path.lexists(work) and not _work_folder_ours(work):
+        raise ValueError(f"{work}: exists and is not a featurize work folder (manifest.json and "
+                         f"chunk-*.npz only); not using or removing it - move it away")
     if overwrite:
         shutil.rmtree(work, ignore_errors=True)
     elif sidecar.is_file():
@@ -250,6 +253,19 @@ def featurize(inputs: Iterable[str | os.PathLike], out_dir: str | os.PathLike,
         shutil.rmtree(work, ignore_errors=True)
     result.seconds = time.perf_counter() - t0
     return result
+
+
+def _work_folder_ours(work: Path) -> bool:
+    """Whether `work` holds only what featurize writes there (an empty folder counts as ours), so
+    it may be resumed into and removed."""
+    if work.is_symlink() or not work.is_dir():
+        return False
+    for p in work.iterdir():
+        if is_temporary(p) or (p.name == "manifest.json" and p.is_file()):
+            continue
+        if not (p.is_file() and p.name.startswith("chunk-") and p.name.endswith(".npz")):
+            return False
+    return True
 
 
 def _check_manifest(work: Path, manifest: dict) -> None:

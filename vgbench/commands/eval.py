@@ -125,6 +125,9 @@ def run(args: argparse.Namespace) -> int:
         raise ValueError(f"--datasets {args.datasets!r} names no dataset; give names such as "
                          f"MEN,SimLex-999,sts, or all")
     baseline = [int(b) if b.isdigit() else b for b in (args.baseline or ["0"])]
+    if args.out:  # a folder that cannot take the report fails now, not after the evaluation
+        from vgbench.reporting.writer import check_report_dir
+        check_report_dir(args.out)
     with _pickle_trust(args):
         results = _evaluate(args, datasets, baseline)
     # with --json, stdout carries the results alone (for `| jq`); every note goes to stderr

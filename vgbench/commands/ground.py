@@ -2,6 +2,8 @@
 from __future__ import annotations
 
 import argparse
+import errno
+from pathlib import Path
 
 from vgbench.commands.options import positive_int
 
@@ -26,10 +28,32 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.set_defaults(func=run)
 
 
+def _outputs(out: str, fmt: str | None) -> list[Path]:
+    """The files `--out` writes: the vectors, and for .npy the word list beside them."""
+    from vgbench.embeddings.writers import format_for_path
+    path = Path(out)
+    return [path, path.with_name(path.stem + ".vocab")] if format_for_path(out, fmt) == "npy" else [path]
+
+
+def _refuse_inputs_as_outputs(outputs: list[Path], inputs: list[str | None]) -> None:
+    from vgbench.atomic import refuse_same_file
+    inputs = [i for i in inputs if i]
+    inputs += [str(Path(i).with_name(Path(i).stem + ".vocab")) for i in inputs]  # npy word lists
+    for out in outputs:
+        refuse_same_file(out, inputs)
+
+
 def run(args: argparse.Namespace) -> int:
+    from vgbench.atomic import check_writable
     from vgbench.sources.checkpoint import checkpoint_textual
+    outputs = _outputs(args.out, args.format)
+    if Path(args.out).is_dir():
+        raise IsADirectoryError(errno.EISDIR, "is a folder; --out names the output file", args.out)
+    _refuse_inputs_as_outputs(outputs, [args.vectors, args.checkpoint])
+    check_writable(Path(args.out).parent)  # before the long work, not after it
     g, source, emb = checkpoint_textual(args.checkpoint, args.vectors, args.te,
                                         progress=not args.quiet, nonfinite=args.nonfinite)
+    _refuse_inputs_as_outputs(outputs, [source])  # the vectors recorded in the checkpoint
     if emb.meta.get("nonfinite"):
         print(f"note: {source}: left out {emb.meta['nonfinite']} word(s) whose vectors hold nan or inf "
               f"({'; '.join(emb.meta.get('nonfinite_examples', [])[:3])})")

@@ -21,16 +21,20 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from vgbench.atomic import write_text_atomic
+    from vgbench.atomic import atomic_output_dir, check_output_dir
     from vgbench.sources import resolve
     from vgbench.reporting.neighbors import differing_neighbors, neighbors_latex, neighbors_markdown
 
+    if args.out:
+        check_output_dir(args.out, ["neighbors.md", "neighbors.tex"], owner="neighbors")
     a, b = resolve(args.a), resolve(args.b)
     words = [w.strip() for w in args.words.split(",") if w.strip()]
     rows = differing_neighbors(a, b, words, args.k, args.restrict or None)
     md = neighbors_markdown(rows, args.a, args.b, args.k)
     print(md)
-    if args.out:
-        write_text_atomic(Path(args.out) / "neighbors.md", md)
-        write_text_atomic(Path(args.out) / "neighbors.tex", neighbors_latex(rows, args.a, args.b, args.k))
+    if args.out:  # shares folders with reports; a neighbors.md of yours is never replaced
+        with atomic_output_dir(args.out, owner="neighbors") as stage:
+            (stage / "neighbors.md").write_text(md, encoding="utf-8")
+            (stage / "neighbors.tex").write_text(neighbors_latex(rows, args.a, args.b, args.k),
+                                                 encoding="utf-8")
     return 0

@@ -70,10 +70,13 @@ def run(args: argparse.Namespace) -> int:
 
     from vgbench.evaluation.results import Results
     from vgbench.reporting import write_reports
+    from vgbench.reporting.writer import check_report_dir
 
     paths = [_results_path(i) for i in args.inputs]
     if args.out is None and len(paths) > 1:
         raise ValueError("several inputs are merged into one report: give --out DIR")
+    out = Path(args.out) if args.out else paths[0].parent
+    check_report_dir(out)  # a results.json that vgbench did not write there is never replaced
     merged, origin = None, {}
     for path in paths:
         try:
@@ -87,7 +90,6 @@ def run(args: argparse.Namespace) -> int:
                              f"by `vgbench eval --out`") from None
         _refuse_label_clash(merged, res, origin, path)
         merged = res if merged is None else merged.merge(res)
-    out = Path(args.out) if args.out else paths[0].parent
     written = write_reports(merged, out, charts=not args.no_charts, sts_metric=args.metric,
                             sts_aggregate=args.aggregate)
     print(f"wrote {len(written)} files to {out} (open {out / 'index.html'})")

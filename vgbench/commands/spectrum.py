@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import argparse
+from pathlib import Path
 
 from vgbench.commands.options import positive_int
 
@@ -19,14 +20,19 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from vgbench.atomic import atomic_output_dir, check_output_dir
     from vgbench.sources import resolve
     from vgbench.reporting.spectrum import spectra, write_spectrum
 
+    names = [f"spectrum.{ext}" for ext in ("png", "pdf", "csv")]
+    check_output_dir(args.out, names, owner="spectrum")  # a spectrum.csv of yours is never replaced
     embs = []
     for src in args.sources:
         emb = resolve(src)
         embs.append(emb.subset(emb.words[:args.rows]) if len(emb) > args.rows else emb)
-    written = write_spectrum(embs, args.out, args.rows, args.top)
+    with atomic_output_dir(args.out, owner="spectrum") as stage:  # it shares folders with reports
+        write_spectrum(embs, stage, args.rows, args.top)
+    written = [Path(args.out) / n for n in names]
     for name, ratio in spectra(embs, args.rows, min(args.top, 5)).items():
         print(f"{name}: top-5 explained variance " + " ".join(f"{100 * r:.1f}%" for r in ratio[:5]))
     print(f"wrote {len(written)} files to {args.out}")

@@ -22,10 +22,12 @@ def register(sub: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace) -> int:
     from vgbench.evaluation.dev_scores import dev_scorer
     from vgbench.grounding.config import load_config
-    from vgbench.grounding.trainer import train
+    from vgbench.grounding.trainer import check_run_dir, train
     cfg = load_config(args.config, args.overrides)
     if args.data_root:
         cfg = cfg.with_(data={"data_root": args.data_root})
+    if not args.resume:  # a folder that is not vgbench's, or cannot be written: refused before the work
+        check_run_dir(cfg.run_dir)
     summary = train(cfg, resume=args.resume, progress=not args.quiet,
                     evaluator=dev_scorer(cfg.train.eval_sets, cfg.data.data_root))
     last = summary["history"][-1] if summary["history"] else {}

@@ -202,6 +202,10 @@ class Config:
             raise ValueError(f"train.device = {t.device!r}; expected auto, cpu, cuda, cuda:N or mps")
         if not self.name.strip():
             raise ValueError("name is empty; expected a folder name for the run")
+        if (self.name in (".", "..") or "/" in self.name or "\\" in self.name or "\0" in self.name
+                or Path(self.name).is_absolute()):
+            raise ValueError(f"name = {self.name!r}: a run's name is one folder name inside out_dir "
+                             f"(no '/', '\\', '.' or '..'), e.g. name = \"myexp\"")
         _at_least("model.grounded_dim", m.grounded_dim, 1)
         if t.batch_size < 2:
             raise ValueError(f"train.batch_size must be at least 2, got {t.batch_size}")

@@ -31,7 +31,7 @@ from typing import Any, Callable
 import numpy as np
 import torch
 
-from vgbench.atomic import remove_stale_temps, write_text_atomic
+from vgbench.atomic import check_writable, is_temporary, remove_stale_temps, write_text_atomic
 from vgbench.grounding.checkpoint import CHECKPOINT_FORMAT, CHECKPOINT_VERSION, load_checkpoint, save_state
 from vgbench.grounding.config import Config, config_from_dict, dumps_toml
 from vgbench.grounding.model import build_model, init_textual_rows, singular_values
@@ -306,12 +306,12 @@ class Trainer:
             if last.exists():
                 raise ValueError(f"{run_dir} already holds a run; pass --resume to continue it or "
                                  "choose another name (--set name=...)")
-            run_dir.mkdir(parents=True, exist_ok=True)
+            claim_run_dir(run_dir)
             remove_unfinished_run(run_dir)
             write_text_atomic(run_dir / "config.toml", dumps_toml(self.cfg))
         if self.rank == 0:
-            for folder in (run_dir, run_dir / "grounders"):  # only this process writes here
-                remove_stale_temps(folder, legacy=True)
+            for folder in (run_dir, run_dir / "grounders"):  # what a killed run of ours left
+                remove_stale_temps(folder)
         return start
 
     def _stop_reason(self, spent: float) -> str | None:
@@ -446,6 +446,38 @@ def train(cfg: Config, resume: bool = False, **kwargs) -> dict[str, Any]:
 
 
 RUN_FILES = ("config.toml", "best.pt", "last.pt", "grounder.pt", *LOG_FILES, "summary.json")
+
+
+RUN_MARK = ".vgbench-run"
+
+
+def check_run_dir(run_dir: Path) -> None:
+    """Refuse, before any work, a run folder that is not vgbench's: one that holds anything and
+    was not made by `vgbench train` (no .vgbench-run marker) is the user's, and its files are
+    never replaced or removed. Also fail now when it cannot be written."""
+    mark = run_dir / RUN_MARK
+    if os.path.lexists(run_dir) and not run_dir.is_dir():
+        raise ValueError(f"{run_dir}: exists and is not a folder; choose another name (--set name=...) "
+                         f"or out_dir")
+    if run_dir.is_dir() and not (mark.is_file() and not mark.is_symlink()) \
+            and not (run_dir / "last.pt").is_file():  # an older version's run: resume it or choose another name
+        held = sorted(p.name for p in run_dir.iterdir() if not is_temporary(p))
+        if held:
+            raise ValueError(f"{run_dir}: exists, holds {', '.join(held[:3])}"
+                             f"{' ...' if len(held) > 3 else ''} and was not made by vgbench train "
+                             f"(no {RUN_MARK}); not writing into it - choose another name "
+                             f"(--set name=...) or out_dir")
+    check_writable(run_dir)
+
+
+def claim_run_dir(run_dir: Path) -> None:
+    """Make `run_dir` this run's folder (check_run_dir first), marked as made by vgbench train."""
+    check_run_dir(run_dir)
+    run_dir.mkdir(parents=True, exist_ok=True)
+    if not (run_dir / RUN_MARK).is_file():
+        write_text_atomic(run_dir / RUN_MARK, "a training run folder made by vgbench train; its run "
+                                              "files (config.toml, *.pt, log.*, summary.json) are "
+                                              "replaced by a new run\n")
 
 
 def remove_unfinished_run(run_dir: Path) -> None:

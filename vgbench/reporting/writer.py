@@ -12,7 +12,7 @@ import os
 from pathlib import Path
 from typing import Iterable
 
-from vgbench.atomic import atomic_output_dir
+from vgbench.atomic import atomic_output_dir, check_output_dir
 from vgbench.evaluation.results import Results
 from vgbench.reporting import html, tables
 from vgbench.reporting.escape import csv_frame
@@ -87,6 +87,15 @@ def _concreteness(results: Results):
     except OSError as exc:
         log.warning("concreteness analysis skipped: %s", exc)
         return None
+
+
+_ALWAYS = {"json": "results.json", "csv": "scores.csv", "md": "tables.md", "html": "index.html"}
+
+
+def check_report_dir(out_dir: str | os.PathLike, formats: Iterable[str] = FORMATS) -> None:
+    """Before the evaluation: `out_dir` can be written, and the files every report has (results.json,
+    scores.csv, tables.md, index.html) are not there unless vgbench wrote them (vgbench.atomic)."""
+    check_output_dir(out_dir, [_ALWAYS[f] for f in formats if f in _ALWAYS])
 
 
 def write_reports(results: Results, out_dir: str | os.PathLike,
