@@ -128,7 +128,7 @@ def run(args: argparse.Namespace) -> int:
     with _pickle_trust(args):
         results = _evaluate(args, datasets, baseline)
     from vgbench.reporting.summary import build_summary, run_stamp, summary_console
-    results.settings["run"] = run_stamp()  # command, date, commit: the reports' first screen
+    results.settings["invocation"] = run_stamp()  # command, date, commit: the reports' first screen
     # with --json, stdout carries the results alone (for `| jq`); every note goes to stderr
     notes = sys.stderr if args.json else sys.stdout
     if results.cached:

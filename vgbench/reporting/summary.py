@@ -31,7 +31,7 @@ HEADLINES = [("similarity six-set mean", SIMILARITY_MEAN, "spearman", 1),
 
 
 def run_stamp(argv: list[str] | None = None) -> dict[str, Any]:
-    """What `results.settings["run"]` keeps about how a report came to be: the command line,
+    """What `results.settings["invocation"]` keeps about how a report came to be: the command line,
     the date (UTC) and the vgbench commit when vgbench runs from a git checkout."""
     argv = list(sys.argv if argv is None else argv)
     prog = os.path.basename(argv[0]) if argv else "vgbench"
@@ -96,7 +96,8 @@ def build_summary(results: Results) -> Summary:
     """The summary of `results` (every renderer reads this one object)."""
     from vgbench import __version__
     names = embedding_order(results)
-    run = results.settings.get("run") if isinstance(results.settings.get("run"), dict) else {}
+    run = results.settings.get("invocation")
+    run = run if isinstance(run, dict) else {}
     date = run.get("date") or (results.cached or {}).get("created") or "not recorded"
     scores = {(s.embedding, s.dataset, s.metric): s for s in results.scores
               if s.section == "All"}

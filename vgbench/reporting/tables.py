@@ -506,8 +506,9 @@ def console_table(results: Results, width: int | None = None, sts_metric: str = 
         return "\n".join(["No scores."] + unscored) + "\n"
     found = verdicts(results)
     if found:
-        lines = [f"Paired tests against the baseline (p (Holm) <= {alpha(results):g} over all "
-                 f"{len(results.tests)} tests; every test in tests.csv and tables.md with --out):"]
+        lines = textwrap.wrap(f"Paired tests against the baseline (p (Holm) <= "
+                              f"{alpha(results):g} over all {len(results.tests)} tests; every "
+                              f"test in tests.csv and tables.md with --out):", width)
         lines += [line for v in found for line in
                   textwrap.wrap(plain(v.sentence()), width, initial_indent="  ",
                                 subsequent_indent="    ")]
@@ -517,18 +518,18 @@ def console_table(results: Results, width: int | None = None, sts_metric: str = 
     if ci and any(c.ci for t in tables for r in t._grid().rows for c in r):
         footer.append(f"±: half the width of the {_ci_label(results)} (bootstrap); the "
                       f"intervals themselves are in tables.md and index.html.")
-    text = "\n".join(parts) + "\n" + "\n".join(unscored + footer) + "\n"
-    return text if _encodable(text) else text.replace("±", "+-")
+    return console_safe("\n".join(parts) + "\n" + "\n".join(unscored + footer) + "\n")
 
 
-def _encodable(text: str) -> bool:
-    """Whether stdout can print `text` (a redirected Windows console may hold only ASCII)."""
+def console_safe(text: str) -> str:
+    """`text` with "±" as "+-" when stdout cannot print it (a redirected Windows console may
+    hold only ASCII)."""
     import sys
     try:
         text.encode(getattr(sys.stdout, "encoding", None) or "ascii")
-        return True
+        return text
     except (UnicodeEncodeError, LookupError):
-        return False
+        return text.replace("±", "+-")
 
 
 def unscored_notes(results: Results) -> list[str]:
