@@ -264,3 +264,23 @@ def test_every_leaderboard_table_is_sortable(board, tmp_path):
     for t in tables_:
         tds = re.findall(r"<td[^>]*>", t)
         assert tds and all("data-sort=" in td for td in tds)
+
+
+def test_demo_records_each_trained_models_data_config_epochs_and_seed(tmp_path):
+    import json
+
+    from vgbench.pipeline.demo import describe_training
+    from vgbench.reporting.summary import build_summary
+    run = tmp_path / "demo_vge"
+    run.mkdir()
+    (run / "summary.json").write_text(json.dumps({"epochs_run": 6, "best_epoch": 4}))
+    (run / "config.toml").write_text('[data]\ndataset = "flickr8k"\n[train]\nepochs = 6\nseed = 3\n')
+    res = Results(embeddings={"GloVe": {"dim": 50}, "VGE": {"dim": 256, "format": "npy",
+                                                              "source": "runs/vge.npy"},
+                              "VGE+ABTT": {"dim": 256}})
+    describe_training(res, {"VGE": run}, {"VGE": "demo_vge"})
+    assert "training" not in res.embeddings["GloVe"]
+    lines = dict(build_summary(res).sources)
+    assert lines["VGE"] == ("vge.npy; npy; dim 256; trained on flickr8k; config demo_vge; "
+                            "epochs 6 of 6 (best 4); seed 3")
+    assert "config demo_vge" in lines["VGE+ABTT"]
