@@ -103,8 +103,12 @@ def build_summary(results: Results) -> Summary:
               if s.section == "All"}
     headline = []
     for name in names:
-        parts = [f"{label} {_score_text(scores.get((name, ds, metric)), d)}"
-                 for label, ds, metric, d in HEADLINES if (name, ds, metric) in scores]
+        parts = []
+        for label, ds, metric, d in HEADLINES:
+            if (name, ds, metric) in scores:
+                parts.append(f"{label} {_score_text(scores[(name, ds, metric)], d)}")
+            elif math.isfinite(mean := _mean_of_sets(results, name, ds)):
+                parts.append(f"{label} {fmt_number(mean, d)} (no CI recorded)")
         if parts:
             headline.append((name, parts))
     a = alpha(results)
@@ -122,6 +126,18 @@ def build_summary(results: Results) -> Summary:
                    headline, against, verdicts(results), a, policy_notes(results)[:1], date,
                    run.get("command"), str(results.settings.get("version") or __version__),
                    run.get("commit"))
+
+
+def _mean_of_sets(results: Results, name: str, mean: str) -> float:
+    """A headline mean that older results do not store, from its sets' scores as the tables
+    compute it (NaN unless every set was scored)."""
+    from vgbench.reporting.tables import STS_YEARS, six_set_mean
+    if mean == SIMILARITY_MEAN:
+        return six_set_mean(results, name)
+    years = {s.dataset: s.value for s in results.scores if s.embedding == name
+             and s.dataset in STS_YEARS and s.section == "mean" and s.metric == "pearson"}
+    return (sum(years.values()) / len(years) if len(years) == len(STS_YEARS)
+            and all(map(math.isfinite, years.values())) else math.nan)
 
 
 def _title(names: list[str]) -> str:
