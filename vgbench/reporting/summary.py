@@ -50,16 +50,19 @@ def _quote(arg: str) -> str:
 def vgbench_commit() -> str | None:
     """The commit of the vgbench checkout this code runs from (None when installed elsewhere
     or git is missing)."""
-    root = Path(__file__).resolve().parents[2]
-    if not (root / ".git").exists():
-        return None
+    from importlib.resources import files
+    package = Path(str(files("vgbench"))).resolve()
     try:
-        out = subprocess.run(["git", "-C", str(root), "rev-parse", "--short=12", "HEAD"],
+        out = subprocess.run(["git", "-C", str(package), "rev-parse", "--show-toplevel",
+                              "--short=12", "HEAD"],
                              capture_output=True, text=True, timeout=5, check=False)
     except (OSError, subprocess.SubprocessError):
         return None
-    commit = out.stdout.strip()
-    return commit if out.returncode == 0 and commit else None
+    lines = out.stdout.split()
+    if out.returncode != 0 or len(lines) != 2:
+        return None
+    # the checkout must be vgbench's own, not a project that holds vgbench in its .venv
+    return lines[1] if Path(lines[0]).resolve() == package.parent else None
 
 
 @dataclass
