@@ -274,7 +274,7 @@ def test_write_reports_files_round_trip(results, tmp_path):
     names = {p.name for p in paths}
     assert names == {"results.json", "scores.csv", "tests.csv", "tables.md",
                      "table1_intrinsic.tex", "table3_simlex.tex", "table4_sts.tex",
-                     "paired_tests.tex", "index.html"} | {f"{c}.{f}" for c in
+                     "paired_tests.tex", "index.html", "summary.md"} | {f"{c}.{f}" for c in
                                             ["simlex_concreteness", "simlex_sections", "datasets"]
                                             for f in ["png", "pdf"]}
     assert all(p.exists() and p.stat().st_size > 0 for p in paths)

@@ -130,6 +130,8 @@ def run(args: argparse.Namespace) -> int:
         check_report_dir(args.out)
     with _pickle_trust(args):
         results = _evaluate(args, datasets, baseline)
+    from vgbench.reporting.summary import build_summary, run_stamp, summary_console
+    results.settings["invocation"] = run_stamp()  # command, date, commit: the reports' first screen
     # with --json, stdout carries the results alone (for `| jq`); every note goes to stderr
     notes = sys.stderr if args.json else sys.stdout
     if results.cached:
@@ -159,7 +161,10 @@ def run(args: argparse.Namespace) -> int:
     if args.out:
         written = write_reports(results, args.out, charts=not args.no_charts,
                                 sts_metric=args.metric, sts_aggregate=args.aggregate)
-        print(f"wrote {len(written)} files to {args.out}", file=notes)
+        print(f"wrote {len(written)} files to {args.out} (start with summary.md or "
+              f"index.html)", file=notes)
+    if not args.json:
+        print("\n" + summary_console(build_summary(results)), end="")
     return 0
 
 

@@ -49,14 +49,18 @@ def run(args: argparse.Namespace) -> int:
         print(f"No cached evaluations in {cache.root}" + (" for those datasets" if datasets else "")
               + "; run `vgbench eval SOURCE...` first.")
         return 0
-    print(table.to_console(120, policy=False))
+    import shutil
+    from vgbench.reporting.tables import CONSOLE_CI_WIDTH, console_safe
+    width = shutil.get_terminal_size((120, 24)).columns
+    wide = width >= CONSOLE_CI_WIDTH  # CIs as "±" in the cells, else after the table
+    print(console_safe(table.to_console(width, policy=False, ci=wide)), end="")
     for j, col in enumerate(table.columns):
-        if col.endswith(" mean"):
+        with_ci = [(row, table.values[i, j], *table.ci[i, j]) for i, row in enumerate(table.rows)
+                   if math.isfinite(table.ci[i, j, 0]) and math.isfinite(table.ci[i, j, 1])]
+        if col.endswith(" mean") and with_ci and not wide:
             print(f"{col} with 95% CI:")
-            for i, row in enumerate(table.rows):
-                lo, hi = table.ci[i, j]
-                if lo == lo and hi == hi:
-                    print(f"  {row}: {table.values[i, j]:.1f} [{lo:.1f}, {hi:.1f}]")
+            for row, value, lo, hi in with_ci:
+                print(f"  {row}: {value:.1f} [{lo:.1f}, {hi:.1f}]")
     if skipped:
         print(f"({skipped} embedding(s) scored on common pairs only are not ranked.)")
     if args.html:
@@ -66,24 +70,18 @@ def run(args: argparse.Namespace) -> int:
 
 
 def ranked_rows(table, rows: list) -> list[dict]:
-    """The board as plain data, best first: each embedding's label, content fingerprint, policy,
-    date, and per column its value with the 95% CI (null where missing)."""
+    """The board as plain data, best first: each embedding's rank (null without a value in the
+    ranked column; ranks restart in each group of lower coverage), label, content fingerprint,
+    policy, date, and per column its value with the 95% CI (null where missing)."""
     def number(x) -> float | None:
         return float(x) if math.isfinite(x) else None
 
-    policies = list(dict.fromkeys(r.policy for r in rows))
-
-    def shown_as(r) -> str:  # the label leaderboard_table gives a row, after its rank
-        tag = f" [policy {policies.index(r.policy) + 1}]" if len(policies) > 1 else ""
-        return f"{r.label} ({r.fingerprint[:8]}){tag}"
-
-    by_shown = {shown_as(r): r for r in rows}
     out = []
-    for i, shown in enumerate(table.rows):
-        row = by_shown[shown.split(". ", 1)[1]]
+    for i, row in enumerate(table.sources):
         scores = {col: {"value": number(table.values[i, j]), "ci_low": number(table.ci[i, j, 0]),
                         "ci_high": number(table.ci[i, j, 1])}
                   for j, col in enumerate(table.columns) if math.isfinite(table.values[i, j])}
-        out.append({"rank": i + 1, "embedding": row.label, "fingerprint": row.fingerprint,
+        out.append({"rank": table.ranks[i], "ranked_by": table.ranked_by,
+                    "embedding": row.label, "fingerprint": row.fingerprint,
                     "policy": row.policy, "created": row.created, "scores": scores})
     return out

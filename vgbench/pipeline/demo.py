@@ -66,6 +66,7 @@ def run_demo(settings: DemoSettings, echo: Callable[[str], None] = print) -> Pat
     from vgbench.reporting import write_reports
     from vgbench.reporting.neighbors import differing_neighbors, neighbors_latex, neighbors_markdown
     from vgbench.reporting.spectrum import write_spectrum
+    from vgbench.reporting.summary import run_stamp
     from vgbench.atomic import write_text_atomic
 
     runs = settings.runs
@@ -145,7 +146,10 @@ def run_demo(settings: DemoSettings, echo: Callable[[str], None] = print) -> Pat
 
     echo("[step] write the report from this run's results ...")
     with report_folder(settings.out, TITLE) as folder:
-        write_reports(Results.load_json(evaluation), folder)
+        results = Results.load_json(evaluation)
+        describe_training(results, run_dirs, dict(settings.configs))
+        results.settings.setdefault("invocation", run_stamp())  # for the first screen
+        write_reports(results, folder)
         for f in sorted(neighbors_dir.iterdir()):
             (folder / f.name).write_bytes(f.read_bytes())
         write_text_atomic(folder / "README.md", demo_readme(settings, log, folder, run_dirs))
@@ -153,6 +157,24 @@ def run_demo(settings: DemoSettings, echo: Callable[[str], None] = print) -> Pat
     echo(f"reports in {settings.out} (steps run now: {ran / 60:.1f} min; reused: "
          f"{len(log.reused)} of {len(log.seen)})")
     return settings.out
+
+
+def describe_training(results, run_dirs: dict[str, Path], configs: dict[str, str]) -> None:
+    """Record with each trained model's rows (and their +ABTT variants) what the report's first
+    screen names: the data, the config, the epochs run and the seed."""
+    import tomllib
+    for label, run_dir in run_dirs.items():
+        summary = json.loads((run_dir / "summary.json").read_text())
+        cfg = tomllib.loads((run_dir / "config.toml").read_text())
+        train = cfg.get("train", {})
+        training = {"data": str(cfg.get("data", {}).get("dataset", "")),
+                    "config": configs.get(label, ""),
+                    "epochs": f"{summary.get('epochs_run')} of {train.get('epochs')} "
+                              f"(best {summary.get('best_epoch')})",
+                    "seed": train.get("seed", 0)}
+        for name, meta in results.embeddings.items():
+            if name.split("+")[0] == label and isinstance(meta, dict):
+                meta["training"] = training
 
 
 def demo_readme(settings: DemoSettings, log: StepLog, out: Path, run_dirs: dict[str, Path]) -> str:

@@ -151,17 +151,21 @@ def _provenance(results: Results) -> str:
 
 
 def html_report(results: Results, tables: list[Renderable], charts: dict[str, bytes],
-                captions: dict[str, str] | None = None, title: str = "vgbench report") -> str:
-    """The page: tables (sortable), charts, policy and provenance, all inline."""
+                captions: dict[str, str] | None = None, title: str | None = None,
+                summary=None) -> str:
+    """The page: the summary first (what was compared, who won), then tables (sortable),
+    charts, policy and provenance, all inline. Title: what was compared."""
+    from vgbench.reporting.summary import build_summary, summary_html
     captions = captions or {}
-    names = ", ".join(results.embedding_names())
-    toc = ['<a href="#tables">Tables</a>']
+    summary = summary or build_summary(results)
+    title = title or summary.title
+    toc = ['<a href="#summary">Summary</a>', '<a href="#tables">Tables</a>']
     toc += [f'<a href="#{t.key}">{label}</a>' for t in tables
             for key, label in (("paired_tests", "Paired tests"), ("concreteness", "Concreteness"))
             if t.key == key]
     toc += ['<a href="#charts">Charts</a>', '<a href="#policy">Policy</a>',
             '<a href="#provenance">Provenance</a>']
-    body = [f"<h1>{_e(title)}</h1>", f"<p>{_e(names)}</p>", "<nav>" + "".join(toc) + "</nav>",
+    body = [f"<h1>{_e(title)}</h1>", "<nav>" + "".join(toc) + "</nav>", summary_html(summary),
             '<h2 id="tables">Tables</h2>']
     body += [table_html(t) for t in tables]
     body.append('<h2 id="charts">Charts</h2>')

@@ -21,7 +21,7 @@ from vgbench.evaluation.cache import ResultsCache
 from vgbench.evaluation.policy import DEFAULT
 from vgbench.evaluation.results import Score
 from vgbench.reporting.policy import stored_policy_text
-from vgbench.reporting.render import coverage_text
+from vgbench.reporting.render import Cell, Grid, coverage_text
 from vgbench.reporting.tables import SIMILARITY_SETS, STS_YEARS, ScoreTable
 
 MEANS = {"Similarity mean": ("similarity", SIMILARITY_SETS),
@@ -129,60 +129,103 @@ def leaderboard_table(rows: list[Row], sort: str | None = None) -> ScoreTable | 
     if key not in columns:
         raise ValueError(f"cannot sort by {key!r}: the board has {', '.join(columns)}")
     j = columns.index(key)
-    ranked, labels = _rank(rows, values[:, j], used[:, j], total[:, j])
-    notes = [f"Ranked by {key} among the rows of equal coverage (the same number of pairs used "
-             f"in {key}): the rows scored on every pair first, then each lower coverage as its "
-             f"own group, its coverage beside the rank; a score on fewer pairs is never ranked "
-             f"above or bolded against one on more. Scores × 100 with 95% bootstrap CIs; word similarity: "
+    front = [j] + [c for c in range(len(columns)) if c != j]  # the ranked column first
+    columns, values, ci = [columns[c] for c in front], values[:, front], ci[:, front]
+    used, total = used[:, front], total[:, front]
+    order, ranks, keys = _rank(values[:, 0], used[:, 0], total[:, 0])
+    notes = [f"Ranked by {key} (the column after Rank) among the rows of equal coverage (the same "
+             f"number of pairs used in {key}): the rows scored on every pair first, then each "
+             f"lower coverage as its own group, its coverage beside the rank; a score on fewer "
+             f"pairs is never ranked above or marked best against one on more; a row without "
+             f"{key} has no rank. Scores × 100 with 95% bootstrap CIs; word similarity: "
              f"Spearman, STS: Pearson, plain mean over subsets.",
              "Means: shown when every set of the mean was evaluated; coverage = pairs used / "
              "pairs over its sets; CI from the evaluation's bootstrap that resamples every set "
              "in each draw, else (older entries) from the sets' CIs as independent normal "
              "errors. In brackets: the first digits of the content fingerprint."]
     policies = list(dict.fromkeys(r.policy for r in rows))
-    if len(policies) > 1:
-        labels = [f"{lab} [policy {policies.index(rows[i].policy) + 1}]"
-                  for lab, i in zip(labels, ranked)]
+    labels = [row_label(rows[i], policies) for i in order]
     if len(policies) == 1:
         notes.append(f"Policy: {policies[0]}.")
     else:
         notes += [f"Policy {k + 1}: {p}." for k, p in enumerate(policies)]
-    return ScoreTable("leaderboard", f"Leaderboard: {n} cached embedding"
-                      f"{'s' if n != 1 else ''}", "Embedding", labels, columns,
-                      values[ranked], ci[ranked], used[ranked], total[ranked], 1, "column",
-                      notes, [])
+    return LeaderboardTable("leaderboard", f"Leaderboard: {n} cached embedding"
+                            f"{'s' if n != 1 else ''}", "Embedding", labels, columns,
+                            values[order], ci[order], used[order], total[order], 1, "column",
+                            notes, [], ranks=ranks, rank_keys=keys, ranked_by=key,
+                            sources=[rows[i] for i in order])
+
+
+@dataclass
+class LeaderboardTable(ScoreTable):
+    """The board: a Rank column right after the label (blank for a row without the ranked
+    column's value), then the ranked column, then the others."""
+    ranks: list[int | None] = field(default_factory=list)
+    rank_keys: list[float | None] = field(default_factory=list)  # sorts Rank: groups, then rank
+    ranked_by: str = ""
+    sources: list[Row] = field(default_factory=list)
+
+    def rank_text(self, i: int) -> str:
+        if self.ranks[i] is None:
+            return ""
+        cov = coverage_text(int(self.used[i, 0]), int(self.total[i, 0]))
+        return f"{self.ranks[i]}" + (f" (on {cov})" if cov else "")
+
+    def _grid(self) -> Grid:
+        grid = super()._grid()
+        for i, row in enumerate(grid.rows):
+            row.insert(1, Cell(self.rank_text(i), numeric=False, sort=self.rank_keys[i]))
+        return Grid([grid.header[0], "Rank"] + grid.header[1:], grid.rows)
+
+    def _coverage_details(self) -> list[list[str | None]]:
+        return [[None] + row for row in super()._coverage_details()]
+
+
+def row_label(row: Row, policies: list[str]) -> str:
+    """A row's label: its name, the first digits of its fingerprint, its policy's number when
+    the board mixes policies."""
+    tag = f" [policy {policies.index(row.policy) + 1}]" if len(policies) > 1 else ""
+    return f"{row.label} ({row.fingerprint[:8]}){tag}"
 
 
 def _float(x) -> float:
     return math.nan if x is None else float(x)
 
 
-def _rank(rows: list[Row], values: np.ndarray, used: np.ndarray,
-          total: np.ndarray) -> tuple[list[int], list[str]]:
-    """Row order and labels: groups of equal coverage (most pairs first), each ranked by value
-    within itself; a group below full coverage shows its coverage beside the rank."""
+def _rank(values: np.ndarray, used: np.ndarray,
+          total: np.ndarray) -> tuple[list[int], list[int | None], list[float | None]]:
+    """Row order, each row's rank and its Rank sort key: groups of equal coverage (most pairs
+    first), each ranked by value within itself; rows without a value last and unranked."""
     def coverage(i: int) -> float:
         return used[i] / total[i] if total[i] > 0 and used[i] >= 0 else 1.0
-    order = sorted(range(len(rows)), key=lambda i: (
+    order = sorted(range(len(values)), key=lambda i: (
         not math.isfinite(values[i]), -coverage(i), -used[i],
         -values[i] if math.isfinite(values[i]) else 0.0))
-    labels, rank, group = [], 0, None
+    ranks: list[int | None] = []
+    keys: list[float | None] = []
+    rank, group, groups = 0, None, 0
     for i in order:
         here = (round(coverage(i), 12), int(used[i])) if math.isfinite(values[i]) else None
-        rank = rank + 1 if here == group else 1
-        group = here
-        cov = coverage_text(int(used[i]), int(total[i])) if here is not None else None
-        prefix = ("–" if here is None else
-                  f"{rank}. " if cov is None else f"{rank} (on {cov} of pairs). ")
-        labels.append(f"{prefix}{rows[i].label} ({rows[i].fingerprint[:8]})")
-    return order, labels
+        if here is None:
+            ranks.append(None)
+            keys.append(None)
+            continue
+        if here != group:
+            rank, group, groups = 0, here, groups + 1
+        rank += 1
+        ranks.append(rank)
+        keys.append(groups * 1_000_000 + rank)
+    return order, ranks, keys
 
 
 def leaderboard_html(table: ScoreTable, rows: list[Row]) -> str:
     from vgbench.reporting import html
-    fps = "".join(f"<tr><td class=\"text\">{html._e(r.label)}</td><td class=\"text\"><code>"
-                  f"{html._e(r.fingerprint)}</code></td><td class=\"text\">{html._e(r.created)}"
-                  "</td></tr>" for r in rows)
+    fps = "".join("<tr>" + "".join(f'<td class="text" data-sort="{html._e(v)}">{inner}</td>'
+                                   for v, inner in (
+                                       (r.label, html._e(r.label)),
+                                       (r.fingerprint, f"<code>{html._e(r.fingerprint)}</code>"),
+                                       (r.created, html._e(r.created)))) + "</tr>"
+                  for r in rows)
     prov = ("<h2>Embeddings</h2><div class=\"wrap\"><table class=\"sortable\" "
             "data-key=\"leaderboard_embeddings\"><thead><tr><th>Embedding</th><th>Content "
             "fingerprint (SHA-256)</th><th>Evaluated (UTC)</th></tr></thead><tbody>"

@@ -62,12 +62,13 @@ class Renderable:
     def _latex_notes(self, coverage: bool) -> list[str]:
         return []
 
-    def to_console(self, width: int = 100, policy: bool = True) -> str:
+    def to_console(self, width: int = 100, policy: bool = True, ci: bool = False) -> str:
         """Plain text, best value marked '*', coverage in brackets; wide tables are split into
-        column blocks that each fit in `width` characters."""
+        column blocks that each fit in `width` characters. ci: each score followed by half the
+        width of its CI ("65.7 ±2.2")."""
         grid = self._grid()
         header = [plain(h) for h in grid.header]
-        cells = [[plain(x) for x in row] for row in _console_cells(grid)]
+        cells = [[plain(x) for x in row] for row in _console_cells(grid, ci)]
         widths = [max([len(h)] + [len(r[j]) for r in cells]) for j, h in enumerate(header)]
         left = [j == 0 or not _column_numeric(grid, j) for j in range(len(header))]
         lines = textwrap.wrap(plain(self.title), width)
@@ -264,9 +265,21 @@ def plain(text: str) -> str:
     return text
 
 
-def _console_cells(grid: Grid) -> list[list[str]]:
+def ci_half_width(c: Cell) -> str:
+    """"±h", h half the width of the cell's CI at the cell's decimals ('' without a CI)."""
+    if not c.ci:
+        return ""
+    try:
+        lo, hi = float(c.ci[0]), float(c.ci[1])
+    except ValueError:
+        return ""
+    decimals = len(c.text.split(".")[1]) if "." in c.text else 0
+    return f"±{(hi - lo) / 2:.{decimals}f}"
+
+
+def _console_cells(grid: Grid, ci: bool = False) -> list[list[str]]:
     """Cell texts with the decimal points of a column aligned: the number (plus '*' or a space)
-    is right-aligned in its own sub-column, the coverage note follows it."""
+    is right-aligned in its own sub-column, then (ci) "±" half the CI width, then the coverage."""
     out = [[c.text for c in row] for row in grid.rows]
     for j in range(1, len(grid.header)):
         col = [row[j] for row in grid.rows]
@@ -278,11 +291,13 @@ def _console_cells(grid: Grid) -> list[list[str]]:
         sig_w = max((len(c.mark) for c in col), default=0)
         nums = [c.text + plain(c.mark).ljust(sig_w) + ("*" if c.bold else " " if marked else "")
                 for c in col]
+        pms = [(" " + ci_half_width(c)) if ci and ci_half_width(c) else "" for c in col]
         covs = [f" ({c.coverage})" if c.coverage else "" for c in col]
         num_w = max(map(len, nums), default=0)
+        pm_w = max(map(len, pms), default=0)
         cov_w = max(map(len, covs), default=0)
-        for i, (num, cov) in enumerate(zip(nums, covs)):
-            out[i][j] = num.rjust(num_w) + cov.ljust(cov_w)
+        for i, (num, pm, cov) in enumerate(zip(nums, pms, covs)):
+            out[i][j] = num.rjust(num_w) + pm.ljust(pm_w) + cov.ljust(cov_w)
     return out
 
 

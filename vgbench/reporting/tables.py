@@ -481,21 +481,55 @@ def all_tables(results: Results, sts_metric: str = "pearson",
     return [t for t in tables if t is not None]
 
 
-def console_table(results: Results, width: int = 100, sts_metric: str = "pearson",
-                   sts_aggregate: str = "mean") -> str:
-    """The console report: headline tables side by side per embedding, best marked '*'.
+CONSOLE_CI_WIDTH = 120  # columns from which the console shows "±" CIs
+
+
+def console_table(results: Results, width: int | None = None, sts_metric: str = "pearson",
+                  sts_aggregate: str = "mean") -> str:
+    """The console report: headline tables side by side per embedding, best marked '*', each
+    score with "±" half its CI width when the terminal (`width`, default its width) has at
+    least CONSOLE_CI_WIDTH columns; then one verdict line per comparison instead of the full
+    paired list (that stays in tests.csv and tables.md).
 
     The policy footer is printed once at the end rather than under every table.
     """
-    parts = [t.to_console(width, policy=False)
-             for t in all_tables(results, sts_metric, sts_aggregate)]
+    import shutil
+    from vgbench.reporting.summary import verdicts
+    width = width or shutil.get_terminal_size((100, 24)).columns
+    ci = width >= CONSOLE_CI_WIDTH
+    tables = [t for t in all_tables(results, sts_metric, sts_aggregate)
+              if not isinstance(t, TestsTable)]
+    parts = [t.to_console(width, policy=False, ci=ci) for t in tables]
     unscored = [line for note in unscored_notes(results)
                 for line in textwrap.wrap(note, width, subsequent_indent="  ")]
     if not parts:
         return "\n".join(["No scores."] + unscored) + "\n"
+    found = verdicts(results)
+    if found:
+        lines = textwrap.wrap(f"Paired tests against the baseline (p (Holm) <= "
+                              f"{alpha(results):g} over all {len(results.tests)} tests; every "
+                              f"test in tests.csv and tables.md with --out):", width)
+        lines += [line for v in found for line in
+                  textwrap.wrap(plain(v.sentence()), width, initial_indent="  ",
+                                subsequent_indent="    ")]
+        parts.append("\n".join(lines) + "\n")
     footer = [line for note in policy_notes(results)
               for line in textwrap.wrap(plain(note), width, subsequent_indent="  ")]
-    return "\n".join(parts) + "\n" + "\n".join(unscored + footer) + "\n"
+    if ci and any(c.ci for t in tables for r in t._grid().rows for c in r):
+        footer.append(f"±: half the width of the {_ci_label(results)} (bootstrap); the "
+                      f"intervals themselves are in tables.md and index.html.")
+    return console_safe("\n".join(parts) + "\n" + "\n".join(unscored + footer) + "\n")
+
+
+def console_safe(text: str) -> str:
+    """`text` with "±" as "+-" when stdout cannot print it (a redirected Windows console may
+    hold only ASCII)."""
+    import sys
+    try:
+        text.encode(getattr(sys.stdout, "encoding", None) or "ascii")
+        return text
+    except (UnicodeEncodeError, LookupError):
+        return text.replace("±", "+-")
 
 
 def unscored_notes(results: Results) -> list[str]:

@@ -39,6 +39,10 @@ def render_reports(results: Results, formats: Iterable[str] = FORMATS, charts: b
                          f"some of {', '.join(FORMATS)}")
     files: dict[str, bytes] = {}
     results.adjust_family()  # tests.csv/results.json store the family and p the tables show
+    from vgbench.reporting.summary import build_summary, summary_markdown
+    summary = build_summary(results)
+    if "md" in formats or "html" in formats:  # the first screen of every report folder
+        files["summary.md"] = summary_markdown(summary).encode()
     conc = _concreteness(results)
     conc_tables = conc.tables() if conc is not None else []
     if "json" in formats:  # same content as Results.save_json, rendered up front
@@ -71,7 +75,7 @@ def render_reports(results: Results, formats: Iterable[str] = FORMATS, charts: b
             pngs[stem] = files[f"{stem}.png"]
     if "html" in formats:
         page = html.html_report(results, tables.report_tables(results) + conc_tables, pngs,
-                                CAPTIONS)
+                                CAPTIONS, summary=summary)
         files["index.html"] = page.encode()
     return files
 
@@ -104,10 +108,11 @@ def write_reports(results: Results, out_dir: str | os.PathLike,
                   latex_ci: bool = False) -> list[Path]:
     """Write the report files into `out_dir` (created if needed); return their paths.
 
-    formats: any of "md" (tables.md, all tables), "tex" (table1_intrinsic.tex,
+    formats: any of "md" (summary.md: what was compared, the headline and verdicts, policy,
+    date, command and version; tables.md, all tables), "tex" (table1_intrinsic.tex,
     table3_simlex.tex, table4_sts.tex or sts_<metric>_<aggregate>.tex, paired_tests.tex),
     "csv" (scores.csv, tests.csv, concreteness_pairs.csv), "json" (results.json, loadable with
-    Results.load_json), "html" (index.html: every table, chart, the policy and provenance in one
+    Results.load_json), "html" (index.html: the summary, then every table, chart, the policy and provenance in one
     self-contained page). With per-pair predictions in the results: the concreteness analysis
     (concreteness.tex, .png/.pdf, tables in tables.md and index.html).
     charts: simlex_concreteness, simlex_sections, datasets (and concreteness) as PNG and PDF.
