@@ -397,11 +397,11 @@ def _mean_sets(bench: Benchmarks) -> dict[str, tuple[str, list[str], str]]:
     """The Mean columns this evaluation can fill: label -> (task, sets, metric)."""
     out = {}
     sim = [d.name for d in bench.similarity]
-    if all(d in sim for d in registry.PAPER_SIMILARITY):
-        out[means.SIMILARITY_MEAN] = ("similarity", list(registry.PAPER_SIMILARITY), "spearman")
+    if all(d in sim for d in registry.group("paper-similarity")):
+        out[means.SIMILARITY_MEAN] = ("similarity", list(registry.group("paper-similarity")), "spearman")
     sts = [s.name for s in bench.sts]
-    if all(d in sts for d in registry.PAPER_STS):
-        out[means.STS_MEAN] = ("sts", list(registry.PAPER_STS), "pearson")
+    if all(d in sts for d in registry.group("paper-sts")):
+        out[means.STS_MEAN] = ("sts", list(registry.group("paper-sts")), "pearson")
     return out
 
 

@@ -236,8 +236,9 @@ Pearson x 100, plain mean over each year's subsets. Files: `table1_intrinsic.tex
 
 def _reading(results) -> str:
     """Headline numbers and what the paired tests say, computed from the results."""
+    from vgbench.datasets import registry
     from vgbench.reporting.tables import six_set_mean
-    years = ["STS12", "STS13", "STS14", "STS15", "STS16"]
+    years = registry.group("paper-sts")
     lines = []
     for name in results.embedding_names():
         try:

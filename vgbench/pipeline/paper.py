@@ -18,12 +18,13 @@ from typing import Callable
 
 import numpy as np
 
+from vgbench.datasets import registry
 from vgbench.pipeline import fingerprint as fp
 from vgbench.pipeline.steps import StepLog, report_folder
 from vgbench.pipeline.training import train_step
 
 TEXTUAL = "glove-6b-50d"
-SIX = ["RW", "MEN", "WS353", "MTurk-771", "SimVerb-3500", "SimLex-999"]
+SIX = list(registry.group("paper-similarity"))
 ABLATIONS = (("L_FW", "ablation_fw"), ("L_FW+L_BW", "ablation_fw_bw"),
              ("L_FW+L_BW+L_B", "ablation_fw_bw_b"),
              ("L_All+R", "ablation_all_r"))

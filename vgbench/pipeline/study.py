@@ -27,16 +27,17 @@ from typing import Callable
 
 import numpy as np
 
+from vgbench.datasets import registry
 from vgbench.pipeline import fingerprint as fp
 from vgbench.pipeline.steps import StepLog, report_folder
 from vgbench.pipeline.training import train_step
 
 TITLE = "# Does grounding help at our scale?"
-SIX = ["RW", "MEN", "WS353", "MTurk-771", "SimVerb-3500", "SimLex-999"]
-SIX_TEST = ["RW", "MEN-test", "WS353", "MTurk-771", "SimVerb-test", "SimLex-999"]
+SIX = list(registry.group("paper-similarity"))
+SIX_TEST = list(registry.group("paper-test"))
 WORD_SETS = list(dict.fromkeys(SIX + SIX_TEST))
-STS = ["STS12", "STS13", "STS14", "STS15", "STS16"]
-CONC = ["Conc-q1", "Conc-q2", "Conc-q3", "Conc-q4"]
+STS = list(registry.group("paper-sts"))
+CONC = [s for s in registry.sections("SimLex-999") if s.startswith("Conc-")]  # its quartiles
 RULES = {"dev loss": "dev_loss", "word dev": "word_dev"}
 MEAN_SETS = {"Mean6": SIX, "Mean6 test": SIX_TEST}
 RULE_COLUMN = {"word dev": "Mean6 test", "dev loss": "Mean6"}

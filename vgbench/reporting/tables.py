@@ -23,10 +23,10 @@ from vgbench.reporting.render import (MISSING, Cell, Grid, Renderable, coverage_
                                       fmt_number, tex_escape)
 
 # Column orders, from the dataset registry.
-SIMILARITY_SETS = list(registry.PAPER_SIMILARITY)
+SIMILARITY_SETS = list(registry.group("paper-similarity"))
 SIMLEX = "SimLex-999"
 SIMLEX_SECTIONS = list(registry.sections(SIMLEX))
-STS_YEARS = list(registry.PAPER_STS)
+STS_YEARS = list(registry.group("paper-sts"))
 STS_AGGREGATES = list(AGGREGATES)
 _AGGREGATE_WORDS = {"mean": "plain mean over subsets", "wmean": "size-weighted mean over subsets",
                     "all": "one correlation over all subsets' pairs"}
