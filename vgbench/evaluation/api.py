@@ -30,7 +30,7 @@ from vgbench.evaluation import means
 from vgbench.evaluation import statistics
 from vgbench.evaluation.cache import ResultsCache
 from vgbench.evaluation.categorization import evaluate_categorization
-from vgbench.evaluation.policy import LOAD_CASE, Policy
+from vgbench.evaluation.policy import LOAD_CASE, STS_METRIC, Policy
 from vgbench.evaluation.provenance import dataset_checksum, source_fingerprint
 from vgbench.evaluation.results import PairedTest, Results, Score
 from vgbench.evaluation.similarity import (PairPredictions, evaluate_pairs, no_correlation_reason,
@@ -401,7 +401,7 @@ def _mean_sets(bench: Benchmarks) -> dict[str, tuple[str, list[str], str]]:
         out[means.SIMILARITY_MEAN] = ("similarity", list(registry.group("paper-similarity")), "spearman")
     sts = [s.name for s in bench.sts]
     if all(d in sts for d in registry.group("paper-sts")):
-        out[means.STS_MEAN] = ("sts", list(registry.group("paper-sts")), "pearson")
+        out[means.STS_MEAN] = ("sts", list(registry.group("paper-sts")), STS_METRIC)
     return out
 
 

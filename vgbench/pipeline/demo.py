@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
+from vgbench.evaluation.policy import DEFAULT
 from vgbench.pipeline import fingerprint as fp
 from vgbench.pipeline.steps import StepLog, report_folder
 from vgbench.pipeline.training import train_step
@@ -41,7 +42,7 @@ class DemoSettings:
     configs: tuple[tuple[str, str], ...] = (("C_GloVe", "demo_c_glove"),
                                             ("VGE", "demo_vge"),
                                             ("CapImg", "demo_caption_image"))
-    n_boot: int = 1000
+    n_boot: int = DEFAULT.n_boot
 
     def config_changes(self) -> dict:
         """What the demo changes in every training config (`Config.with_`): the quick variant trains

@@ -19,6 +19,7 @@ from typing import Callable
 import numpy as np
 
 from vgbench.datasets import registry
+from vgbench.evaluation.policy import DEFAULT
 from vgbench.pipeline import fingerprint as fp
 from vgbench.pipeline.steps import StepLog, report_folder
 from vgbench.pipeline.training import train_step
@@ -48,7 +49,7 @@ class PaperSettings:
     epochs: int = 0
     changes: dict = field(default_factory=dict)   # applied to every training config (`--set`)
     data_root: str | None = None
-    n_boot: int = 1000
+    n_boot: int = DEFAULT.n_boot
     ablations: tuple = ABLATIONS
     dimensions: tuple = DIMENSIONS
     alphas: tuple = ALPHAS

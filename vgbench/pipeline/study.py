@@ -28,6 +28,7 @@ from typing import Callable
 import numpy as np
 
 from vgbench.datasets import registry
+from vgbench.evaluation.policy import DEFAULT, STS_AGGREGATE, STS_METRIC
 from vgbench.pipeline import fingerprint as fp
 from vgbench.pipeline.steps import StepLog, report_folder
 from vgbench.pipeline.training import train_step
@@ -92,7 +93,7 @@ class StudySettings:
     best_for_100d: int = 2
     changes: dict = field(default_factory=dict)   # applied to every training config (`--set`)
     data_root: str | None = None
-    n_boot: int = 1000
+    n_boot: int = DEFAULT.n_boot
     download: bool = False
     gpu: bool = False
     word_sets: list[str] = field(default_factory=lambda: list(WORD_SETS))
@@ -200,13 +201,12 @@ def evaluate_source(source: str, identity, settings: StudySettings) -> Evaluated
     results = evaluate([emb], settings.word_sets + settings.sts, n_boot=0, paired_test="none")
     scores = {}
     for s in results.scores:
-        if s.task == "similarity" or s.section == "mean" and s.metric == "pearson":
+        if s.task == "similarity" or s.section == STS_AGGREGATE and s.metric == STS_METRIC:
             scores[f"{s.dataset}/{s.section}"] = s.value
     cosines = {}
     for pairs in bench.similarity:
-        pred = predict_pairs(emb, pairs, "lower")
+        pred = predict_pairs(emb, pairs, DEFAULT.case)
         cosines[pairs.name] = [None if not c else float(v) for v, c in zip(pred.cosine, pred.covered)]
-    from vgbench.evaluation.policy import DEFAULT
     from vgbench.evaluation.sts import predict_sts
     sts = {}
     for year in bench.sts:
@@ -223,7 +223,7 @@ def summary_scores(ev: Evaluated) -> dict[str, float]:
     out = {name: s.get(f"{name}/All", float("nan")) for name in WORD_SETS}
     out["Mean6"] = float(np.mean([out[n] for n in SIX]))
     out["Mean6 test"] = float(np.mean([out[n] for n in SIX_TEST]))
-    sts = [s.get(f"{y}/mean", float("nan")) for y in STS]
+    sts = [s.get(f"{y}/{STS_AGGREGATE}", float("nan")) for y in STS]
     out["STS mean"] = float(np.mean(sts))
     for q in CONC:
         out[f"SimLex {q}"] = s.get(f"SimLex-999/{q}", float("nan"))
@@ -363,8 +363,8 @@ def paired_tests(entries: list[dict], evaluated: dict[str, Evaluated], settings:
             if name in settings.sts:
                 year = next(iter(evaluated.values())).sts[name]
                 keep = np.ones(len(year["gold"]), bool)
-                resamples = PairResamples(year["gold"], settings.n_boot, seed, metric="pearson",
-                                          groups=year["groups"], aggregate="mean")
+                resamples = PairResamples(year["gold"], settings.n_boot, seed, metric=STS_METRIC,
+                                          groups=year["groups"], aggregate=STS_AGGREGATE)
                 cache[key] = ({}, resamples, keep)
                 return True
             keep = covered(textual, name).copy()
