@@ -24,7 +24,7 @@ from vgbench.embeddings.postprocess import DEFAULT_FIT_ROWS, parse_steps
 from vgbench.embeddings.postprocess import apply as apply_steps
 from vgbench.sources import SourceSpec, head_rows_needed, load_target, parse_spec, source_list
 from vgbench.sources import resolve as resolve_spec
-from vgbench import __version__
+from vgbench._version import __version__
 from vgbench.evaluation import analogy as analogy_eval
 from vgbench.evaluation import means
 from vgbench.evaluation import statistics

@@ -80,7 +80,7 @@ class ResultsCache:
     def put(self, key: str, results: Results) -> Path | None:
         """Store the results; None (with a warning) when the cache cannot be written, so a
         finished evaluation is never lost to a read-only or full cache folder."""
-        from vgbench import __version__
+        from vgbench._version import __version__
         stored = json.loads(results.to_json())
         data = {"format": FORMAT, "key": key,
                 "created": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),

@@ -641,7 +641,7 @@ def seeds_markdown(seeds: list[dict]) -> str:
 def code_version() -> str:
     """vgbench's version and, in a git checkout, the commit the study ran (its code is fingerprinted)."""
     import subprocess
-    from vgbench import __version__
+    from vgbench._version import __version__
     from vgbench.paths import package_path
     checkout = package_path().parent  # a git checkout holds vgbench/ at its top; an install does not
     if not (checkout / ".git").exists():
