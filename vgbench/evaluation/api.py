@@ -51,12 +51,14 @@ class Benchmarks:
     categorization: list[CategorizationSet] = field(default_factory=list)
 
     def vocabulary(self) -> set[str]:
+        """Every word any of the chosen sets needs, so a source is read only for those rows."""
         vocab: set[str] = set()
         for d in [*self.similarity, *self.sts, *self.analogy, *self.categorization]:
             vocab |= d.vocabulary()
         return vocab
 
     def all_sets(self) -> list:
+        """The chosen sets of every task, in task order."""
         return [*self.similarity, *self.sts, *self.analogy, *self.categorization]
 
 

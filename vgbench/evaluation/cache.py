@@ -57,10 +57,12 @@ class ResultsCache:
 
     @property
     def memo_dir(self) -> Path:
+        """Where memoised intermediate results are kept, by content hash."""
         return self.root / "sha256"
 
     @staticmethod
     def key(parts: dict[str, Any]) -> str:
+        """The cache key of a run: SHA-256 of its parts as sorted JSON."""
         return hashlib.sha256(json.dumps(parts, sort_keys=True, default=str).encode()).hexdigest()
 
     def _path(self, key: str) -> Path:

@@ -36,6 +36,8 @@ class SetSample:
     groups: np.ndarray | None = None
 
     def strata(self) -> list[np.ndarray]:
+        """Row indices of each stratum the bootstrap resamples within (an STS year's subsets;
+        one stratum otherwise)."""
         if self.groups is None:
             return [np.arange(len(self.gold))]
         labels = np.asarray(self.groups)

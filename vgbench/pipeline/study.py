@@ -60,6 +60,7 @@ class TrainedRow:
 
     @property
     def reported(self) -> str:
+        """The name the tables give the row: its search group, else its label."""
         return self.search or self.label
 
 
@@ -144,10 +145,13 @@ def study_config(row: TrainedRow, textual: str, seed: int, settings: StudySettin
 
 
 def history(run_dir: Path) -> list[dict]:
+    """The per-epoch history a training run recorded in its summary.json."""
     return json.loads((run_dir / "summary.json").read_text())["history"]
 
 
 def word_dev_score(entry: dict) -> float:
+    """The word-dev criterion of one epoch: the mean of its dev-set scores (eval_*),
+    NaN when it has none."""
     vals = [v for k, v in entry.items() if k.startswith("eval_") and isinstance(v, (int, float))
             and not math.isnan(v)]
     return float(np.mean(vals)) if vals else float("nan")
@@ -171,6 +175,7 @@ def select(run_dirs: list[Path], rule: str) -> tuple[Path, int, float]:
 
 
 def grounder_path(run_dir: Path, epoch: int) -> Path:
+    """The grounder a run kept after `epoch` (one per epoch, for selection after training)."""
     return run_dir / "grounders" / f"epoch_{epoch:03d}.pt"
 
 
@@ -232,6 +237,8 @@ def summary_scores(ev: Evaluated) -> dict[str, float]:
 
 # -------------------------------------------------------------------------------------- the study
 def run_study(settings: StudySettings, echo: Callable[[str], None] = print) -> Path:
+    """Train every row and seed, select epochs by both rules, evaluate, test and write the
+    study's reports as resumable steps; returns the report folder."""
     from vgbench.atomic import write_text_atomic
     from vgbench.datasets import registry
     settings.runs.mkdir(parents=True, exist_ok=True)
@@ -448,6 +455,7 @@ def seed_tests(tests: list[dict]) -> list[dict]:
 
 
 def conc_label(k: int, column: str) -> str:
+    """The column name of concreteness bin `k` within the sets of `column` (Mean6 or Mean6 test)."""
     return f"Conc-b{k + 1} ({column})"
 
 
@@ -486,6 +494,8 @@ def _fmt(cell: dict, spread: bool = True) -> str:
 
 def write_study_reports(settings: StudySettings, out: Path, entries: list[dict], tests: list[dict],
                         log: StepLog) -> None:
+    """The study's report files: runs.csv, summary.csv/.md, tests.csv/.md, seed_tests.csv,
+    concreteness.md and README.md."""
     import pandas as pd
     from vgbench.atomic import write_text_atomic
     flat = [{k: v for k, v in e.items() if k != "scores"} | e["scores"] for e in entries]
@@ -506,6 +516,7 @@ def write_study_reports(settings: StudySettings, out: Path, entries: list[dict],
 
 
 def summary_markdown(agg: list[dict]) -> str:
+    """Mean ± SD over seeds of every column, one table per textual source."""
     lines = []
     for textual in dict.fromkeys(a["textual"] for a in agg):
         lines += [f"### GloVe 6B {textual}" if textual in TEXTUAL else f"### {textual}", "",
@@ -523,6 +534,8 @@ def summary_markdown(agg: list[dict]) -> str:
 
 
 def tests_markdown(tests: list[dict]) -> str:
+    """The two-level paired tests of the headline sets (Mean6, Mean6 test, SimLex-999,
+    MEN-test, STS mean) as a Markdown table."""
     lines = ["| row | textual | selection | vs | set | delta (x100) | 95% CI | p | p (Holm) | family (size) | seeds |",
              "|---|---|---|---|---|---:|---|---:|---:|---|---:|"]
     for t in tests:
@@ -534,6 +547,7 @@ def tests_markdown(tests: list[dict]) -> str:
 
 
 def format_p(p: float) -> str:
+    """A p-value as every report prints it (vgbench.evaluation.statistics.format_p)."""
     from vgbench.evaluation.statistics import format_p as fmt
     return fmt(p)
 
@@ -555,6 +569,7 @@ def _find(tests: list[dict], **key) -> dict:
 
 
 def conc_tests(tests: list[dict], row: str, textual: str, rule: str, base: str) -> list[dict]:
+    """The concreteness-bin tests of one row against one baseline."""
     return [t for t in tests if (t["row"], t["textual"], t["rule"], t["baseline"]) == (row, textual, rule, base)
             and t["dataset"].startswith("Conc-b")]
 
@@ -629,6 +644,7 @@ def concreteness_markdown(tests: list[dict]) -> str:
 
 
 def seeds_markdown(seeds: list[dict]) -> str:
+    """The seed-level tests (STS mean, SimLex's quartiles) as a Markdown table."""
     lines = ["| row | textual | selection | vs | score | delta | 95% CI | p | p (Holm) | family (size) |",
              "|---|---|---|---|---|---:|---|---:|---:|---|"]
     for t in seeds:
@@ -657,6 +673,8 @@ def code_version() -> str:
 
 def study_readme(settings: StudySettings, agg: list[dict], tests: list[dict], seeds: list[dict],
                  log: StepLog) -> str:
+    """The study's README: the question, the rows, the settings, the conclusions computed
+    from the numbers, the tables and the steps."""
     steps = "\n".join(f"| {n} | {s['seconds'] / 60:.1f} min | "
                       f"{'reused (same inputs, ' + s['finished'] + ')' if n in log.reused else 'run now'} |"
                       for n, s in log.current().items())

@@ -179,6 +179,8 @@ def _rank(rows: list[Row], values: np.ndarray, used: np.ndarray,
 
 
 def leaderboard_html(table: ScoreTable, rows: list[Row]) -> str:
+    """The leaderboard as one HTML page: the table, then each embedding's content fingerprint
+    and evaluation time."""
     from vgbench.reporting import html
     fps = "".join(f"<tr><td class=\"text\">{html._e(r.label)}</td><td class=\"text\"><code>"
                   f"{html._e(r.fingerprint)}</code></td><td class=\"text\">{html._e(r.created)}"
