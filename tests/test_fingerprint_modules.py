@@ -52,3 +52,11 @@ def test_a_change_the_step_can_reach_changes_its_fingerprint(package_copy):
 def test_a_missing_entry_module_is_named():
     with pytest.raises(FileNotFoundError, match="vgbench.evaluation.nope"):
         fp.imported_modules(["vgbench.evaluation.nope"])
+
+
+def test_every_step_kind_names_modules_that_exist():
+    """Each kind's entries resolve (a path-style or misspelt entry fails here, not mid-run)."""
+    for kind in (fp.EVALUATION, fp.TRAINING, fp.GROUNDING, fp.NEIGHBOURS, fp.STUDY_TESTS):
+        assert fp.source_digest(kind)
+    assert {"vgbench.evaluation.hierarchical", "vgbench.evaluation.concreteness",
+            "vgbench.evaluation.statistics"} <= set(fp.imported_modules(fp.STUDY_TESTS))

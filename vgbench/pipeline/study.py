@@ -305,9 +305,7 @@ def run_study(settings: StudySettings, echo: Callable[[str], None] = print) -> P
         tests = paired_tests(entries, evaluated, settings, {n: registry.load(n) for n in settings.word_sets})
         write_text_atomic(tests_file, json.dumps(tests) + "\n")
     log.run("two-level tests over seeds and pairs", _tests,
-            fingerprint=fp.digest([eval_fp, settings.n_boot, fp.source_digest(
-                ("pipeline/study.py", "evaluation/hierarchical.py", "evaluation/concreteness.py",
-                 "evaluation/statistics.py"))]),
+            fingerprint=fp.digest([eval_fp, settings.n_boot, fp.source_digest(fp.STUDY_TESTS)]),
             outputs=[tests_file], echo=echo)
     tests = json.loads(tests_file.read_text())
 
