@@ -6,9 +6,9 @@ import numpy as np
 import pytest
 from gensim.models import KeyedVectors
 
-from vgbench.datasets.analogy import load_google, load_msr, parse_google, read_analogy_file
+from vgbench.datasets import registry
+from vgbench.datasets.analogy import parse_google, read_analogy_file
 from vgbench.datasets.store import benchmark_text
-from vgbench.datasets.analogy import GOOGLE_PATH
 from vgbench.embeddings.core import Embeddings
 from vgbench.evaluation.analogy import (EPSILON, AnalogyPredictions, analogy_vocab,
                                         evaluate_analogies, mcnemar_tests, pair_bootstrap,
@@ -28,7 +28,7 @@ def _score(scores, section, metric="accuracy"):
 
 def _google_subset(sections: list[str]) -> str:
     out, keep = [], False
-    for line in benchmark_text(GOOGLE_PATH).splitlines():
+    for line in benchmark_text(registry.get("Google").files[0]).splitlines():
         if line.startswith(": "):
             keep = line[2:].strip() in sections
         if keep:
@@ -37,7 +37,7 @@ def _google_subset(sections: list[str]) -> str:
 
 
 def test_google_and_msr_sizes():
-    google, msr = load_google(), load_msr()
+    google, msr = registry.load("Google"), registry.load("MSR")
     assert len(google) == 19544
     sections = google.sections()
     assert sections["semantic"].sum() == 8869 and sections["syntactic"].sum() == 10675
@@ -50,12 +50,12 @@ def test_google_and_msr_sizes():
 def test_glove50_reference_figures(glove50):
     """GloVe 6B 50d, 3CosAdd, gensim's conventions: the figures the issue lists."""
     vocab = analogy_vocab(glove50)
-    google = evaluate_analogies("g", load_google(), predict_analogies(vocab, load_google(), ("3cosadd",)))
+    google = evaluate_analogies("g", registry.load("Google"), predict_analogies(vocab, registry.load("Google"), ("3cosadd",)))
     assert round(_score(google, "All").value, 2) == 46.37
     assert (_score(google, "All").n_used, _score(google, "All").n_total) == (19486, 19544)
     assert round(_score(google, "semantic").value, 2) == 48.80
     assert round(_score(google, "syntactic").value, 2) == 44.37
-    msr = evaluate_analogies("g", load_msr(), predict_analogies(vocab, load_msr(), ("3cosadd",)))
+    msr = evaluate_analogies("g", registry.load("MSR"), predict_analogies(vocab, registry.load("MSR"), ("3cosadd",)))
     assert round(_score(msr, "All").value, 2) == 36.34
     assert (_score(msr, "All").n_used, _score(msr, "All").n_total) == (7000, 8000)
 

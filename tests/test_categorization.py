@@ -7,8 +7,8 @@ import json
 import numpy as np
 import pytest
 
-from vgbench.datasets.categorization import (CATEGORIZATION_SETS, load_categorization,
-                                             read_categorization_file)
+from vgbench.datasets import registry
+from vgbench.datasets.categorization import read_categorization_file
 from vgbench.embeddings.core import Embeddings
 from vgbench.evaluation.categorization import cluster, evaluate_categorization, purity
 
@@ -64,7 +64,7 @@ def test_brute_force_tiny_ward():
 @pytest.mark.parametrize("name,n,k", [("AP", 402, 21), ("BLESS", 200, 17), ("Battig", 5231, 56),
                                       ("ESSLLI-N", 44, 6), ("ESSLLI-V", 45, 9)])
 def test_shipped_sets(name, n, k):
-    cset = load_categorization(name)
+    cset = registry.load(name)
     assert (len(cset), len(set(cset.labels.tolist()))) == (n, k)
     assert all(w.strip() for w in cset.words)
 
@@ -72,7 +72,7 @@ def test_shipped_sets(name, n, k):
 def test_glove50_purity_in_range(glove50):
     """GloVe 6B 50d clusters AP and BLESS far above chance (largest class share)."""
     for name in ("AP", "BLESS"):
-        cset = load_categorization(name)
+        cset = registry.load(name)
         score, _ = evaluate_categorization(glove50, cset)
         chance = max(np.unique(cset.labels, return_counts=True)[1]) / len(cset)
         assert score.value > 100 * chance + 30
@@ -99,7 +99,7 @@ def test_evaluate_and_cli_write_the_new_tables(tmp_path, glove50):
     from vgbench.evaluation.api import evaluate, resolve_datasets
     bench = resolve_datasets(["analogy", "Categorization", "esslli-n", "ESSLLI_V", "msr"])
     assert [a.name for a in bench.analogy] == ["Google", "MSR"]
-    assert [c.name for c in bench.categorization] == list(CATEGORIZATION_SETS)
+    assert [c.name for c in bench.categorization] == list(registry.group("categorization"))
     analogies = tmp_path / "a.txt"
     analogies.write_text(": family\nboy girl brother sister\nboy girl king queen\n"
                          ": gram3-comparative\ngood better bad worse\nbig bigger zzqqy zzqqyer\n")

@@ -110,19 +110,26 @@ def test_report_folder_rebuilds_reports_and_refuses_foreign_folders(tmp_path):
 
 
 def test_source_digest_follows_file_contents(tmp_path, monkeypatch):
+    """The digest follows the bytes of the modules a step imports (not their compiled caches)."""
     (tmp_path / "pkg").mkdir()
-    (tmp_path / "pkg" / "a.py").write_text("x = 1\n")
+    (tmp_path / "pkg" / "__init__.py").write_text("")
+    (tmp_path / "pkg" / "a.py").write_text("from vgbench.pkg import b\nx = 1\n")
+    (tmp_path / "pkg" / "b.py").write_text("y = 1\n")
     (tmp_path / "pkg" / "__pycache__").mkdir()
     (tmp_path / "pkg" / "__pycache__" / "a.cpython-311.pyc").write_bytes(b"\0")
     monkeypatch.setattr(fp, "PACKAGE", tmp_path)
     monkeypatch.setattr(fp, "_SOURCES", {})
-    first = fp.source_digest(["pkg"])
+    first = fp.source_digest(["vgbench.pkg.a"])
     (tmp_path / "pkg" / "__pycache__" / "a.cpython-311.pyc").write_bytes(b"\1")
     monkeypatch.setattr(fp, "_SOURCES", {})
-    assert fp.source_digest(["pkg"]) == first
-    (tmp_path / "pkg" / "a.py").write_text("x = 2\n")
+    assert fp.source_digest(["vgbench.pkg.a"]) == first
+    (tmp_path / "pkg" / "b.py").write_text("y = 2\n")      # an imported module changed
     monkeypatch.setattr(fp, "_SOURCES", {})
-    assert fp.source_digest(["pkg"]) != first
+    second = fp.source_digest(["vgbench.pkg.a"])
+    assert second != first
+    (tmp_path / "pkg" / "a.py").write_text("from vgbench.pkg import b\nx = 2\n")
+    monkeypatch.setattr(fp, "_SOURCES", {})
+    assert fp.source_digest(["vgbench.pkg.a"]) not in (first, second)
     assert fp.digest({"a": 1, "b": [2]}) == fp.digest({"b": [2], "a": 1}) != fp.digest({"a": 1, "b": [3]})
 
 

@@ -233,5 +233,29 @@ def test_garbled_caption_files(tmp_path, fmt, data, sniff):
         assert all(c.image and c.text for c in result.captions)
 
 
-def test_fuzz_settings_are_bounded():
-    assert FUZZ.max_examples <= 200 and FUZZ.deadline is not None and FUZZ.derandomize
+def test_every_property_test_here_is_bounded_and_repeatable():
+    """Each @given test of this module runs under FUZZ (a test added without it would run
+    hypothesis's defaults: random examples, a different run each time)."""
+    import sys
+    module = sys.modules[__name__]
+    fuzzed = [f for name, f in vars(module).items()
+              if name.startswith("test_") and getattr(f, "is_hypothesis_test", False)]
+    assert len(fuzzed) >= 5
+    for test in fuzzed:
+        used = test._hypothesis_internal_use_settings
+        assert (used.max_examples, used.deadline, used.derandomize) == (
+            FUZZ.max_examples, FUZZ.deadline, True), test.__name__
+        assert used.max_examples <= 200
+
+
+def test_a_hanging_reader_becomes_a_failure():
+    import time
+    start = time.monotonic()
+    try:
+        with no_hang(1):
+            time.sleep(5)
+    except TimeoutError as exc:
+        assert "still running after 1 s" in str(exc)
+    else:
+        raise AssertionError("no_hang let a 5 s sleep finish")
+    assert time.monotonic() - start < 3

@@ -44,3 +44,32 @@ def test_dev_scorer_scores_as_the_evaluation_suite():
     ref = vgbench.evaluate(["glove-6b-50d"], ["MEN-dev", "SimVerb-dev"], n_boot=0)
     assert scores["men-dev"] == pytest.approx(ref.get("glove-6b-50d", "MEN-dev").value, abs=1e-6)
     assert scores["simverb-dev"] == pytest.approx(ref.get("glove-6b-50d", "SimVerb-dev").value, abs=1e-6)
+
+
+def test_no_module_imports_the_root_package():
+    """The layering contract cannot see imports of the root package (`from vgbench import X`),
+    which loads the public API of every layer; the version lives in vgbench._version instead."""
+    import ast
+    package = ROOT / "vgbench"
+    found = []
+    for path in sorted(package.rglob("*.py")):
+        if path == package / "__init__.py":
+            continue
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Import) and any(a.name == "vgbench" for a in node.names):
+                found.append(f"{path.relative_to(ROOT)}:{node.lineno}: import vgbench")
+            elif isinstance(node, ast.ImportFrom) and node.module == "vgbench" and not node.level:
+                names = [a.name for a in node.names if not (package / a.name).is_dir()
+                         and not (package / f"{a.name}.py").is_file()]
+                if names:
+                    found.append(f"{path.relative_to(ROOT)}:{node.lineno}: from vgbench import "
+                                 + ", ".join(names))
+    assert not found, "\n".join(found)
+
+
+def test_independent_parts_are_declared_independent():
+    """caption_data, embeddings and datasets import none of each other: one layer, siblings."""
+    import tomllib
+    layers = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["importlinter"][
+        "contracts"][0]["layers"]
+    assert "caption_data | embeddings | datasets" in layers

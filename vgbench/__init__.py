@@ -16,7 +16,7 @@ import importlib
 import logging
 from typing import TYPE_CHECKING
 
-__version__ = "0.1.0"
+from vgbench._version import __version__
 
 # A library stays quiet unless its caller configures logging (the CLI does, at WARNING).
 logging.getLogger(__name__).addHandler(logging.NullHandler())

@@ -17,7 +17,7 @@ COMMANDS = ["demo", "paper", "study", "eval", "datasets", "report", "leaderboard
 
 
 def build_parser() -> argparse.ArgumentParser:
-    from vgbench import __version__
+    from vgbench._version import __version__
     from vgbench.commands.options import add_global_options
     parser = argparse.ArgumentParser(
         prog="vgbench", description="Evaluate word embeddings and learn visually grounded ones.",

@@ -69,11 +69,25 @@ def add_cache_dir(p: argparse.ArgumentParser, extra: str = "") -> None:
 def add_report_layout(p: argparse.ArgumentParser, no_charts_help: str = "skip the charts") -> None:
     """--no-charts, and the STS headline (--metric, --aggregate) the tables show."""
     from vgbench.datasets.registry import TASK_METRICS
-    from vgbench.evaluation.policy import AGGREGATES
+    from vgbench.evaluation.policy import AGGREGATES, STS_AGGREGATE, STS_METRIC
     metrics = TASK_METRICS["sts"]
     p.add_argument("--no-charts", action="store_true", help=no_charts_help)
-    p.add_argument("--metric", choices=metrics, type=choice(metrics), default=metrics[0],
-                   help=f"STS headline metric in tables (default: {metrics[0]}, as the paper)")
-    p.add_argument("--aggregate", choices=AGGREGATES, type=choice(AGGREGATES), default=AGGREGATES[0],
-                   help=f"STS headline aggregate per year (default: {AGGREGATES[0]} over "
+    p.add_argument("--metric", choices=metrics, type=choice(metrics), default=STS_METRIC,
+                   help=f"STS headline metric in tables (default: {STS_METRIC}, as the paper)")
+    p.add_argument("--aggregate", choices=AGGREGATES, type=choice(AGGREGATES), default=STS_AGGREGATE,
+                   help=f"STS headline aggregate per year (default: {STS_AGGREGATE} over "
                         "subsets, as SentEval)")
+
+
+def add_bootstrap(p: argparse.ArgumentParser, what: str = "paired bootstrap resamples") -> None:
+    """--bootstrap N, defaulting to the scoring policy's count (vgbench.evaluation.policy)."""
+    from vgbench.evaluation.policy import DEFAULT
+    p.add_argument("--bootstrap", type=int, default=DEFAULT.n_boot, metavar="N",
+                   help=f"{what} (default {DEFAULT.n_boot})")
+
+
+def bootstrap_count(n: int) -> int:
+    """`--bootstrap`'s value, checked by the Policy before any work starts (a bad count is a
+    user error, not a failure hours later)."""
+    from vgbench.evaluation.policy import Policy
+    return Policy(n_boot=n).n_boot

@@ -4,7 +4,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from vgbench.commands.options import add_data_root
+from vgbench.commands.options import add_bootstrap, add_data_root, bootstrap_count
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -21,6 +21,7 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help="report folder (default reports/paper)")
     p.add_argument("--runs", default="runs/paper", metavar="DIR",
                    help="training runs, reused on a rerun (default runs/paper)")
+    add_bootstrap(p, "bootstrap resamples of the CIs in Tables 7/10 and 8")
     add_data_root(p)
     p.set_defaults(func=run)
 
@@ -31,6 +32,7 @@ def run(args: argparse.Namespace) -> int:
     from vgbench.pipeline.steps import StepError
     settings = PaperSettings(out=Path(args.out), runs=Path(args.runs), epochs=args.epochs,
                              changes=parse_overrides(args.set), data_root=args.data_root,
+                             n_boot=bootstrap_count(args.bootstrap),
                              dimensions=dimension_runs([int(c) for c in args.dims.split(",")])
                              if args.dims else DIMENSIONS)
     try:

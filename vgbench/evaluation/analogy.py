@@ -60,6 +60,7 @@ class AnalogyVocab:
     variants: dict[int, list[int]] = field(default_factory=dict)  # group -> its other rows
 
     def rows(self, words: list[str]) -> np.ndarray:
+        """Rows of `words` among the candidates (case-insensitive), -1 where absent."""
         return np.fromiter((self.upper_row.get(w.upper(), -1) for w in words), np.int64, len(words))
 
 

@@ -24,13 +24,13 @@ from vgbench.embeddings.postprocess import DEFAULT_FIT_ROWS, parse_steps
 from vgbench.embeddings.postprocess import apply as apply_steps
 from vgbench.sources import SourceSpec, head_rows_needed, load_target, parse_spec, source_list
 from vgbench.sources import resolve as resolve_spec
-from vgbench import __version__
+from vgbench._version import __version__
 from vgbench.evaluation import analogy as analogy_eval
 from vgbench.evaluation import means
 from vgbench.evaluation import statistics
 from vgbench.evaluation.cache import ResultsCache
 from vgbench.evaluation.categorization import evaluate_categorization
-from vgbench.evaluation.policy import LOAD_CASE, Policy
+from vgbench.evaluation.policy import LOAD_CASE, STS_METRIC, Policy
 from vgbench.evaluation.provenance import dataset_checksum, source_fingerprint
 from vgbench.evaluation.results import PairedTest, Results, Score
 from vgbench.evaluation.similarity import (PairPredictions, evaluate_pairs, no_correlation_reason,
@@ -51,12 +51,14 @@ class Benchmarks:
     categorization: list[CategorizationSet] = field(default_factory=list)
 
     def vocabulary(self) -> set[str]:
+        """Every word any of the chosen sets needs, so a source is read only for those rows."""
         vocab: set[str] = set()
         for d in [*self.similarity, *self.sts, *self.analogy, *self.categorization]:
             vocab |= d.vocabulary()
         return vocab
 
     def all_sets(self) -> list:
+        """The chosen sets of every task, in task order."""
         return [*self.similarity, *self.sts, *self.analogy, *self.categorization]
 
 
@@ -397,11 +399,11 @@ def _mean_sets(bench: Benchmarks) -> dict[str, tuple[str, list[str], str]]:
     """The Mean columns this evaluation can fill: label -> (task, sets, metric)."""
     out = {}
     sim = [d.name for d in bench.similarity]
-    if all(d in sim for d in registry.PAPER_SIMILARITY):
-        out[means.SIMILARITY_MEAN] = ("similarity", list(registry.PAPER_SIMILARITY), "spearman")
+    if all(d in sim for d in registry.group("paper-similarity")):
+        out[means.SIMILARITY_MEAN] = ("similarity", list(registry.group("paper-similarity")), "spearman")
     sts = [s.name for s in bench.sts]
-    if all(d in sts for d in registry.PAPER_STS):
-        out[means.STS_MEAN] = ("sts", list(registry.PAPER_STS), "pearson")
+    if all(d in sts for d in registry.group("paper-sts")):
+        out[means.STS_MEAN] = ("sts", list(registry.group("paper-sts")), STS_METRIC)
     return out
 
 

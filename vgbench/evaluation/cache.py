@@ -57,10 +57,12 @@ class ResultsCache:
 
     @property
     def memo_dir(self) -> Path:
+        """Where memoised intermediate results are kept, by content hash."""
         return self.root / "sha256"
 
     @staticmethod
     def key(parts: dict[str, Any]) -> str:
+        """The cache key of a run: SHA-256 of its parts as sorted JSON."""
         return hashlib.sha256(json.dumps(parts, sort_keys=True, default=str).encode()).hexdigest()
 
     def _path(self, key: str) -> Path:
@@ -80,7 +82,7 @@ class ResultsCache:
     def put(self, key: str, results: Results) -> Path | None:
         """Store the results; None (with a warning) when the cache cannot be written, so a
         finished evaluation is never lost to a read-only or full cache folder."""
-        from vgbench import __version__
+        from vgbench._version import __version__
         stored = json.loads(results.to_json())
         data = {"format": FORMAT, "key": key,
                 "created": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),

@@ -8,7 +8,7 @@ from typing import Callable
 from vgbench.datasets.registry import load_similarity
 from vgbench.embeddings import load_embeddings
 from vgbench.embeddings.core import Embeddings
-from vgbench.evaluation.policy import Policy
+from vgbench.evaluation.policy import DEFAULT, LOAD_CASE, Policy
 from vgbench.evaluation.similarity import evaluate_pairs, predict_pairs
 from vgbench.grounding.grounder import Grounder
 
@@ -29,7 +29,7 @@ def dev_pairs(name: str, data_root: str | None = None):
 
 def quick_scores(grounder: Grounder, sets: list[str], data_root: str | None = None) -> dict[str, float]:
     """Spearman x100 of the grounded vectors on dev word-pair sets, scored by the evaluation suite
-    (lower-case lookup, OOV pairs skipped, no bootstrap)."""
+    (the default policy's case lookup and OOV rule, no bootstrap)."""
     if not grounder.textual:
         raise ValueError("the grounder records no textual source to evaluate")
     benches = [dev_pairs(n, data_root) for n in sets]
@@ -37,7 +37,8 @@ def quick_scores(grounder: Grounder, sets: list[str], data_root: str | None = No
     emb = grounder.ground_embeddings(_textual(grounder.textual, words), name="epoch")
     out = {}
     for pairs in benches:
-        score = evaluate_pairs("epoch", pairs, predict_pairs(emb, pairs, "lower"), Policy(n_boot=0))[0]
+        score = evaluate_pairs("epoch", pairs, predict_pairs(emb, pairs, DEFAULT.case),
+                               Policy.of(DEFAULT, n_boot=0))[0]
         out[pairs.name] = float(score.value)
     return out
 
@@ -54,5 +55,5 @@ def _textual(source: str, words: frozenset[str]) -> Embeddings:
     """Textual vectors of `words` (read once per process: every epoch grounds the same words)."""
     key = (source, words)
     if key not in _CACHE:
-        _CACHE[key] = load_embeddings(source, words=words, case="exact-then-lower")
+        _CACHE[key] = load_embeddings(source, words=words, case=LOAD_CASE)
     return _CACHE[key]

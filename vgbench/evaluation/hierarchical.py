@@ -39,7 +39,7 @@ import numpy as np
 from scipy.stats import t as student_t
 
 from vgbench.evaluation import statistics
-from vgbench.evaluation.policy import DEFAULT
+from vgbench.evaluation.policy import DEFAULT, STS_AGGREGATE
 
 
 class PairResamples:
@@ -51,7 +51,7 @@ class PairResamples:
     :func:`statistics.paired_bootstrap` draws for the same ``seed``."""
 
     def __init__(self, gold: Sequence[float], n_boot: int = DEFAULT.n_boot, seed=DEFAULT.seed,
-                 metric: str = "spearman", groups=None, aggregate: str = "mean"):
+                 metric: str = "spearman", groups=None, aggregate: str = STS_AGGREGATE):
         statistics._check_metric(metric)
         statistics._check_level(0.5, n_boot)
         (self.gold,) = statistics._check_vectors(gold)

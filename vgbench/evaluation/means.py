@@ -15,6 +15,8 @@ from typing import Sequence
 
 import numpy as np
 
+from vgbench.evaluation.policy import DEFAULT
+
 # The Mean columns: (label, task, the sets averaged, metric). Scores and tests of a mean are
 # stored under the label as dataset, section "All", task "mean".
 SIMILARITY_MEAN = "Similarity mean"
@@ -34,6 +36,8 @@ class SetSample:
     groups: np.ndarray | None = None
 
     def strata(self) -> list[np.ndarray]:
+        """Row indices of each stratum the bootstrap resamples within (an STS year's subsets;
+        one stratum otherwise)."""
         if self.groups is None:
             return [np.arange(len(self.gold))]
         labels = np.asarray(self.groups)
@@ -93,8 +97,8 @@ def _check(samples: Sequence[SetSample], n_preds: int, level: float, n_boot: int
             raise ValueError("every set (and STS subset) needs at least 3 pairs for a correlation")
 
 
-def mean_ci(samples: Sequence[SetSample], n_boot: int = 1000, seed=0,
-            level: float = 0.95) -> dict[str, float]:
+def mean_ci(samples: Sequence[SetSample], n_boot: int = DEFAULT.n_boot, seed=DEFAULT.seed,
+            level: float = DEFAULT.level) -> dict[str, float]:
     """The mean of the sets' scores and its percentile-bootstrap CI (x100)."""
     _check(samples, 1, level, n_boot)
     point = float(np.mean([_set_scores(s, None)[0, 0] for s in samples]))
@@ -103,8 +107,8 @@ def mean_ci(samples: Sequence[SetSample], n_boot: int = 1000, seed=0,
     return {"value": point, "ci_low": low, "ci_high": high}
 
 
-def paired_mean_test(samples: Sequence[SetSample], n_boot: int = 1000, seed=0,
-                     level: float = 0.95) -> dict[str, float]:
+def paired_mean_test(samples: Sequence[SetSample], n_boot: int = DEFAULT.n_boot,
+                     seed=DEFAULT.seed, level: float = DEFAULT.level) -> dict[str, float]:
     """Does predictor b (preds[1]) beat a (preds[0]) on the mean over the sets? Both are scored
     on the same draws; delta = mean(b) - mean(a) x100, its percentile CI, the bootstrap-z p
     (2Φ(−|Δ|/SE), SE the SD of the bootstrap deltas) and the resampling p with its floor."""

@@ -10,7 +10,8 @@ import dataclasses
 from dataclasses import dataclass
 from typing import Any
 
-from vgbench.embeddings.core import CASE_POLICIES
+from vgbench.embeddings.core import CASE_POLICIES, LOAD_CASE
+from vgbench.embeddings.text_reader import NONFINITE_POLICIES
 from vgbench.names import match_name
 
 ANALOGY_METHODS = ("3cosadd", "3cosmul")  # vgbench.evaluation.analogy solves with these
@@ -19,10 +20,12 @@ PAIRED_TESTS = ("bootstrap", "steiger", "none")
 # how an STS year's subset correlations become one figure (vgbench.evaluation.statistics); here,
 # with the other choices, so that the command line can offer them without importing scipy.stats
 AGGREGATES = ("mean", "wmean", "all")
-NONFINITE_POLICIES = ("drop", "error")
-# The row filter used when loading a source: every row that any case policy can resolve a
-# benchmark word to, so one load (and one cached file) serves every policy.
-LOAD_CASE = "exact-then-lower"
+# The STS headline every table, chart and mean reports unless told otherwise: the paper's (and
+# SentEval's) Pearson's r, plain mean over a year's subsets.
+STS_METRIC = "pearson"
+STS_AGGREGATE = AGGREGATES[0]
+# LOAD_CASE (vgbench.embeddings.core): the row filter used when loading a source, so one load
+# (and one cached file) serves every case policy.
 # The fields results.json and the cache key store under "policy" (in this order).
 # More resamples add time and memory (a resample matrix per set) and nothing to a 95% CI.
 MAX_BOOTSTRAP = 100_000
@@ -75,8 +78,8 @@ class Policy:
                              f"expected some of {', '.join(ANALOGY_METHODS)}")
         if self.n_boot < 0 or self.n_boot > MAX_BOOTSTRAP:
             raise ValueError(f"n_boot (--bootstrap) must be 0 (no CIs) or more, and at most "
-                             f"{MAX_BOOTSTRAP:,}; got {self.n_boot:,} (1000, the default, to 10,000 "
-                             f"resamples give stable 95% CIs)")
+                             f"{MAX_BOOTSTRAP:,}; got {self.n_boot:,} ({_default('n_boot')}, the default, to "
+                             f"10,000 resamples give stable {100 * _default('level'):g}% CIs)")
         if not 0 <= self.seed < 2**32:
             raise ValueError(f"seed (--seed) must be a whole number from 0 to 2**32 - 1, got {self.seed}")
         if self.analogy_vocab < 1:
@@ -111,6 +114,11 @@ class Policy:
         """What the policy adds to the results cache key."""
         return {"policy": self.to_dict(), "analogy_vocab": self.analogy_vocab,
                 "analogy_methods": list(self.analogy_methods), "nonfinite": self.nonfinite}
+
+
+def _default(name: str) -> Any:
+    """A field's default, for messages written before DEFAULT exists."""
+    return Policy.__dataclass_fields__[name].default
 
 
 DEFAULT = Policy()

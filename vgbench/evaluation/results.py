@@ -91,14 +91,18 @@ class Results:
         return pd.DataFrame([asdict(s) for s in self.scores], columns=SCORE_COLUMNS)
 
     def tests_frame(self) -> pd.DataFrame:
+        """The paired tests as a DataFrame (the columns of tests.csv)."""
         import pandas as pd
         return pd.DataFrame([asdict(t) for t in self.tests], columns=TEST_COLUMNS)
 
     def embedding_names(self) -> list[str]:
+        """The embeddings in evaluation order."""
         return list(self.embeddings) or list(dict.fromkeys(s.embedding for s in self.scores))
 
     def get(self, embedding: str, dataset: str, section: str = "All",
             metric: str | None = None) -> Score:
+        """The score of one embedding on one dataset section (and metric); KeyError naming
+        what is missing."""
         for s in self.scores:
             if (s.embedding, s.dataset, s.section) == (embedding, dataset, section) and (
                     metric is None or s.metric == metric):
@@ -137,6 +141,7 @@ class Results:
                        {**self.pairs, **other.pairs}, preds).adjust_family()
 
     def to_dict(self) -> dict[str, Any]:
+        """The results as results.json stores them (format vgbench-results/1)."""
         return {"format": "vgbench-results/1", "settings": self.settings,
                 "embeddings": self.embeddings,
                 "scores": [asdict(s) for s in self.scores],
@@ -145,6 +150,7 @@ class Results:
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> "Results":
+        """Results from results.json's dictionary (null scores read back as NaN)."""
         scores = [{**s, "value": float("nan") if s.get("value") is None else s["value"]}
                   for s in data.get("scores", [])]
         return cls([Score(**s) for s in scores],
@@ -157,10 +163,12 @@ class Results:
         return json.dumps(_nan_to_none(self.to_dict()), indent=1, default=_jsonable, allow_nan=False)
 
     def save_json(self, path: str | os.PathLike) -> Path:
+        """Write results.json atomically; returns its path."""
         return write_text_atomic(path, self.to_json())
 
     @classmethod
     def load_json(cls, path: str | os.PathLike) -> "Results":
+        """Results from a results.json file."""
         return cls.from_dict(json.loads(Path(path).read_text()))
 
 

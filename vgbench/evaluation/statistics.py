@@ -18,7 +18,7 @@ from typing import Sequence
 
 import numpy as np
 
-from vgbench.evaluation.policy import AGGREGATES, DEFAULT
+from vgbench.evaluation.policy import AGGREGATES, DEFAULT, STS_AGGREGATE
 
 log = logging.getLogger(__name__)
 
@@ -222,7 +222,7 @@ def _percentiles(values: np.ndarray, level: float) -> tuple[float, float]:
 
 def bootstrap_ci(gold: Sequence[float], pred: Sequence[float], metric: str = "spearman",
                  n_boot: int = DEFAULT.n_boot, seed=DEFAULT.seed, level: float = DEFAULT.level,
-                 groups=None, aggregate: str = "mean") -> tuple[float, float]:
+                 groups=None, aggregate: str = STS_AGGREGATE) -> tuple[float, float]:
     """Percentile-bootstrap CI (x100) of the correlation between gold and pred.
 
     Pairs are resampled with replacement. With ``groups`` (one label per pair, e.g. the STS subset
@@ -242,7 +242,7 @@ def bootstrap_ci(gold: Sequence[float], pred: Sequence[float], metric: str = "sp
 
 
 def correlation_by_group(gold: Sequence[float], pred: Sequence[float], groups,
-                         aggregate: str = "mean", metric: str = "spearman") -> float:
+                         aggregate: str = STS_AGGREGATE, metric: str = "spearman") -> float:
     """The score :func:`bootstrap_ci` gives an interval for: per-group correlations x100
     combined by ``aggregate`` ("mean", "wmean" by group size, or "all" pooled)."""
     _check_metric(metric)
@@ -254,7 +254,7 @@ def correlation_by_group(gold: Sequence[float], pred: Sequence[float], groups,
 def paired_bootstrap(gold: Sequence[float], pred_a: Sequence[float], pred_b: Sequence[float],
                      metric: str = "spearman", n_boot: int = DEFAULT.n_boot, seed=DEFAULT.seed,
                      level: float = DEFAULT.level, groups=None,
-                     aggregate: str = "mean") -> dict[str, float]:
+                     aggregate: str = STS_AGGREGATE) -> dict[str, float]:
     """Does predictor b correlate better with gold than predictor a? Paired bootstrap, x100.
 
     Both predictors are scored on the *same* resampled pairs (stratified by ``groups`` and

@@ -32,6 +32,7 @@ import numpy as np
 import torch
 
 from vgbench.atomic import check_writable, is_temporary, remove_stale_temps, write_text_atomic
+from vgbench.embeddings.core import LOAD_CASE
 from vgbench.grounding.checkpoint import CHECKPOINT_FORMAT, CHECKPOINT_VERSION, load_checkpoint, save_state
 from vgbench.grounding.config import Config, config_from_dict, dumps_toml
 from vgbench.grounding.model import build_model, init_textual_rows, singular_values
@@ -123,9 +124,11 @@ def make_batch(split, features: np.ndarray, rows: np.ndarray, seed: int, epoch: 
 
 # ----------------------------------------------------------------------------------- textual data
 def load_textual(source: str, words: set[str] | None = None):
-    """The textual vectors that initialise Te (a path in any format or a registry name)."""
+    """The textual vectors that initialise Te (a path in any format or a registry name): every
+    row `textual_lookup` can resolve a training word to, so a capitalised row serves a
+    lower-case word."""
     from vgbench.embeddings import load_embeddings
-    return load_embeddings(source, words=words)
+    return load_embeddings(source, words=words, case=LOAD_CASE)
 
 
 def load_dataset(cfg: Config):
@@ -141,7 +144,7 @@ def load_dataset(cfg: Config):
 def textual_lookup(textual) -> Callable[[str], np.ndarray | None]:
     """word -> its textual vector (exact case, else lower case), or None."""
     def lookup(word: str):
-        i = textual.row(word, "exact-then-lower")
+        i = textual.row(word, LOAD_CASE)
         return None if i < 0 else np.asarray(textual.vectors[i], dtype=np.float32)
     return lookup
 

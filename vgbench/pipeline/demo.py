@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
+from vgbench.evaluation.policy import DEFAULT
 from vgbench.pipeline import fingerprint as fp
 from vgbench.pipeline.steps import StepLog, report_folder
 from vgbench.pipeline.training import train_step
@@ -41,7 +42,7 @@ class DemoSettings:
     configs: tuple[tuple[str, str], ...] = (("C_GloVe", "demo_c_glove"),
                                             ("VGE", "demo_vge"),
                                             ("CapImg", "demo_caption_image"))
-    n_boot: int = 1000
+    n_boot: int = DEFAULT.n_boot
 
     def config_changes(self) -> dict:
         """What the demo changes in every training config (`Config.with_`): the quick variant trains
@@ -258,8 +259,9 @@ Pearson x 100, plain mean over each year's subsets. Files: `table1_intrinsic.tex
 
 def _reading(results) -> str:
     """Headline numbers and what the paired tests say, computed from the results."""
+    from vgbench.datasets import registry
     from vgbench.reporting.tables import six_set_mean
-    years = ["STS12", "STS13", "STS14", "STS15", "STS16"]
+    years = registry.group("paper-sts")
     lines = []
     for name in results.embedding_names():
         try:

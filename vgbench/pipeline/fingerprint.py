@@ -5,6 +5,7 @@ config, source file or data file reruns exactly the steps that read it, and noth
 """
 from __future__ import annotations
 
+import ast
 import hashlib
 import json
 import os
@@ -16,12 +17,14 @@ from vgbench.paths import package_path
 
 PACKAGE = package_path()  # the installed package: its code is part of every step's fingerprint
 
-# Source trees (relative to the package) each kind of step depends on: all files under them,
-# package data included, so vendored benchmark files count as code.
-EVALUATION = ("evaluation", "sources", "datasets", "embeddings", "paths.py")
-TRAINING = ("grounding", "caption_data", "embeddings", "datasets", "evaluation", "paths.py", "atomic.py")
-GROUNDING = ("grounding/grounder.py", "grounding/checkpoint.py", "grounding/model.py", "sources", "embeddings")
-NEIGHBOURS = ("reporting/neighbors.py", "reporting/spectrum.py", "sources", "embeddings")
+# The entry modules of each kind of step. Its code fingerprint covers every vgbench module they
+# import, directly or through others, function-level imports included (`imported_modules`), so a
+# change anywhere the step can reach reruns it, and a change elsewhere does not.
+EVALUATION = ("vgbench.evaluation.api",)
+TRAINING = ("vgbench.grounding.trainer", "vgbench.evaluation.dev_scores")
+GROUNDING = ("vgbench.grounding.grounder", "vgbench.embeddings")
+NEIGHBOURS = ("vgbench.reporting.neighbors", "vgbench.reporting.spectrum", "vgbench.embeddings")
+STUDY_TESTS = ("vgbench.pipeline.study",)  # the study's tests: its code and the statistics it calls
 
 
 def digest(value: Any) -> str:
@@ -30,24 +33,65 @@ def digest(value: Any) -> str:
     return hashlib.sha256(text.encode()).hexdigest()[:20]
 
 
+def _module_file(module: str) -> Path | None:
+    """The source file of a vgbench module or package, or None for a name that is not one."""
+    rel = Path(*module.split(".")[1:])
+    for candidate in (PACKAGE / rel / "__init__.py", (PACKAGE / rel).with_suffix(".py")):
+        if candidate.is_file():
+            return candidate
+    return None
+
+
+def _imports(module: str, path: Path) -> set[str]:
+    """The vgbench modules one file's import statements name, wherever they stand in it."""
+    tree = ast.parse(path.read_bytes(), str(path))
+    package = module if path.name == "__init__.py" else module.rpartition(".")[0]
+    found: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            found.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom):
+            base = node.module or ""
+            if node.level:
+                parent = package.rsplit(".", node.level - 1)[0] if node.level > 1 else package
+                base = f"{parent}.{base}" if base else parent
+            found.add(base)
+            found.update(f"{base}.{alias.name}" for alias in node.names)  # `from pkg import module`
+    return {name for name in found if name.startswith("vgbench.") and _module_file(name)}
+
+
+def imported_modules(entries: Iterable[str]) -> list[str]:
+    """`entries` and every vgbench module they import, transitively, with the packages that hold
+    them (importing a module runs its packages' __init__), sorted. The root package's __init__ is
+    left out: it only names the public API."""
+    todo = [e for e in entries]
+    seen: set[str] = set()
+    while todo:
+        module = todo.pop()
+        if module in seen or module == "vgbench":
+            continue
+        path = _module_file(module)
+        if path is None:
+            raise FileNotFoundError(f"{module}: a fingerprinted module is missing from {PACKAGE}")
+        seen.add(module)
+        todo.extend(_imports(module, path))
+        todo.extend(module.rsplit(".", k)[0] for k in range(1, module.count(".")))
+    return sorted(seen)
+
+
 _SOURCES: dict[tuple[str, ...], str] = {}
 
 
-def source_digest(parts: Iterable[str]) -> str:
-    """SHA-256 over the names and bytes of every file under `parts` (paths inside the package)."""
-    key = tuple(sorted(parts))
+def source_digest(entries: Iterable[str]) -> str:
+    """SHA-256 over the names and bytes of the source files of every module `entries` import
+    (imported_modules)."""
+    key = tuple(sorted(entries))
     if key not in _SOURCES:
         h = hashlib.sha256()
-        for part in key:
-            root = PACKAGE / part
-            if not root.exists():
-                raise FileNotFoundError(f"{root}: a fingerprinted source path is missing")
-            files = [root] if root.is_file() else sorted(p for p in root.rglob("*") if p.is_file())
-            for f in files:
-                if "__pycache__" in f.parts or f.suffix == ".pyc":
-                    continue
-                h.update(f.relative_to(PACKAGE).as_posix().encode() + b"\0")
-                h.update(hashlib.sha256(f.read_bytes()).digest())
+        for module in imported_modules(key):
+            f = _module_file(module)
+            h.update(f.relative_to(PACKAGE).as_posix().encode() + b"\0")
+            h.update(hashlib.sha256(f.read_bytes()).digest())
         _SOURCES[key] = h.hexdigest()[:20]
     return _SOURCES[key]
 

@@ -18,12 +18,14 @@ from typing import Callable
 
 import numpy as np
 
+from vgbench.datasets import registry
+from vgbench.evaluation.policy import DEFAULT
 from vgbench.pipeline import fingerprint as fp
 from vgbench.pipeline.steps import StepLog, report_folder
 from vgbench.pipeline.training import train_step
 
 TEXTUAL = "glove-6b-50d"
-SIX = ["RW", "MEN", "WS353", "MTurk-771", "SimVerb-3500", "SimLex-999"]
+SIX = list(registry.group("paper-similarity"))
 ABLATIONS = (("L_FW", "ablation_fw"), ("L_FW+L_BW", "ablation_fw_bw"),
              ("L_FW+L_BW+L_B", "ablation_fw_bw_b"),
              ("L_All+R", "ablation_all_r"))
@@ -47,7 +49,7 @@ class PaperSettings:
     epochs: int = 0
     changes: dict = field(default_factory=dict)   # applied to every training config (`--set`)
     data_root: str | None = None
-    n_boot: int = 1000
+    n_boot: int = DEFAULT.n_boot
     ablations: tuple = ABLATIONS
     dimensions: tuple = DIMENSIONS
     alphas: tuple = ALPHAS
@@ -66,6 +68,8 @@ TITLE = "# The paper's analyses"
 
 
 def run_paper(settings: PaperSettings, echo: Callable[[str], None] = print) -> Path:
+    """Train, evaluate and report the paper's Tables 6, 7/10 and 8 as resumable steps under
+    `settings.runs`; returns the report folder (rebuilt from the steps every time)."""
     from vgbench.atomic import write_text_atomic
     from vgbench.evaluation.api import evaluate
     from vgbench.evaluation.results import Results
@@ -141,6 +145,8 @@ def concat_table(results, alphas) -> list[dict]:
 
 
 def table_markdown(rows: list[dict], grounded: str) -> str:
+    """Table 6 as Markdown: per dataset the best alpha of the concatenation, its score and
+    the two ends (grounded only, GloVe only)."""
     lines = [f"Table 6 on our data: [(1 - alpha) GloVe ; alpha {grounded}] (each part unit length), "
              "Spearman x 100. alpha = 0: GloVe only; alpha = 1: grounded only.", "",
              "| Dataset | best alpha | score at best alpha | alpha = 1 | alpha = 0 |", "|---|---:|---:|---:|---:|"]
@@ -161,6 +167,7 @@ def table_latex(rows: list[dict], grounded: str) -> str:
 
 
 def write_concat_chart(results, alphas, folder: Path) -> None:
+    """The Table 6 chart: each dataset's Spearman against alpha, written as PNG and PDF."""
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
 
@@ -181,6 +188,8 @@ def write_concat_chart(results, alphas, folder: Path) -> None:
 
 
 def paper_readme(settings: PaperSettings, log: StepLog) -> str:
+    """The paper report's README: what was run with which settings, and the steps table
+    (reused or run now, with their times)."""
     from vgbench.grounding.config import describe_changes
     steps = "\n".join(f"| {n} | {s['seconds'] / 60:.1f} min | "
                        f"{'reused (same inputs, ' + s['finished'] + ')' if n in log.reused else 'run now'} |"

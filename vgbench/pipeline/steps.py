@@ -96,6 +96,7 @@ class StepLog:
         return {n: self.steps[n] for n in self.seen if self.steps.get(n, {}).get("state") == "done"}
 
     def total_seconds(self, names: Sequence[str]) -> float:
+        """Seconds the named steps took when they ran (reused steps count their first run)."""
         return sum(self.steps[n].get("seconds", 0.0) for n in names if n in self.steps)
 
     def _save(self) -> None:

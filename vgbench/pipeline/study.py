@@ -27,16 +27,18 @@ from typing import Callable
 
 import numpy as np
 
+from vgbench.datasets import registry
+from vgbench.evaluation.policy import DEFAULT, STS_AGGREGATE, STS_METRIC
 from vgbench.pipeline import fingerprint as fp
 from vgbench.pipeline.steps import StepLog, report_folder
 from vgbench.pipeline.training import train_step
 
 TITLE = "# Does grounding help at our scale?"
-SIX = ["RW", "MEN", "WS353", "MTurk-771", "SimVerb-3500", "SimLex-999"]
-SIX_TEST = ["RW", "MEN-test", "WS353", "MTurk-771", "SimVerb-test", "SimLex-999"]
+SIX = list(registry.group("paper-similarity"))
+SIX_TEST = list(registry.group("paper-test"))
 WORD_SETS = list(dict.fromkeys(SIX + SIX_TEST))
-STS = ["STS12", "STS13", "STS14", "STS15", "STS16"]
-CONC = ["Conc-q1", "Conc-q2", "Conc-q3", "Conc-q4"]
+STS = list(registry.group("paper-sts"))
+CONC = [s for s in registry.sections("SimLex-999") if s.startswith("Conc-")]  # its quartiles
 RULES = {"dev loss": "dev_loss", "word dev": "word_dev"}
 MEAN_SETS = {"Mean6": SIX, "Mean6 test": SIX_TEST}
 RULE_COLUMN = {"word dev": "Mean6 test", "dev loss": "Mean6"}
@@ -58,6 +60,7 @@ class TrainedRow:
 
     @property
     def reported(self) -> str:
+        """The name the tables give the row: its search group, else its label."""
         return self.search or self.label
 
 
@@ -91,7 +94,7 @@ class StudySettings:
     best_for_100d: int = 2
     changes: dict = field(default_factory=dict)   # applied to every training config (`--set`)
     data_root: str | None = None
-    n_boot: int = 1000
+    n_boot: int = DEFAULT.n_boot
     download: bool = False
     gpu: bool = False
     word_sets: list[str] = field(default_factory=lambda: list(WORD_SETS))
@@ -142,10 +145,13 @@ def study_config(row: TrainedRow, textual: str, seed: int, settings: StudySettin
 
 
 def history(run_dir: Path) -> list[dict]:
+    """The per-epoch history a training run recorded in its summary.json."""
     return json.loads((run_dir / "summary.json").read_text())["history"]
 
 
 def word_dev_score(entry: dict) -> float:
+    """The word-dev criterion of one epoch: the mean of its dev-set scores (eval_*),
+    NaN when it has none."""
     vals = [v for k, v in entry.items() if k.startswith("eval_") and isinstance(v, (int, float))
             and not math.isnan(v)]
     return float(np.mean(vals)) if vals else float("nan")
@@ -169,6 +175,7 @@ def select(run_dirs: list[Path], rule: str) -> tuple[Path, int, float]:
 
 
 def grounder_path(run_dir: Path, epoch: int) -> Path:
+    """The grounder a run kept after `epoch` (one per epoch, for selection after training)."""
     return run_dir / "grounders" / f"epoch_{epoch:03d}.pt"
 
 
@@ -199,13 +206,12 @@ def evaluate_source(source: str, identity, settings: StudySettings) -> Evaluated
     results = evaluate([emb], settings.word_sets + settings.sts, n_boot=0, paired_test="none")
     scores = {}
     for s in results.scores:
-        if s.task == "similarity" or s.section == "mean" and s.metric == "pearson":
+        if s.task == "similarity" or s.section == STS_AGGREGATE and s.metric == STS_METRIC:
             scores[f"{s.dataset}/{s.section}"] = s.value
     cosines = {}
     for pairs in bench.similarity:
-        pred = predict_pairs(emb, pairs, "lower")
+        pred = predict_pairs(emb, pairs, DEFAULT.case)
         cosines[pairs.name] = [None if not c else float(v) for v, c in zip(pred.cosine, pred.covered)]
-    from vgbench.evaluation.policy import DEFAULT
     from vgbench.evaluation.sts import predict_sts
     sts = {}
     for year in bench.sts:
@@ -222,7 +228,7 @@ def summary_scores(ev: Evaluated) -> dict[str, float]:
     out = {name: s.get(f"{name}/All", float("nan")) for name in WORD_SETS}
     out["Mean6"] = float(np.mean([out[n] for n in SIX]))
     out["Mean6 test"] = float(np.mean([out[n] for n in SIX_TEST]))
-    sts = [s.get(f"{y}/mean", float("nan")) for y in STS]
+    sts = [s.get(f"{y}/{STS_AGGREGATE}", float("nan")) for y in STS]
     out["STS mean"] = float(np.mean(sts))
     for q in CONC:
         out[f"SimLex {q}"] = s.get(f"SimLex-999/{q}", float("nan"))
@@ -231,6 +237,8 @@ def summary_scores(ev: Evaluated) -> dict[str, float]:
 
 # -------------------------------------------------------------------------------------- the study
 def run_study(settings: StudySettings, echo: Callable[[str], None] = print) -> Path:
+    """Train every row and seed, select epochs by both rules, evaluate, test and write the
+    study's reports as resumable steps; returns the report folder."""
     from vgbench.atomic import write_text_atomic
     from vgbench.datasets import registry
     settings.runs.mkdir(parents=True, exist_ok=True)
@@ -297,9 +305,7 @@ def run_study(settings: StudySettings, echo: Callable[[str], None] = print) -> P
         tests = paired_tests(entries, evaluated, settings, {n: registry.load(n) for n in settings.word_sets})
         write_text_atomic(tests_file, json.dumps(tests) + "\n")
     log.run("two-level tests over seeds and pairs", _tests,
-            fingerprint=fp.digest([eval_fp, settings.n_boot, fp.source_digest(
-                ("pipeline/study.py", "evaluation/hierarchical.py", "evaluation/concreteness.py",
-                 "evaluation/statistics.py"))]),
+            fingerprint=fp.digest([eval_fp, settings.n_boot, fp.source_digest(fp.STUDY_TESTS)]),
             outputs=[tests_file], echo=echo)
     tests = json.loads(tests_file.read_text())
 
@@ -362,8 +368,8 @@ def paired_tests(entries: list[dict], evaluated: dict[str, Evaluated], settings:
             if name in settings.sts:
                 year = next(iter(evaluated.values())).sts[name]
                 keep = np.ones(len(year["gold"]), bool)
-                resamples = PairResamples(year["gold"], settings.n_boot, seed, metric="pearson",
-                                          groups=year["groups"], aggregate="mean")
+                resamples = PairResamples(year["gold"], settings.n_boot, seed, metric=STS_METRIC,
+                                          groups=year["groups"], aggregate=STS_AGGREGATE)
                 cache[key] = ({}, resamples, keep)
                 return True
             keep = covered(textual, name).copy()
@@ -447,6 +453,7 @@ def seed_tests(tests: list[dict]) -> list[dict]:
 
 
 def conc_label(k: int, column: str) -> str:
+    """The column name of concreteness bin `k` within the sets of `column` (Mean6 or Mean6 test)."""
     return f"Conc-b{k + 1} ({column})"
 
 
@@ -485,6 +492,8 @@ def _fmt(cell: dict, spread: bool = True) -> str:
 
 def write_study_reports(settings: StudySettings, out: Path, entries: list[dict], tests: list[dict],
                         log: StepLog) -> None:
+    """The study's report files: runs.csv, summary.csv/.md, tests.csv/.md, seed_tests.csv,
+    concreteness.md and README.md."""
     import pandas as pd
     from vgbench.atomic import write_text_atomic
     flat = [{k: v for k, v in e.items() if k != "scores"} | e["scores"] for e in entries]
@@ -505,6 +514,7 @@ def write_study_reports(settings: StudySettings, out: Path, entries: list[dict],
 
 
 def summary_markdown(agg: list[dict]) -> str:
+    """Mean ± SD over seeds of every column, one table per textual source."""
     lines = []
     for textual in dict.fromkeys(a["textual"] for a in agg):
         lines += [f"### GloVe 6B {textual}" if textual in TEXTUAL else f"### {textual}", "",
@@ -522,6 +532,8 @@ def summary_markdown(agg: list[dict]) -> str:
 
 
 def tests_markdown(tests: list[dict]) -> str:
+    """The two-level paired tests of the headline sets (Mean6, Mean6 test, SimLex-999,
+    MEN-test, STS mean) as a Markdown table."""
     lines = ["| row | textual | selection | vs | set | delta (x100) | 95% CI | p | p (Holm) | family (size) | seeds |",
              "|---|---|---|---|---|---:|---|---:|---:|---|---:|"]
     for t in tests:
@@ -533,6 +545,7 @@ def tests_markdown(tests: list[dict]) -> str:
 
 
 def format_p(p: float) -> str:
+    """A p-value as every report prints it (vgbench.evaluation.statistics.format_p)."""
     from vgbench.evaluation.statistics import format_p as fmt
     return fmt(p)
 
@@ -554,6 +567,7 @@ def _find(tests: list[dict], **key) -> dict:
 
 
 def conc_tests(tests: list[dict], row: str, textual: str, rule: str, base: str) -> list[dict]:
+    """The concreteness-bin tests of one row against one baseline."""
     return [t for t in tests if (t["row"], t["textual"], t["rule"], t["baseline"]) == (row, textual, rule, base)
             and t["dataset"].startswith("Conc-b")]
 
@@ -628,6 +642,7 @@ def concreteness_markdown(tests: list[dict]) -> str:
 
 
 def seeds_markdown(seeds: list[dict]) -> str:
+    """The seed-level tests (STS mean, SimLex's quartiles) as a Markdown table."""
     lines = ["| row | textual | selection | vs | score | delta | 95% CI | p | p (Holm) | family (size) |",
              "|---|---|---|---|---|---:|---|---:|---:|---|"]
     for t in seeds:
@@ -640,7 +655,7 @@ def seeds_markdown(seeds: list[dict]) -> str:
 def code_version() -> str:
     """vgbench's version and, in a git checkout, the commit the study ran (its code is fingerprinted)."""
     import subprocess
-    from vgbench import __version__
+    from vgbench._version import __version__
     from vgbench.paths import package_path
     checkout = package_path().parent  # a git checkout holds vgbench/ at its top; an install does not
     if not (checkout / ".git").exists():
@@ -656,6 +671,8 @@ def code_version() -> str:
 
 def study_readme(settings: StudySettings, agg: list[dict], tests: list[dict], seeds: list[dict],
                  log: StepLog) -> str:
+    """The study's README: the question, the rows, the settings, the conclusions computed
+    from the numbers, the tables and the steps."""
     steps = "\n".join(f"| {n} | {s['seconds'] / 60:.1f} min | "
                       f"{'reused (same inputs, ' + s['finished'] + ')' if n in log.reused else 'run now'} |"
                       for n, s in log.current().items())

@@ -16,6 +16,7 @@ import numpy as np
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
+from vgbench.evaluation.policy import STS_AGGREGATE, STS_METRIC
 from vgbench.evaluation.results import Results
 from vgbench.reporting.tables import (SIMILARITY_SETS, SIMLEX, SIMLEX_SECTIONS, STS_AGGREGATES,
                                       STS_YEARS, embedding_order)
@@ -215,8 +216,8 @@ def simlex_sections_chart(results: Results, metric: str = "spearman") -> Figure 
     return fig
 
 
-def datasets_chart(results: Results, sts_metric: str = "pearson",
-                   sts_aggregate: str = "mean") -> Figure | None:
+def datasets_chart(results: Results, sts_metric: str = STS_METRIC,
+                   sts_aggregate: str = STS_AGGREGATE) -> Figure | None:
     """Every dataset's headline score per embedding, one panel per dataset: word similarity
     (Spearman, section "All") first, then STS years and user STS sets (chosen metric and
     aggregate)."""
@@ -266,8 +267,8 @@ def render(fig: Figure, formats: Iterable[str] = FORMATS) -> dict[str, bytes]:
     return out
 
 
-def all_charts(results: Results, sts_metric: str = "pearson",
-               sts_aggregate: str = "mean") -> dict[str, Figure]:
+def all_charts(results: Results, sts_metric: str = STS_METRIC,
+               sts_aggregate: str = STS_AGGREGATE) -> dict[str, Figure]:
     """{file stem: Figure} for every chart the results can fill."""
     charts = {"simlex_concreteness": concreteness_chart(results),
               "simlex_sections": simlex_sections_chart(results),

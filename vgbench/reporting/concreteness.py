@@ -84,6 +84,7 @@ class PairTable:
     cosines: dict[str, np.ndarray]  # embedding -> cosine per row (NaN: a word is missing)
 
     def to_csv(self) -> str:
+        """Every pair with its ratings and each embedding's cosine, as concreteness_pairs.csv."""
         out = self.frame.copy()
         for name, cos in self.cosines.items():
             out[f"cosine:{name}"] = cos
@@ -130,6 +131,7 @@ class ConcretenessReport:
     delta_p_holm: np.ndarray | None = None   # (comparisons, bins): Holm over each curve's bins
 
     def tables(self) -> list[ScoreTable]:
+        """The report's tables in order: pooled bins, the deltas (when there is a baseline), per set."""
         return [self.pooled] + ([self.deltas] if self.deltas else []) + self.per_set
 
 

@@ -115,7 +115,7 @@ def _figure(stem: str, png: bytes, caption: str) -> str:
 
 
 def _provenance(results: Results) -> str:
-    from vgbench import __version__
+    from vgbench._version import __version__
     version = results.settings.get("version") or __version__
     rows = []
     for name, meta in results.embeddings.items():

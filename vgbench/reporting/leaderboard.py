@@ -219,6 +219,8 @@ def _rank(values: np.ndarray, used: np.ndarray,
 
 
 def leaderboard_html(table: ScoreTable, rows: list[Row]) -> str:
+    """The leaderboard as one HTML page: the table, then each embedding's content fingerprint
+    and evaluation time."""
     from vgbench.reporting import html
     fps = "".join("<tr>" + "".join(f'<td class="text" data-sort="{html._e(v)}">{inner}</td>'
                                    for v, inner in (

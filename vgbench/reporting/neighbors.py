@@ -46,6 +46,8 @@ def _neighbors(pool: Embeddings, full: Embeddings, word: str, k: int):
 
 
 def neighbors_markdown(rows: list[NeighborRow], name_a: str, name_b: str, k: int = 10) -> str:
+    """Table 5 as Markdown: per word the top-k neighbours found only by A, only by B, and
+    how many both share."""
     from vgbench.reporting.escape import markdown_text as md
     name_a, name_b = md(name_a), md(name_b)
     lines = [f"Top-{k} nearest neighbours; only the neighbours that differ are listed.", "",

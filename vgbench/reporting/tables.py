@@ -15,6 +15,7 @@ import numpy as np
 
 from vgbench.datasets import registry
 from vgbench.evaluation.means import SIMILARITY_MEAN, STS_MEAN
+from vgbench.evaluation.policy import STS_AGGREGATE, STS_METRIC
 from vgbench.evaluation.results import PairedTest, Results, Score
 from vgbench.evaluation.statistics import AGGREGATES, format_p
 from vgbench.reporting.policy import policy_notes, setting
@@ -23,10 +24,10 @@ from vgbench.reporting.render import (MISSING, Cell, Grid, Renderable, coverage_
                                       fmt_number, tex_escape)
 
 # Column orders, from the dataset registry.
-SIMILARITY_SETS = list(registry.PAPER_SIMILARITY)
+SIMILARITY_SETS = list(registry.group("paper-similarity"))
 SIMLEX = "SimLex-999"
 SIMLEX_SECTIONS = list(registry.sections(SIMLEX))
-STS_YEARS = list(registry.PAPER_STS)
+STS_YEARS = list(registry.group("paper-sts"))
 STS_AGGREGATES = list(AGGREGATES)
 _AGGREGATE_WORDS = {"mean": "plain mean over subsets", "wmean": "size-weighted mean over subsets",
                     "all": "one correlation over all subsets' pairs"}
@@ -266,8 +267,8 @@ def simlex_table(results: Results, metric: str = "spearman") -> ScoreTable | Non
                   "Model", [Column(s, SIMLEX, s, metric) for s in sections], 1, [])
 
 
-def sts_table(results: Results, metric: str = "pearson",
-              aggregate: str = "mean") -> ScoreTable | None:
+def sts_table(results: Results, metric: str = STS_METRIC,
+              aggregate: str = STS_AGGREGATE) -> ScoreTable | None:
     """Paper's Table 4: STS12-16 and their mean, one score per year aggregated over subsets.
 
     The default (Pearson, plain mean over a year's subsets) is SentEval's and the paper's.
@@ -278,7 +279,7 @@ def sts_table(results: Results, metric: str = "pearson",
     sets = _datasets(results, "sts", STS_YEARS, aggregate)
     years = [d for d in sets if d in STS_YEARS]
     columns = [Column(d, d, aggregate, metric) for d in years]
-    headline = (metric, aggregate) == ("pearson", "mean")
+    headline = (metric, aggregate) == (STS_METRIC, STS_AGGREGATE)
     if len(years) == len(STS_YEARS):
         columns.append(Column("Mean", STS_MEAN if headline else None, "All", metric,
                               mean_of=list(range(len(years)))))
@@ -335,7 +336,7 @@ def sections_table(results: Results, key: str, title: str, task: str, metric: st
                       notes, policy_notes(results))
 
 
-def sts_subsets_table(results: Results, metric: str = "pearson") -> ScoreTable | None:
+def sts_subsets_table(results: Results, metric: str = STS_METRIC) -> ScoreTable | None:
     """Every STS subset (rows) for every embedding (columns); best per row."""
     return sections_table(results, f"sts_subsets_{metric}",
                           f"STS per subset ({_METRIC_WORDS[metric]} × 100)", "sts", metric, 2, [],
@@ -471,8 +472,8 @@ def tests_table(results: Results) -> TestsTable | None:
                       "(Δ = B − A, × 100)", results, notes)
 
 
-def all_tables(results: Results, sts_metric: str = "pearson",
-               sts_aggregate: str = "mean") -> list[ScoreTable | TestsTable]:
+def all_tables(results: Results, sts_metric: str = STS_METRIC,
+               sts_aggregate: str = STS_AGGREGATE) -> list[ScoreTable | TestsTable]:
     """The headline tables in report order (missing ones left out)."""
     from vgbench.reporting.suite_tables import suite_tables
     tables = [intrinsic_table(results), simlex_table(results),
@@ -484,8 +485,8 @@ def all_tables(results: Results, sts_metric: str = "pearson",
 CONSOLE_CI_WIDTH = 120  # columns from which the console shows "±" CIs
 
 
-def console_table(results: Results, width: int | None = None, sts_metric: str = "pearson",
-                  sts_aggregate: str = "mean") -> str:
+def console_table(results: Results, width: int | None = None, sts_metric: str = STS_METRIC,
+                  sts_aggregate: str = STS_AGGREGATE) -> str:
     """The console report: headline tables side by side per embedding, best marked '*', each
     score with "±" half its CI width when the terminal (`width`, default its width) has at
     least CONSOLE_CI_WIDTH columns; then one verdict line per comparison instead of the full
@@ -601,7 +602,7 @@ def _ci_note(results: Results) -> str:
             "resampled within each subset).")
 
 
-def latex_tables(results: Results, sts_metric: str = "pearson", sts_aggregate: str = "mean",
+def latex_tables(results: Results, sts_metric: str = STS_METRIC, sts_aggregate: str = STS_AGGREGATE,
                  ci: bool = False, coverage: bool = True) -> dict[str, str]:
     """{file stem: LaTeX source} for Tables 1, 3, 4 and the paired tests, where data exist."""
     return {t.key: t.to_latex(ci=ci, coverage=coverage)

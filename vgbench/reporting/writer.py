@@ -13,23 +13,30 @@ from pathlib import Path
 from typing import Iterable
 
 from vgbench.atomic import atomic_output_dir, check_output_dir
+from vgbench.evaluation.policy import DEFAULT, STS_AGGREGATE, STS_METRIC
 from vgbench.evaluation.results import Results
 from vgbench.reporting import html, tables
 from vgbench.reporting.escape import csv_frame
+from vgbench.reporting.policy import setting
 
 log = logging.getLogger(__name__)
 
 FORMATS = ("md", "tex", "csv", "json", "html")
-CAPTIONS = {"simlex_concreteness": "SimLex-999 by concreteness quartile (95% CIs)",
-            "simlex_sections": "SimLex-999 sections (95% CIs)",
-            "datasets": "Every dataset per embedding (95% CIs)",
+
+
+def captions(level: float) -> dict[str, str]:
+    """The charts' captions in index.html, their CI level the one the results were scored at."""
+    ci = f"{100 * level:g}% CIs"
+    return {"simlex_concreteness": f"SimLex-999 by concreteness quartile ({ci})",
+            "simlex_sections": f"SimLex-999 sections ({ci})",
+            "datasets": f"Every dataset per embedding ({ci})",
             "concreteness": "Spearman by concreteness quintile over every pair of the word-"
                             "similarity sets, and the difference against the baseline with its "
                             "paired-bootstrap band, joint over the bins"}
 
 
 def render_reports(results: Results, formats: Iterable[str] = FORMATS, charts: bool = True,
-                   sts_metric: str = "pearson", sts_aggregate: str = "mean",
+                   sts_metric: str = STS_METRIC, sts_aggregate: str = STS_AGGREGATE,
                    latex_ci: bool = False) -> dict[str, bytes]:
     """{file name: contents} of every report file, nothing written yet."""
     formats = tuple(formats)
@@ -75,9 +82,15 @@ def render_reports(results: Results, formats: Iterable[str] = FORMATS, charts: b
             pngs[stem] = files[f"{stem}.png"]
     if "html" in formats:
         page = html.html_report(results, tables.report_tables(results) + conc_tables, pngs,
-                                CAPTIONS, summary=summary)
+                                captions(_level(results)), summary=summary)
         files["index.html"] = page.encode()
     return files
+
+
+def _level(results: Results) -> float:
+    """The CI level the results were scored at (the default policy's where none is stored)."""
+    stored = setting(results, "level")
+    return DEFAULT.level if stored is None else float(stored)
 
 
 def _concreteness(results: Results):
@@ -104,7 +117,7 @@ def check_report_dir(out_dir: str | os.PathLike, formats: Iterable[str] = FORMAT
 
 def write_reports(results: Results, out_dir: str | os.PathLike,
                   formats: Iterable[str] = FORMATS, charts: bool = True, *,
-                  sts_metric: str = "pearson", sts_aggregate: str = "mean",
+                  sts_metric: str = STS_METRIC, sts_aggregate: str = STS_AGGREGATE,
                   latex_ci: bool = False) -> list[Path]:
     """Write the report files into `out_dir` (created if needed); return their paths.
 
