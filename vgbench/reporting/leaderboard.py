@@ -166,6 +166,7 @@ class LeaderboardTable(ScoreTable):
     sources: list[Row] = field(default_factory=list)
 
     def rank_text(self, i: int) -> str:
+        """Row i's rank, with its coverage where that is not full (blank when it has no value)."""
         if self.ranks[i] is None:
             return ""
         cov = coverage_text(int(self.used[i, 0]), int(self.total[i, 0]))

@@ -75,6 +75,7 @@ class Verdict:
     loses: list[str] = field(default_factory=list)
 
     def sentence(self) -> str:
+        """The verdict in words: "B vs A: beats on ...; ties on ...; loses on ..."."""
         parts = [f"{word} on {', '.join(sets)}" for word, sets in
                  (("beats", self.beats), ("ties", self.ties), ("loses", self.loses)) if sets]
         return f"{self.b} vs {self.a}: " + ("; ".join(parts) if parts else "no paired test") + "."
@@ -97,7 +98,7 @@ class Summary:
 
 def build_summary(results: Results) -> Summary:
     """The summary of `results` (every renderer reads this one object)."""
-    from vgbench import __version__
+    from vgbench._version import __version__
     names = embedding_order(results)
     run = results.settings.get("invocation")
     run = run if isinstance(run, dict) else {}
