@@ -39,7 +39,7 @@ class CaptionImageModel(nn.Module):
         te_init, known = checked_textual(te_init, known)
         d = te_init.shape[1]
         cfg.check_dims(d, feat_dim)
-        register_textual(self, te_init, known, cfg.finetune_te)
+        register_textual(self, te_init, known, cfg.finetune_te, cfg.unknown_rows == "zero")
         self.M = nn.Parameter(torch.empty(d, cfg.grounded_dim))
         nn.init.xavier_uniform_(self.M)
         self.lstm = nn.LSTM(cfg.grounded_dim, feat_dim, batch_first=True)  # lstm_hidden is 0 or feat_dim

@@ -70,7 +70,7 @@ class VGEModel(nn.Module):
         self.use_image = cfg.use_image and self.vge
         self.use_match = cfg.loss_match and self.use_image
 
-        register_textual(self, te_init, known, cfg.finetune_te)
+        register_textual(self, te_init, known, cfg.finetune_te, cfg.unknown_rows == "zero")
 
         if self.vge:
             self.M = nn.Parameter(torch.empty(d, grounded_dim))
