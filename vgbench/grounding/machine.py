@@ -81,7 +81,8 @@ def describe_flags(flags: dict[str, bool] | None) -> str:
 
 def machine_lines(records: dict[str, dict[str, Any]]) -> list[str]:
     """Markdown bullets, one per run label: CPU, torch build, device, precision, batching, threads,
-    seed. Runs written before runs recorded this (no "machine" in summary.json) say so."""
+    seed (an int, or the seeds of runs that share the rest as a string). Runs trained before runs
+    recorded this (no "machine" in summary.json) say so."""
     lines = []
     for label, m in records.items():
         if not m:
@@ -91,5 +92,6 @@ def machine_lines(records: dict[str, dict[str, Any]]) -> list[str]:
             f"- {label}: {m['cpu']} ({describe_flags(m['cpu_flags'])}; torch CPU capability "
             f"{m['cpu_capability']}), torch {m['torch']} (CUDA {m['torch_cuda'] or 'none'}, BLAS "
             f"{m['blas']}, oneDNN {'yes' if m['mkldnn'] else 'no'}), device {m['device']}, "
-            f"{m['precision']}, batches {m['batching']}, {m['threads']} threads, seed {m['seed']}")
+            f"{m['precision']}, batches {m['batching']}, {m['threads']} threads, "
+            f"{'seed' if isinstance(m['seed'], int) else 'seeds'} {m['seed']}")
     return lines
