@@ -40,9 +40,9 @@ def main(argv: list[str] | None = None) -> int:
                                      with_prototype_choices=args.with_prototype_choices,
                                      changes=parse_overrides(args.set), data_root=args.data_root)
         out = run_precision(settings)
-    except (ValueError, StepError) as exc:   # bad input or a failed step: one line, as the CLI does
+    except (ValueError, StepError) as exc:   # bad input or a failed step: one line and exit 2, as the CLI does
         print(f"error: {exc}", file=sys.stderr)
-        return 3
+        return 2
     print(f"precision study written to {out}/README.md")
     return 0
 
