@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: demo paper study grid test bench clean-venv
+.PHONY: demo paper study precision grid test bench clean-venv
 
 $(STAMP): requirements.txt pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -38,6 +38,12 @@ paper: $(STAMP)
 # 20 epochs, patience 5) on one GPU, into reports/study/gpu/.
 study: $(STAMP)
 	$(VENV)/bin/vgbench study --download $(if $(GPU),--gpu,)
+
+# Does bf16 autocast or length bucketing move the answer? The caption -> image model (c = 256, GloVe 6B
+# 50d, 6 epochs) in float32 / bf16 x random / bucketed batches on seeds 0-2, the CPU named:
+# reports/precision/ (resumable). PROTOTYPE=1 adds the prototype's zero rows and all-image standardisation.
+precision: $(STAMP)
+	$(PY) benchmarks/precision_study.py $(if $(PROTOTYPE),--with-prototype-choices,)
 
 # The measured grid of reports/grid/README.md: ten CPU runs one after another (each capped at
 # TIME_LIMIT seconds of training; resumable, finished runs are skipped), then its tables.

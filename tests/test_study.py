@@ -57,6 +57,9 @@ def test_tiny_study_runs_end_to_end_and_a_rerun_trains_nothing(tmp_path):
     readme = (tmp_path / "report" / "README.md").read_text()
     assert "## Conclusion" in readme and "GloVe+ABTT 46.9" in readme
     assert "## By concreteness" in readme and "**Answer (50d)**" in readme
+    # the machine and numerics of the 6 runs (one machine, one setting): one line naming the seeds
+    machine = readme.split("## Machine and numerics")[1].split("##")[0]
+    assert "- 6 runs: " in machine and "bf16 autocast" in machine and "seeds 0, 1" in machine
     seeds = list(csv.DictReader((tmp_path / "report" / "seed_tests.csv").open()))
     assert {s["score"] for s in seeds} == {"STS mean", "SimLex Conc-q1", "SimLex Conc-q2", "SimLex Conc-q3",
                                           "SimLex Conc-q4"}

@@ -11,8 +11,8 @@ vector directly, with no output layer. Grounded vectors are Te(w)·M, zero-shot 
 
 Choices where the paper's text is silent (as in model.py): training words missing from the textual
 vectors and the special tokens get rows drawn from N(mean, std) of the known rows and stay trainable
-(a frozen random row would be noise); the image statistics are the training split's (stored in the
-model). The LSTM runs over right-padded inputs and h_n is read at each caption's last real token, which
+(a frozen random row would be noise; model.unknown_rows = "zero" makes them frozen zero rows); the image
+statistics are the training split's (data.standardise = "all": every image's; stored in the model). The LSTM runs over right-padded inputs and h_n is read at each caption's last real token, which
 equals the packed sequence's final state (padding comes after every real token); the trainer batches
 captions of similar length, so little work is spent on padding.
 """
@@ -39,7 +39,7 @@ class CaptionImageModel(nn.Module):
         te_init, known = checked_textual(te_init, known)
         d = te_init.shape[1]
         cfg.check_dims(d, feat_dim)
-        register_textual(self, te_init, known, cfg.finetune_te)
+        register_textual(self, te_init, known, cfg.finetune_te, cfg.unknown_rows == "zero")
         self.M = nn.Parameter(torch.empty(d, cfg.grounded_dim))
         nn.init.xavier_uniform_(self.M)
         self.lstm = nn.LSTM(cfg.grounded_dim, feat_dim, batch_first=True)  # lstm_hidden is 0 or feat_dim

@@ -23,6 +23,8 @@ MODEL_KINDS = ("vge", "caption_lm", "caption_image")
 EXPORT_TE = ("original", "finetuned")
 SELECT = ("dev_loss", "intrinsic")
 M_INITS = ("xavier", "orthogonal")
+UNKNOWN_ROWS = ("trainable", "zero")
+STANDARDISE = ("train", "all")
 DEVICE = re.compile(r"^(auto|cpu|mps|cuda(:\d+)?)$")
 
 
@@ -38,6 +40,9 @@ class DataConfig:
     # Keep only this many training captions (0 = all): for smoke runs and tests.
     limit_train: int = 0
     limit_dev: int = 0
+    # The images whose per-dimension mean and std standardise the image vectors: the training split's
+    # ("train", default) or every image of the dataset ("all", the throwaway prototype's choice).
+    standardise: str = "train"
 
 
 @dataclass
@@ -66,6 +71,10 @@ class ModelConfig:
     m_orthogonal: bool = False
     # caption_image: LSTM units; 0 = the image-vector size (the only size its MSE target allows).
     lstm_hidden: int = 0
+    # Te's rows without a textual vector (special tokens, training words the embedding lacks):
+    # "trainable" random rows drawn from the known rows' N(mean, std) (default), or "zero": frozen
+    # zero rows (the throwaway prototype's choice; such words then add nothing to a caption).
+    unknown_rows: str = "trainable"
 
     def check_dims(self, textual_dim: int, image_dim: int) -> None:
         """The checks that need the data's sizes, known only when the model is built: the textual
@@ -185,6 +194,8 @@ class Config:
         m, t = self.model, self.train
         _choice("model.kind", m.kind, MODEL_KINDS)
         _choice("model.m_init", m.m_init, M_INITS)
+        _choice("model.unknown_rows", m.unknown_rows, UNKNOWN_ROWS)
+        _choice("data.standardise", self.data.standardise, STANDARDISE)
         _choice("train.select", t.select, SELECT)
         _choice("export.te", self.export.te, EXPORT_TE)
         _at_least("train.epochs", t.epochs, 1)

@@ -14,13 +14,14 @@ Choices where the paper is silent (each one a ModelConfig field where it matters
   first word is predicted from the image alone and the caption's end is modelled; with
   boundary_tokens=false they read w1..w(n-1) and predict w2..wn. The matcher reads w1..wn only.
 - Special tokens (<unk>, <s>, </s>) and training words missing from the textual vectors get rows drawn
-  from N(mean, std) of the known rows (per dimension, seeded) and are ALWAYS trainable, even with a
-  frozen Te: a frozen random vector would only be noise. <pad> is zero and never used (sequences are
+  from N(mean, std) of the known rows (per dimension, seeded) and are trainable, even with a
+  frozen Te: a frozen random vector would only be noise (model.unknown_rows = "zero": frozen zero rows). <pad> is zero and never used (sequences are
   packed, so padding never reaches a GRU, a BatchNorm or a loss).
 - BatchNorm sits on every GRU's output states (packed: over real tokens only), before M^T for the LMs
   and before the classifier for the matcher ("applied after each GRU", Section 4).
 - The image->h0 network is Linear(F, H)-tanh-Linear(H, c) with H = c by default, shared by the three
-  GRUs; image features are standardised with the training split's mean and std (stored in the model).
+  GRUs; image features are standardised with the training split's mean and std (data.standardise =
+  "all": every image's; stored in the model).
 - Negatives for L_B replace captions for the matcher only; the LMs always see the true caption (an LM
   trained on a mismatched image would learn to ignore the image).
 - R's mean runs over the words that have a textual vector (the others have no Te_orig).
@@ -70,7 +71,7 @@ class VGEModel(nn.Module):
         self.use_image = cfg.use_image and self.vge
         self.use_match = cfg.loss_match and self.use_image
 
-        register_textual(self, te_init, known, cfg.finetune_te)
+        register_textual(self, te_init, known, cfg.finetune_te, cfg.unknown_rows == "zero")
 
         if self.vge:
             self.M = nn.Parameter(torch.empty(d, grounded_dim))

@@ -1,8 +1,8 @@
 """The textual matrix Te that every grounding model starts from, set up one way for all of them.
 
 Rows that came from the textual embedding (`known`) are trainable only when Te is fine-tuned; the
-others (special tokens, training words the embedding lacks) are always trainable, since a frozen
-random vector would only be noise. `te_orig` keeps the starting values for the regulariser and the
+others (special tokens, training words the embedding lacks) are trainable, since a frozen
+random vector would only be noise, unless model.unknown_rows = "zero" makes them frozen zero rows. `te_orig` keeps the starting values for the regulariser and the
 export. Parameter names are part of the checkpoint format.
 """
 from __future__ import annotations
@@ -21,8 +21,13 @@ def checked_textual(te_init: np.ndarray, known: np.ndarray) -> tuple[np.ndarray,
     return te_init, known
 
 
-def register_textual(module: nn.Module, te_init: np.ndarray, known: np.ndarray, finetune_te: bool) -> None:
-    """Give `module` te_known, te_extra, te_orig and the row permutation that `current_te` undoes."""
+def register_textual(module: nn.Module, te_init: np.ndarray, known: np.ndarray, finetune_te: bool,
+                     zero_extra: bool = False) -> None:
+    """Give `module` te_known, te_extra, te_orig and the row permutation that `current_te` undoes;
+    `zero_extra`: the rows without a textual vector are zero and frozen (model.unknown_rows = "zero")."""
+    if zero_extra:
+        te_init = te_init.copy()
+        te_init[~known] = 0.0
     known_ids, extra_ids = np.flatnonzero(known), np.flatnonzero(~known)
     order = np.concatenate([known_ids, extra_ids])
     row_of = np.empty(len(known), dtype=np.int64)
@@ -30,7 +35,7 @@ def register_textual(module: nn.Module, te_init: np.ndarray, known: np.ndarray, 
     module.register_buffer("row_of", torch.from_numpy(row_of), persistent=False)
     module.register_buffer("known_ids", torch.from_numpy(known_ids), persistent=False)
     module.te_known = nn.Parameter(torch.from_numpy(te_init[known_ids].copy()), requires_grad=finetune_te)
-    module.te_extra = nn.Parameter(torch.from_numpy(te_init[extra_ids].copy()))
+    module.te_extra = nn.Parameter(torch.from_numpy(te_init[extra_ids].copy()), requires_grad=not zero_extra)
     module.register_buffer("te_orig", torch.from_numpy(te_init.copy()))
 
 

@@ -35,6 +35,7 @@ from vgbench.atomic import check_writable, is_temporary, remove_stale_temps, wri
 from vgbench.embeddings.core import LOAD_CASE
 from vgbench.grounding.checkpoint import CHECKPOINT_FORMAT, CHECKPOINT_VERSION, load_checkpoint, save_state
 from vgbench.grounding.config import Config, config_from_dict, dumps_toml
+from vgbench.grounding.machine import run_record
 from vgbench.grounding.model import build_model, init_textual_rows, singular_values
 from vgbench.grounding.training_log import LOG_FILES, write_logs
 from vgbench.progress import progress_bar
@@ -149,6 +150,13 @@ def textual_lookup(textual) -> Callable[[str], np.ndarray | None]:
     return lookup
 
 
+def standardisation_images(features: np.ndarray, train_split, mode: str) -> np.ndarray:
+    """The image vectors whose per-dimension mean and std standardise the model's image input
+    (data.standardise): the training split's images, each once ("train"), or every image ("all")."""
+    rows = np.unique(train_split.image_index) if mode == "train" else slice(None)
+    return np.asarray(features[rows], dtype=np.float64)
+
+
 # ------------------------------------------------------------------------------------ the trainer
 class Trainer:
     """`Trainer(cfg).run()` trains, checkpoints, logs and returns a summary dict.
@@ -192,7 +200,7 @@ class Trainer:
         te, known = init_textual_rows(self.vocab_words, textual_lookup(self.textual), N_SPECIAL,
                                       cfg.train.seed)
         self.known = known
-        feats = np.asarray(ds.features[np.unique(self.train_split.image_index)], dtype=np.float64)
+        feats = standardisation_images(ds.features, self.train_split, cfg.data.standardise)
         self.model = build_model(cfg.model, te, known, ds.features.shape[1],
                                  ds.vocab.pad_id, ds.vocab.bos_id, ds.vocab.eos_id,
                                  feats.mean(0).astype(np.float32), feats.std(0).astype(np.float32)
@@ -208,6 +216,7 @@ class Trainer:
                                       (self.device.type == "cpu" and cfg.train.amp_cpu))
         log.info("model: %d trainable parameters, %d/%d vocabulary words have textual vectors",
                  sum(p.numel() for p in params), int(known[N_SPECIAL:].sum()), len(known) - N_SPECIAL)
+        self.machine = run_record(self.device, self.amp, cfg.train.bucket_by_length, cfg.train.seed)
 
     # -- checkpoints --------------------------------------------------------------------------
     def _state(self, epoch: int, step: int, accum: dict[str, float]) -> dict[str, Any]:
@@ -421,7 +430,7 @@ class Trainer:
     def _finish(self) -> dict[str, Any]:
         summary = {"run_dir": str(self.cfg.run_dir), "best_epoch": self.best["epoch"],
                    "best_score": self.best["score"], "epochs_run": len(self.history),
-                   "stopped": self.stopped, "history": self.history}
+                   "stopped": self.stopped, "machine": self.machine, "history": self.history}
         if self.rank == 0:
             write_text_atomic(self.cfg.run_dir / "summary.json", json.dumps(summary, indent=1) + "\n")
         return summary

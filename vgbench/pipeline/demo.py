@@ -185,6 +185,7 @@ def demo_readme(settings: DemoSettings, log: StepLog, out: Path, run_dirs: dict[
     from vgbench.evaluation.results import Results
     from vgbench.caption_data.bundled import BUNDLED, flickr8k_dir
     from vgbench.reporting.tables import intrinsic_table, simlex_table, sts_table
+    from vgbench.grounding.machine import machine_lines
 
     results = Results.load_json(out / "results.json")
     steps = "\n".join(f"| {name} | {s['seconds']:.0f} s | "
@@ -195,9 +196,10 @@ def demo_readme(settings: DemoSettings, log: StepLog, out: Path, run_dirs: dict[
         if table is not None:
             tables.append(table.to_markdown(False))
     neighbors = (out / "neighbors.md").read_text() if (out / "neighbors.md").exists() else ""
-    summaries = []
+    summaries, machines = [], {}
     for label, run_dir in run_dirs.items():
         data = json.loads((run_dir / "summary.json").read_text())
+        machines[label] = data.get("machine")
         train_cfg = tomllib.loads((run_dir / "config.toml").read_text())["train"]
         rule = "dev loss" if train_cfg["select"] == "dev_loss" else "MEN-dev + SimVerb-dev word pairs"
         summaries.append(f"   - {label} (`{run_dir}`): {data['epochs_run']} of {train_cfg['epochs']} epochs, "
@@ -238,6 +240,11 @@ code, data checksums, upstream steps); a rerun reuses only steps whose fingerpri
 | step | time | |
 |---|---:|---|
 {steps}
+
+## Machine and numerics
+The training runs (from each run's `summary.json`; the same config and seed can give different
+figures on another CPU or with other numerics):
+{chr(10).join(machine_lines(machines))}
 
 ## Reading the figures
 {reading}

@@ -510,7 +510,8 @@ def write_study_reports(settings: StudySettings, out: Path, entries: list[dict],
     write_text_atomic(out / "concreteness.md", concreteness_markdown(tests))
     write_text_atomic(out / "summary.md", summary_markdown(agg))
     write_text_atomic(out / "tests.md", tests_markdown(tests))
-    write_text_atomic(out / "README.md", study_readme(settings, agg, tests, seeds, log))
+    write_text_atomic(out / "README.md", study_readme(settings, agg, tests, seeds, log,
+                                                      machine_records(settings.runs, entries)))
 
 
 def summary_markdown(agg: list[dict]) -> str:
@@ -669,10 +670,27 @@ def code_version() -> str:
     return f"vgbench {__version__}" + (f" at commit {commit}" if commit else "")
 
 
+def machine_records(runs: Path, entries: list[dict]) -> dict[str, dict | None]:
+    """The machine and numerics the trained runs recorded (summary.json), one entry per distinct
+    record: "N runs" -> the record, its seeds joined."""
+    groups: dict[str, tuple[dict | None, list[str], list[int]]] = {}
+    for name in dict.fromkeys(e["run"] for e in entries if e.get("trained")):
+        record = json.loads((runs / name / "summary.json").read_text()).get("machine")
+        key = json.dumps({k: v for k, v in (record or {}).items() if k != "seed"}, sort_keys=True)
+        group = groups.setdefault(key, (record, [], []))
+        group[1].append(name)
+        if record:
+            group[2].append(record["seed"])
+    return {f"{len(names)} run{'s' if len(names) > 1 else ''}":
+            record and {**record, "seed": ", ".join(map(str, sorted(set(seeds))))}
+            for record, names, seeds in groups.values()}
+
+
 def study_readme(settings: StudySettings, agg: list[dict], tests: list[dict], seeds: list[dict],
-                 log: StepLog) -> str:
+                 log: StepLog, machines: dict[str, dict | None] | None = None) -> str:
     """The study's README: the question, the rows, the settings, the conclusions computed
-    from the numbers, the tables and the steps."""
+    from the numbers, the machine and numerics of the runs, the tables and the steps."""
+    from vgbench.grounding.machine import machine_lines
     steps = "\n".join(f"| {n} | {s['seconds'] / 60:.1f} min | "
                       f"{'reused (same inputs, ' + s['finished'] + ')' if n in log.reused else 'run now'} |"
                       for n, s in log.current().items())
@@ -727,6 +745,12 @@ Overrides: {' '.join(describe_changes(settings.changes)) or 'none'}.
   the like-for-like comparison with GloVe+ABTT.
 - Speed settings of every trained run, not in the papers: captions batched by length, and{' bf16 autocast on the GPU' if settings.gpu else ' bf16 autocast on a CPU with native bf16 (AMX)'}
   for the training steps (dev losses, selection and exports in float32); see `benchmarks/bench_train.py`.
+
+## Machine and numerics
+
+What the training runs recorded (`summary.json`); the same config and seed can give different figures
+on another CPU or with other numerics:
+{chr(10).join(machine_lines(machines or {})) or '- no trained run'}
 
 ## Rows
 

@@ -1,0 +1,75 @@
+"""The precision/batching study (issue 21, `make precision`) end to end on a tiny setting."""
+from __future__ import annotations
+
+import csv
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from vgbench.pipeline.precision import GRID, PROTOTYPE, REFERENCE, PrecisionSettings, cell_config, run_precision
+
+REPO = Path(__file__).resolve().parent.parent
+TINY = {"data": {"limit_train": 128, "limit_dev": 60}, "train": {"threads": 1, "batch_size": 64}}
+
+
+def test_cells_switch_what_their_labels_say():
+    settings = PrecisionSettings(with_prototype_choices=True)
+    seen = {}
+    for cell in settings.cells:
+        cfg = cell_config(cell, 1, settings)
+        seen[cell.label] = (cfg.train.amp_cpu, cfg.train.amp, cfg.train.bucket_by_length,
+                            cfg.model.unknown_rows, cfg.data.standardise)
+        assert cfg.model.kind == "caption_image" and cfg.model.grounded_dim == 256
+        assert cfg.train.epochs == 6 and cfg.train.patience > 6 and cfg.train.seed == 1
+        assert cfg.data.textual == "glove-6b-50d"
+    assert seen[REFERENCE] == (False, False, False, "trainable", "train")
+    assert seen["bf16, bucketed (study and demo)"] == (True, True, True, "trainable", "train")
+    assert seen["float32, bucketed"] == (False, False, True, "trainable", "train")
+    assert seen["float32, random, both prototype choices"] == (False, False, False, "zero", "all")
+    assert len(set(seen.values())) == len(GRID) + len(PROTOTYPE)
+    assert len({cell_config(c, 0, settings).name for c in settings.cells}) == len(settings.cells)
+
+
+@pytest.mark.slow
+def test_tiny_precision_study_writes_its_table_and_reruns_nothing(tmp_path):
+    settings = PrecisionSettings(out=tmp_path / "report", runs=tmp_path / "runs", grounded_dim=8, seeds=(0, 1),
+                                 epochs=1, changes=TINY)
+    lines: list[str] = []
+    run_precision(settings, echo=lines.append)
+    assert sum(l.startswith("[step] train") for l in lines) == 2 * len(GRID)
+    rows = list(csv.DictReader((tmp_path / "report" / "runs.csv").open()))
+    assert {(r["cell"], r["seed"]) for r in rows} == {(c.label, s) for c in GRID for s in "01"}
+    runs = json.loads((tmp_path / "report" / "runs.json").read_text())
+    by = {(r["cell"], r["seed"]): r for r in runs}
+    assert by[(REFERENCE, 0)]["machine"]["precision"] == "float32"
+    assert by[("bf16, random batches", 1)]["machine"]["precision"] == "bf16 autocast"
+    assert by[("bf16, bucketed (study and demo)", 0)]["machine"]["batching"] == "bucketed by length"
+    assert all(r["epoch"] == 1 and 0 < r["Mean6"] < 100 and 0 < r["STS mean"] < 100 for r in runs)
+    readme = (tmp_path / "report" / "README.md").read_text()
+    assert "## Machine and numerics" in readme and "All runs on one machine" in readme
+    machine = [l for l in readme.split("## Machine and numerics")[1].split("##")[0].splitlines() if l.startswith("- ")]
+    assert len(machine) == len(GRID) and all(l.endswith("seeds 0, 1") for l in machine)  # a line per setting
+    assert "float32, batches random" in machine[0] and "bf16 autocast, batches bucketed by length" in machine[3]
+    # the table: mean ± SD over the seeds and the paired difference from the reference
+    import numpy as np
+    line = next(l for l in readme.splitlines() if l.startswith("| bf16, random batches |"))
+    bf16 = [by[("bf16, random batches", s)]["Mean6"] for s in (0, 1)]
+    ref = [by[(REFERENCE, s)]["Mean6"] for s in (0, 1)]
+    assert f"{np.mean(bf16):.1f} ± {np.std(bf16, ddof=1):.1f}" in line
+    delta = np.subtract(bf16, ref)
+    assert f"{np.mean(delta):+.2f} ± {np.std(delta, ddof=1):.2f}" in line
+    assert next(l for l in readme.splitlines() if l.startswith(f"| {REFERENCE} |")).endswith("| - | - | - |")
+    lines.clear()
+    run_precision(settings, echo=lines.append)                 # resumable: nothing is trained again
+    assert not any(l.startswith("[step] train") for l in lines)
+
+
+def test_script_reports_bad_overrides_in_one_line(tmp_path):
+    done = subprocess.run([sys.executable, str(REPO / "benchmarks" / "precision_study.py"), "--set", "train.epochs",
+                           "--out", str(tmp_path / "o"), "--runs", str(tmp_path / "r")],
+                          capture_output=True, text=True, cwd=tmp_path, env={"PYTHONPATH": str(REPO), "PATH": ""})
+    assert done.returncode == 2 and done.stderr.count("\n") == 1 and "KEY=VALUE" in done.stderr
+    assert not (tmp_path / "r").exists()

@@ -1,0 +1,212 @@
+"""The precision/batching study (issue 21, `make precision`): does bf16 autocast or length bucketing
+move the caption -> image model's figures?
+
+The same seeds train the caption -> image model (c = 256, GloVe 6B 50d, a fixed number of epochs, no
+early stopping) in the 2 x 2 grid float32 / bf16 autocast x random / bucketed batches, and, on
+request, with the throwaway prototype's remaining choices (frozen zero rows for words without a
+textual vector; image standardisation over all images) on float32 random batches. Each run is judged
+at its last epoch on the study's figures (Mean6, Mean6 test, STS mean; `pipeline.study`'s
+evaluation and cache), and the report names the machine every run recorded, so the table says on
+which CPU (AMX or not) it holds. Runs are fingerprinted steps: a rerun trains only what is missing.
+"""
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable
+
+from vgbench.pipeline.steps import StepLog, report_folder
+from vgbench.pipeline.training import train_step
+
+TITLE = "# Precision and batching: do the numbers depend on the CPU?"
+FIGURES = ("Mean6", "Mean6 test", "STS mean")
+REFERENCE = "float32, random batches"
+
+
+@dataclass(frozen=True)
+class Cell:
+    """One setting of the study: a label and what it changes in the training config."""
+    label: str
+    changes: dict = field(hash=False)
+
+
+def _numerics(bf16: bool, bucketed: bool) -> dict:
+    # train.amp is CUDA's switch, train.amp_cpu the CPU's: both set, so a cell means the same on either
+    return {"train": {"amp": bf16, "amp_cpu": bf16, "bucket_by_length": bucketed}}
+
+
+GRID = (
+    Cell(REFERENCE, _numerics(False, False)),
+    Cell("float32, bucketed", _numerics(False, True)),
+    Cell("bf16, random batches", _numerics(True, False)),
+    Cell("bf16, bucketed (study and demo)", _numerics(True, True)),
+)
+PROTOTYPE = (
+    Cell("float32, random, unknown rows zero", {**_numerics(False, False), "model": {"unknown_rows": "zero"}}),
+    Cell("float32, random, standardise all images", {**_numerics(False, False), "data": {"standardise": "all"}}),
+    Cell("float32, random, both prototype choices",
+         {**_numerics(False, False), "model": {"unknown_rows": "zero"}, "data": {"standardise": "all"}}),
+)
+
+
+@dataclass
+class PrecisionSettings:
+    out: Path = Path("reports/precision")
+    runs: Path = Path("runs/precision")
+    config: str = "caption_image"
+    grounded_dim: int = 256
+    textual: str = "50d"
+    seeds: tuple[int, ...] = (0, 1, 2)
+    epochs: int = 6
+    with_prototype_choices: bool = False
+    changes: dict = field(default_factory=dict)   # applied to every run last (`--set`)
+    data_root: str | None = None
+    download: bool = False
+
+    @property
+    def cells(self) -> tuple[Cell, ...]:
+        return GRID + (PROTOTYPE if self.with_prototype_choices else ())
+
+    def study_settings(self):
+        """The study's settings that its evaluation reads (sets, cache folder, data)."""
+        from vgbench.pipeline.study import StudySettings
+        return StudySettings(runs=self.runs, data_root=self.data_root, download=self.download)
+
+
+def cell_config(cell: Cell, seed: int, settings: PrecisionSettings):
+    """The training config of one (cell, seed), in a folder named by its settings."""
+    from vgbench.grounding.config import load_config
+    from vgbench.pipeline.study import TEXTUAL, _slug, fingerprint
+    data = {"textual": TEXTUAL.get(settings.textual, settings.textual)}
+    if settings.data_root:
+        data["data_root"] = settings.data_root
+    train = {"seed": seed, "epochs": settings.epochs, "patience": settings.epochs + 1, "time_limit_s": 0,
+             "eval_each_epoch": True, "keep_epoch_grounders": True, "eval_sets": ["men-dev", "simverb-dev"]}
+    cfg = load_config(settings.config).with_({"model": {"grounded_dim": settings.grounded_dim},
+                                              "data": data, "train": train}, cell.changes, settings.changes,
+                                             out_dir=str(settings.runs))
+    return cfg.with_(name=f"{_slug(cell.label)}_s{seed}_{fingerprint(cfg)}")
+
+
+def run_precision(settings: PrecisionSettings, echo: Callable[[str], None] = print) -> Path:
+    """Train (or reuse) every (cell, seed), evaluate each run's last epoch, write the report."""
+    from vgbench.atomic import write_text_atomic
+    from vgbench.pipeline.study import evaluate_source, grounder_path, history, summary_scores
+    settings.runs.mkdir(parents=True, exist_ok=True)
+    log = StepLog.open(settings.runs / "steps.json")
+    study = settings.study_settings()
+    rows = []
+    for cell in settings.cells:
+        for seed in settings.seeds:
+            cfg = cell_config(cell, seed, settings)
+            step = f"train {cell.label} seed {seed}"
+            run_dir = train_step(log, step, cfg, data_root=settings.data_root, echo=echo)
+            last = history(run_dir)[-1]
+            source = str(grounder_path(run_dir, int(last["epoch"])))
+            scores = summary_scores(evaluate_source(source, log.fingerprint(step), study))
+            summary = json.loads((run_dir / "summary.json").read_text())
+            rows.append({"cell": cell.label, "seed": seed, "run": run_dir.name, "epoch": int(last["epoch"]),
+                         "dev_loss": float(last["dev_loss"]),
+                         "seconds_per_epoch": sum(h["seconds"] for h in summary["history"]) / len(summary["history"]),
+                         **{f: scores[f] for f in FIGURES}, "machine": summary.get("machine")})
+    echo("[step] write the precision report ...")
+    with report_folder(settings.out, TITLE) as folder:
+        write_text_atomic(folder / "runs.json", json.dumps(rows, indent=1) + "\n")
+        write_text_atomic(folder / "runs.csv", runs_csv(rows))
+        write_text_atomic(folder / "README.md", precision_readme(settings, rows))
+    return settings.out
+
+
+def cell_summary(rows: list[dict]) -> list[dict]:
+    """Per cell: mean and SD over seeds of each figure, and of its difference from the reference
+    cell on the same seed (the paired comparison the question needs)."""
+    from vgbench.evaluation.hierarchical import seed_mean_interval
+    ref = {r["seed"]: r for r in rows if r["cell"] == REFERENCE}
+    out = []
+    for cell in dict.fromkeys(r["cell"] for r in rows):
+        members = [r for r in rows if r["cell"] == cell]
+        entry = {"cell": cell, "seeds": len(members),
+                 "seconds_per_epoch": sum(m["seconds_per_epoch"] for m in members) / len(members)}
+        for f in FIGURES:
+            entry[f] = seed_mean_interval([m[f] for m in members])
+            paired = [m[f] - ref[m["seed"]][f] for m in members if m["seed"] in ref]
+            entry[f"delta {f}"] = seed_mean_interval(paired) if paired and cell != REFERENCE else None
+        out.append(entry)
+    return out
+
+
+def _cell(stat: dict | None, digits: int, sign: str = "") -> str:
+    if stat is None:
+        return "-"
+    return f"{stat['mean']:{sign}.{digits}f} ± {stat['sd']:.{digits}f}"
+
+
+def summary_markdown(summary: list[dict]) -> str:
+    lines = ["| setting | seeds | s/epoch | Mean6 | Mean6 test | STS mean | Δ Mean6 | Δ Mean6 test | Δ STS mean |",
+             "|---|---:|---:|---:|---:|---:|---:|---:|---:|"]
+    for s in summary:
+        lines.append(f"| {s['cell']} | {s['seeds']} | {s['seconds_per_epoch']:.0f} | "
+                     + " | ".join(_cell(s[f], 2 if f == "STS mean" else 1) for f in FIGURES) + " | "
+                     + " | ".join(_cell(s[f"delta {f}"], 2, "+") for f in FIGURES) + " |")
+    return "\n".join(lines) + "\n"
+
+
+def seeds_markdown(rows: list[dict]) -> str:
+    lines = ["| setting | seed | epoch | dev loss | Mean6 | Mean6 test | STS mean | run |",
+             "|---|---:|---:|---:|---:|---:|---:|---|"]
+    for r in rows:
+        lines.append(f"| {r['cell']} | {r['seed']} | {r['epoch']} | {r['dev_loss']:.4f} | {r['Mean6']:.2f} | "
+                     f"{r['Mean6 test']:.2f} | {r['STS mean']:.2f} | `{r['run']}` |")
+    return "\n".join(lines) + "\n"
+
+
+def runs_csv(rows: list[dict]) -> str:
+    import pandas as pd
+    return pd.DataFrame([{k: v for k, v in r.items() if k != "machine"} for r in rows]).to_csv(index=False)
+
+
+def _machine_key(record: dict | None, *leave_out: str) -> str:
+    return json.dumps({k: v for k, v in (record or {}).items() if k not in leave_out}, sort_keys=True)
+
+
+def precision_readme(settings: PrecisionSettings, rows: list[dict]) -> str:
+    from vgbench.grounding.config import describe_changes
+    from vgbench.grounding.machine import machine_lines
+    from vgbench.pipeline.study import code_version
+    machines: dict[str, dict | None] = {}
+    for cell in dict.fromkeys(r["cell"] for r in rows):
+        groups: dict[str, list[int]] = {}
+        for r in rows:
+            if r["cell"] == cell:
+                groups.setdefault(_machine_key(r["machine"], "seed"), []).append(r["seed"])
+        for i, (key, seeds) in enumerate(groups.items()):
+            record = json.loads(key)
+            machines[cell + (f" ({i + 1})" if len(groups) > 1 else "")] = record and {
+                **record, "seed": ", ".join(map(str, seeds))}
+    distinct = {_machine_key(r["machine"], "seed", "precision", "batching") for r in rows}
+    return f"""{TITLE}
+
+Made by `make precision` (`benchmarks/precision_study.py`, {code_version()}): the caption -> image
+model (`{settings.config}`, c = {settings.grounded_dim}, GloVe 6B {settings.textual}), {settings.epochs} epochs
+per run (no early stopping), seeds {', '.join(map(str, settings.seeds))}, each setting on the same seeds.
+Figures are those of each run's last epoch (Spearman x100; STS: mean Pearson x100). Cells are mean ± SD
+over seeds; Δ is the difference from "{REFERENCE}" on the same seed (mean ± SD over seeds), so a Δ
+within about its SD of zero means the setting does not move the answer on this machine.
+Overrides: {' '.join(describe_changes(settings.changes)) or 'none'}.
+
+## Machine and numerics
+
+{'All runs on one machine and torch build' if len(distinct) == 1 else 'The runs were NOT all on one machine and build'}
+(from each run's `summary.json`):
+{chr(10).join(machine_lines(machines))}
+
+## Results
+
+{summary_markdown(cell_summary(rows))}
+## Per seed
+
+{seeds_markdown(rows)}
+Rerun: `make precision` (or `python benchmarks/precision_study.py --help`); finished runs under
+`{settings.runs}` are reused, a killed one resumes.
+"""
