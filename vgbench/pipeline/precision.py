@@ -66,6 +66,7 @@ class PrecisionSettings:
 
     @property
     def cells(self) -> tuple[Cell, ...]:
+        """The settings to train: the 2x2 grid, plus the prototype's choices when asked."""
         return GRID + (PROTOTYPE if self.with_prototype_choices else ())
 
     def study_settings(self):
@@ -143,6 +144,7 @@ def _cell(stat: dict | None, digits: int, sign: str = "") -> str:
 
 
 def summary_markdown(summary: list[dict]) -> str:
+    """One row per setting: mean ± sd over seeds, and the paired difference from float32/random."""
     lines = ["| setting | seeds | s/epoch | Mean6 | Mean6 test | STS mean | Δ Mean6 | Δ Mean6 test | Δ STS mean |",
              "|---|---:|---:|---:|---:|---:|---:|---:|---:|"]
     for s in summary:
@@ -153,6 +155,7 @@ def summary_markdown(summary: list[dict]) -> str:
 
 
 def seeds_markdown(rows: list[dict]) -> str:
+    """Every run's own figures, so a reader sees the seed-to-seed spread behind each mean."""
     lines = ["| setting | seed | epoch | dev loss | Mean6 | Mean6 test | STS mean | run |",
              "|---|---:|---:|---:|---:|---:|---:|---|"]
     for r in rows:
@@ -162,8 +165,11 @@ def seeds_markdown(rows: list[dict]) -> str:
 
 
 def runs_csv(rows: list[dict]) -> str:
+    """The per-run figures as CSV (escaped for spreadsheets) for a reader's own analysis."""
     import pandas as pd
-    return pd.DataFrame([{k: v for k, v in r.items() if k != "machine"} for r in rows]).to_csv(index=False)
+    from vgbench.reporting.escape import csv_frame
+    frame = pd.DataFrame([{k: v for k, v in r.items() if k != "machine"} for r in rows])
+    return csv_frame(frame).to_csv(index=False)
 
 
 def _machine_key(record: dict | None, *leave_out: str) -> str:
@@ -171,6 +177,7 @@ def _machine_key(record: dict | None, *leave_out: str) -> str:
 
 
 def precision_readme(settings: PrecisionSettings, rows: list[dict]) -> str:
+    """The report: the question, the settings, the tables and the machine that ran them."""
     from vgbench.grounding.config import describe_changes
     from vgbench.grounding.machine import machine_lines
     from vgbench.pipeline.study import code_version
