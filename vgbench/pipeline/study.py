@@ -262,9 +262,11 @@ def run_study(settings: StudySettings, echo: Callable[[str], None] = print) -> P
 
     def add_trained(rows: tuple[TrainedRow, ...], textual: str) -> None:
         runs: dict[tuple[str, int], list[tuple[Path, str]]] = {}
+        owner: dict[Path, str] = {}
         for row in rows:
             for seed in settings.seeds:
                 run = train_row(row, textual, seed, settings, log, echo)
+                owner[run[0]] = row.label
                 runs.setdefault((row.label, seed), []).append(run)
                 if row.search:
                     runs.setdefault((row.search, seed), []).append(run)
@@ -275,6 +277,7 @@ def run_study(settings: StudySettings, echo: Callable[[str], None] = print) -> P
                 entry = dict(row=label, textual=textual, rule=rule_name, seed=seed, trained=True,
                              source=str(grounder_path(run_dir, epoch)), epoch=epoch,
                              run=run_dir.name, criterion=crit, identity=upstream[run_dir],
+                             alternative=owner[run_dir],
                              seconds_per_epoch=float(np.mean([h["seconds"] for h in history(run_dir)])))
                 # the same grounded vectors with GloVe+ABTT's post-processing: the like-for-like
                 # comparison with the training-free control
@@ -286,6 +289,7 @@ def run_study(settings: StudySettings, echo: Callable[[str], None] = print) -> P
     for textual in settings.textuals[1:]:
         add_controls(textual)
         add_trained(best_rows(settings.rows, entries, first, settings.best_for_100d), textual)
+    entries = drop_repeated_rows(entries, {r.search for r in settings.rows if r.search})
 
     evaluated_file = settings.runs / "evaluated.json"
     tests_file = settings.runs / "tests.json"
@@ -327,6 +331,28 @@ def best_rows(rows: tuple[TrainedRow, ...], entries: list[dict], textual: str, n
     ranked = sorted(dict.fromkeys(r.reported for r in rows), key=lambda label: -dev[label])
     return tuple(max((r for r in rows if r.reported == label), key=lambda r: dev[r.label])
                  for label in ranked[:n])
+
+
+def drop_repeated_rows(entries: list[dict], searches: set[str]) -> list[dict]:
+    """Each set of selected runs once: a search row (e.g. "Caption->image", c chosen per seed) whose
+    rule picked one alternative for every seed is that alternative's row (the same runs and epochs);
+    keep the search row, which states the choice, and drop the alternative's (also its +ABTT twin)."""
+    same: dict[tuple, list[str]] = {}
+    for key, members in _row_groups(entries).items():
+        signature = (key[1], key[2], tuple(sorted((e["seed"], e["source"]) for e in members)))
+        same.setdefault(signature, []).append(key[0])
+    drop = set()
+    for (textual, rule, _), labels in same.items():
+        keep = next((r for r in labels if r.removesuffix(" +ABTT") in searches), labels[0])
+        drop |= {(r, textual, rule) for r in labels if r != keep}
+    return [e for e in entries if (e["row"], e["textual"], e["rule"]) not in drop]
+
+
+def _row_groups(entries: list[dict]) -> dict[tuple, list[dict]]:
+    groups: dict[tuple, list[dict]] = {}
+    for e in entries:
+        groups.setdefault((e["row"], e["textual"], e["rule"]), []).append(e)
+    return groups
 
 
 def paired_tests(entries: list[dict], evaluated: dict[str, Evaluated], settings: StudySettings,
@@ -508,10 +534,40 @@ def write_study_reports(settings: StudySettings, out: Path, entries: list[dict],
     seeds = seed_tests(tests)
     write_text_atomic(out / "seed_tests.csv", pd.DataFrame(seeds).to_csv(index=False))
     write_text_atomic(out / "concreteness.md", concreteness_markdown(tests))
-    write_text_atomic(out / "summary.md", summary_markdown(agg))
+    from vgbench.reporting.study_report import write_study_page
+    write_study_page(out, agg, tests, entries, study_info(settings), COLUMNS, summary_markdown(agg))
     write_text_atomic(out / "tests.md", tests_markdown(tests))
     write_text_atomic(out / "README.md", study_readme(settings, agg, tests, seeds, log,
                                                       machine_records(settings.runs, entries)))
+
+
+def study_info(settings: StudySettings):
+    """What the study's page says about its rows, policy and run (reporting.study_report.StudyInfo)."""
+    from vgbench.grounding.config import describe_changes
+    from vgbench.reporting.study_report import StudyInfo
+    from vgbench.reporting.summary import run_stamp
+    from vgbench._version import __version__
+    stop = f"early stopping (patience {settings.patience})" if settings.patience else "no early stopping"
+    describe = {"GloVe": "GloVe 6B (textual vectors), no training",
+                "GloVe+ABTT": "GloVe 6B with the mean and top-3 directions removed (Mu & Viswanath 2018), no training",
+                "random M": "GloVe grounded through an untrained Xavier M (c = 256), no training"}
+    for r in settings.rows:
+        cfg = study_config(r, settings.textuals[0], settings.seeds[0], settings)
+        over = " ".join(describe_changes(r.changes))
+        describe[r.label] = (f"config `{r.config}` ({cfg.model.kind}), c = {cfg.model.grounded_dim}, "
+                             f"{settings.epochs} epochs, {stop}" + (f", {over}" if over else ""))
+    for search in dict.fromkeys(r.search for r in settings.rows if r.search):
+        alts = [r.label for r in settings.rows if r.search == search]
+        describe[search] = f"search over {', '.join(alts)}: per seed, the alternative the selection rule prefers"
+    policy = [f"{len(settings.seeds)} seeds per trained row, {settings.epochs} epochs, {stop}; overrides: "
+              f"{' '.join(describe_changes(settings.changes)) or 'none'}.",
+              "Selection 'dev loss': the epoch (and c) with the lowest dev loss, judged on Mean6; 'word dev': the "
+              "best mean Spearman on MEN's and SimVerb's dev splits, judged on Mean6 test.",
+              f"Tests: two-level bootstrap over seeds and pairs ({settings.n_boot} replicates), Holm over the "
+              "families 'conclusions' and 'other' (tests.csv).",
+              "Intervals over seeds: Student-t 95% of the seed mean (training runs on these test pairs)."]
+    return StudyInfo(title=f"{TITLE.lstrip('# ')} (Flickr8k)", describe=describe, rule_column=RULE_COLUMN,
+                     policy=policy, stamp=run_stamp(), version=__version__)
 
 
 def summary_markdown(agg: list[dict]) -> str:
