@@ -555,11 +555,11 @@ def study_info(settings: StudySettings):
         cfg = study_config(r, settings.textuals[0], settings.seeds[0], settings)
         over = " ".join(describe_changes(r.changes))
         describe[r.label] = (f"config `{r.config}` ({cfg.model.kind}), c = {cfg.model.grounded_dim}, "
-                             f"{settings.epochs} epochs, {stop}" + (f", {over}" if over else ""))
+                             f"{_epochs(settings.epochs)}, {stop}" + (f", {over}" if over else ""))
     for search in dict.fromkeys(r.search for r in settings.rows if r.search):
         alts = [r.label for r in settings.rows if r.search == search]
         describe[search] = f"search over {', '.join(alts)}: per seed, the alternative the selection rule prefers"
-    policy = [f"{len(settings.seeds)} seeds per trained row, {settings.epochs} epochs, {stop}; overrides: "
+    policy = [f"{len(settings.seeds)} seeds per trained row, {_epochs(settings.epochs)}, {stop}; overrides: "
               f"{' '.join(describe_changes(settings.changes)) or 'none'}.",
               "Selection 'dev loss': the epoch (and c) with the lowest dev loss, judged on Mean6; 'word dev': the "
               "best mean Spearman on MEN's and SimVerb's dev splits, judged on Mean6 test.",
@@ -568,6 +568,10 @@ def study_info(settings: StudySettings):
               "Intervals over seeds: Student-t 95% of the seed mean (training runs on these test pairs)."]
     return StudyInfo(title=f"{TITLE.lstrip('# ')} (Flickr8k)", describe=describe, rule_column=RULE_COLUMN,
                      policy=policy, stamp=run_stamp(), version=__version__)
+
+
+def _epochs(n: int) -> str:
+    return f"{n} epoch{'s' if n != 1 else ''}"
 
 
 def summary_markdown(agg: list[dict]) -> str:

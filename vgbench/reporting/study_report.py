@@ -31,6 +31,15 @@ def row_name(a: dict) -> str:
     return a["row"] if a["rule"] == "-" else f"{a['row']} ({a['rule']})"
 
 
+def chart_name(row: str, rule: str) -> str:
+    """A row's name in the charts, shaped for charts.styles: the trained row is the base (one
+    colour), its selection and +ABTT the variant (line style and marker): "VGE | dev loss +ABTT"."""
+    if rule == "-":
+        return row
+    base = row.removesuffix(" +ABTT")
+    return f"{base} | {rule}" + (" +ABTT" if base != row else "")
+
+
 @dataclass
 class StudyInfo:
     """What the pipeline tells the page about the study (plain data: reporting never imports it)."""
@@ -211,7 +220,7 @@ def score_chart(agg: list[dict], textual: str, measures=CHART_MEASURES):
         vals = np.array([a[m]["mean"] for m in measures], float)
         lo = np.array([a[m]["mean"] - a[m]["ci_low"] if a[m]["sd"] else math.nan for m in measures], float)
         hi = np.array([a[m]["ci_high"] - a[m]["mean"] if a[m]["sd"] else math.nan for m in measures], float)
-        series[row_name(a)] = (vals, lo, hi)
+        series[chart_name(a["row"], a["rule"])] = (vals, lo, hi)
     fig = charts._new_figure(charts.PAGE_WIDTH)
     charts._dot_panels(fig, list(measures), series, "score × 100")
     fig.suptitle(f"Score per row, GloVe 6B {textual} (mean over seeds, 95% interval over seeds)", fontsize=9)
@@ -227,20 +236,20 @@ def concreteness_chart(tests: list[dict], textual: str, baseline: str = "GloVe+A
         return None
     series: dict[str, list[dict]] = {}
     for t in conc:
-        series.setdefault(f"{t['row']} ({t['rule']})", []).append(t)
+        series.setdefault(chart_name(t["row"], t["rule"]), []).append(t)
     names = list(series)
     st = charts.styles(names)
-    bases = list(dict.fromkeys(charts.family(n)[0].strip() for n in names))
+    bases = list(dict.fromkeys(n.split(" | ")[0] for n in names))
     fig = charts._new_figure(charts.PAGE_WIDTH)
     axes = charts.panel_grid(fig, len(bases), charts.FAMILY_ROW_HEIGHT)
     for ax, base in zip(axes, bases):
         for n in names:
-            if charts.family(n)[0].strip() != base:
+            if n.split(" | ")[0] != base:
                 continue
             ts = sorted(series[n], key=lambda t: t["dataset"])
             x = np.array([int(t["dataset"][6:].split(" ")[0]) for t in ts], float)
             charts.band(ax, x, np.array([t["delta"] for t in ts]), np.array([t["ci_low"] for t in ts]),
-                        np.array([t["ci_high"] for t in ts]), st[n], n)
+                        np.array([t["ci_high"] for t in ts]), st[n], n.split(" | ")[1])
         ax.axhline(0, color="0.5", lw=0.8)
         ax.set_title(base, fontsize=8)
         ax.set_xticks([1, 2, 3, 4, 5], ["1\nabstract", "2", "3", "4", "5\nconcrete"], fontsize=7)
