@@ -191,7 +191,7 @@ def test_study_page_opens_with_the_summary_and_its_marks_are_the_csv_p_holm(tiny
     summary = page[page.index('id="summary"'):page.index('id="tables"')]
     for heading in ("Compared", "Headline", "Verdicts", "Policy", "Run"):
         assert f"<h3>{heading}</h3>" in summary
-    assert "c = 8" in summary and "selection: word dev" in summary and "Command: " in summary
+    assert "c = 8" in summary and "selection by word dev" in summary and "Command: " in summary
     assert "chosen per seed: seed 0" in summary                   # the search row states its choice
     # self-contained: nothing outside the file
     assert not re.search(r"https?://", page) and not re.search(r'src="(?!data:)', page)

@@ -68,22 +68,33 @@ def picks(entries: list[dict], a: dict) -> str:
                                                for e in members)
 
 
+def _by_trained_row(agg: list[dict]) -> dict[tuple[str, str], list[dict]]:
+    """(textual, row without "+ABTT") -> its aggregated rows (selections and +ABTT twins)."""
+    out: dict[tuple[str, str], list[dict]] = {}
+    for a in agg:
+        base = a["row"] if a["rule"] == "-" else a["row"].removesuffix(" +ABTT")
+        out.setdefault((a["textual"], base), []).append(a)
+    return out
+
+
 def study_summary(agg: list[dict], tests: list[dict], entries: list[dict], info: StudyInfo) -> Summary:
     """The first screen: every row with its model, c, epochs, seeds and selection; the headline
     (selection column and STS mean with seed intervals) and its two-level test against both
     controls in words, from p (Holm)."""
     sources, headline, verdicts = [], [], []
     by = {(t["row"], t["textual"], t["rule"], t["baseline"], t["dataset"]): t for t in tests}
+    for (textual, base), members in _by_trained_row(agg).items():
+        text = info.describe.get(base, "")
+        text += f"; {members[0]['seeds']} seed{'s' if members[0]['seeds'] > 1 else ''}"
+        for a in members:
+            if a["row"] == base and a["rule"] != "-":
+                epochs = ",".join(str(e) for e in a["epochs"] if e is not None)
+                text += f"; selection by {a['rule']} (epochs chosen {epochs}{picks(entries, a)})"
+        if any(a["row"] != base for a in members):
+            text += "; each also with the mean and top-3 directions removed (the +ABTT rows, like GloVe+ABTT)"
+        sources.append((f"{base} [{textual}]", text))
     for a in agg:
-        base = a["row"].removesuffix(" +ABTT")
-        desc = info.describe.get(base, info.describe.get(a["row"], ""))
-        if a["row"] != base:
-            desc += "; then the mean and top-3 directions removed (ABTT), like GloVe+ABTT"
-        rule = "" if a["rule"] == "-" else f"; selection: {a['rule']}"
-        epochs = ",".join(str(e) for e in a["epochs"] if e is not None)
         name = f"{row_name(a)} [{a['textual']}]"
-        sources.append((name, f"{desc}; {a['seeds']} seed{'s' if a['seeds'] > 1 else ''}{rule}"
-                        + (f" (epochs chosen {epochs})" if epochs else "") + picks(entries, a)))
         col = info.rule_column.get(a["rule"], "Mean6")
         parts = []
         for measure, decimals in ((col, 1), ("STS mean", 2)):
@@ -133,6 +144,7 @@ class StudyTable(Renderable):
                       if t["textual"] == textual}
 
     def mark(self, a: dict, column: str) -> str:
+        """▲k/▼k per control k where the row's test in `column` is significant (p (Holm))."""
         out = ""
         for k, b in enumerate(BASELINES, 1):
             t = self.tests.get((a["row"], a["rule"], b, column))
