@@ -269,3 +269,37 @@ def test_study_page_has_no_clipped_cell_and_readable_images(tiny_study, width, t
     assert len(m["images"]) == 2
     for shown, natural in m["images"]:
         assert shown >= 0.8 * natural or shown / natural * MIN_CHART_TEXT_PX >= 9, (shown, natural)
+
+
+def test_a_search_row_that_always_picked_one_alternative_replaces_it():
+    from vgbench.pipeline.study import drop_repeated_rows
+
+    def rows(label, rule, sources):
+        return [dict(row=label, textual="50d", rule=rule, seed=s, source=src) for s, src in enumerate(sources)]
+    same, other = ["run/c8_s0/e3", "run/c8_s1/e2"], ["run/c8_s0/e3", "run/c16_s1/e4"]
+    entries = (rows("C c=8", "dev loss", same) + rows("C c=8 +ABTT", "dev loss", [s + "|abtt" for s in same])
+               + rows("C", "dev loss", same) + rows("C +ABTT", "dev loss", [s + "|abtt" for s in same])
+               + rows("C c=8", "word dev", same) + rows("C", "word dev", other))
+    kept = {(e["row"], e["rule"]) for e in drop_repeated_rows(entries, {"C"})}
+    assert kept == {("C", "dev loss"), ("C +ABTT", "dev loss"), ("C c=8", "word dev"), ("C", "word dev")}
+
+
+def test_study_verdicts_and_marks_read_p_holm():
+    from vgbench.reporting.study_report import StudyInfo, StudyTable, study_summary
+    cell = lambda m: {"mean": m, "sd": 1.0, "ci_low": m - 1, "ci_high": m + 1}  # noqa: E731
+    agg = [dict(textual="50d", row=r, rule=rule, seeds=s, epochs=[None] * s if rule == "-" else [3, 4],
+                **{c: cell(v) for c, v in (("Mean6", m), ("Mean6 test", m), ("STS mean", m))})
+           for r, rule, s, m in (("GloVe", "-", 1, 40.0), ("GloVe+ABTT", "-", 1, 45.0), ("M", "dev loss", 2, 47.0))]
+
+    def test(base, ds, delta, p):
+        return dict(row="M", textual="50d", rule="dev loss", baseline=base, dataset=ds, delta=delta, p_holm=p)
+    tests = [test("GloVe", "Mean6", 7.0, 0.01), test("GloVe+ABTT", "Mean6", 2.0, 0.2),
+             test("GloVe", "STS mean", -3.0, 0.049), test("GloVe+ABTT", "STS mean", -4.0, 0.05)]
+    info = StudyInfo("t", {"M": "model m"}, {"dev loss": "Mean6"}, [], {"date": "d", "command": "c"}, "0")
+    s = study_summary(agg, tests, [], info)
+    sentences = [v.sentence() for v in s.verdicts]
+    assert sentences[0].startswith("M (dev loss) [50d] vs GloVe [50d]: beats on Mean6 (+7.0") and \
+        "loses on STS mean (-3.0" in sentences[0]
+    assert "ties on Mean6 (+2.0, p (Holm) 0.200), STS mean (-4.0" in sentences[1]   # 0.05 is not < 0.05
+    grid = StudyTable("50d", agg, tests, ["Mean6", "STS mean"], "t")._grid()
+    assert [c.mark for c in grid.rows[2][3:]] == ["▲1", "▼1"] and grid.rows[2][3].bold
