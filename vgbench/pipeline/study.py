@@ -773,6 +773,8 @@ Overrides: {' '.join(describe_changes(settings.changes)) or 'none'}.
 
 ## How to read it
 
+- `index.html` shows this report as a page: what was compared, the headline in words, the tables (best
+  bold, ▲/▼ from the same p (Holm) as `tests.csv`) and the charts (`scores_*`, `concreteness_*`).
 - Scores are Spearman x100 (STS: mean Pearson x100 over each year's subsets, SentEval's protocol).
   Cells are mean ± standard deviation over seeds; `summary.csv` has 95% t-intervals over seeds (the
   spread of training runs on these test pairs; the tests below add the pairs' sampling).
