@@ -32,6 +32,8 @@ from vgbench.evaluation.policy import DEFAULT, STS_AGGREGATE, STS_METRIC
 from vgbench.pipeline import fingerprint as fp
 from vgbench.pipeline.steps import StepLog, report_folder
 from vgbench.pipeline.training import train_step
+from vgbench.reporting.study_report import (concreteness_markdown, format_p, seeds_markdown,  # noqa: F401
+                                            significant, tests_markdown)
 
 TITLE = "# Does grounding help at our scale?"
 SIX = list(registry.group("paper-similarity"))
@@ -62,7 +64,6 @@ class TrainedRow:
     def reported(self) -> str:
         """The name the tables give the row: its search group, else its label."""
         return self.search or self.label
-
 
 
 def _dim(grounded_dim: int) -> dict:
@@ -592,30 +593,6 @@ def summary_markdown(agg: list[dict]) -> str:
     return "\n".join(lines)
 
 
-def tests_markdown(tests: list[dict]) -> str:
-    """The two-level paired tests of the headline sets (Mean6, Mean6 test, SimLex-999,
-    MEN-test, STS mean) as a Markdown table."""
-    lines = ["| row | textual | selection | vs | set | delta (x100) | 95% CI | p | p (Holm) | family (size) | seeds |",
-             "|---|---|---|---|---|---:|---|---:|---:|---|---:|"]
-    for t in tests:
-        if t["dataset"] in ("Mean6", "Mean6 test", "SimLex-999", "MEN-test", "STS mean"):
-            lines.append(f"| {t['row']} | {t['textual']} | {t['rule']} | {t['baseline']} | {t['dataset']} | "
-                         f"{t['delta']:+.1f} | [{t['ci_low']:+.1f}, {t['ci_high']:+.1f}] | {format_p(t['p_value'])} | "
-                         f"{format_p(t['p_holm'])} | {t['family']} ({t['family_size']}) | {t['seeds']} |")
-    return "\n".join(lines) + "\n"
-
-
-def format_p(p: float) -> str:
-    """A p-value as every report prints it (vgbench.evaluation.statistics.format_p)."""
-    from vgbench.evaluation.statistics import format_p as fmt
-    return fmt(p)
-
-
-def significant(t: dict) -> bool:
-    """Significant at 5% after Holm over the test's family."""
-    return bool(t["p_holm"] < 0.05)
-
-
 def _verdict(t: dict) -> str:
     if not significant(t):
         return f"not different from {t['baseline']} ({t['delta']:+.1f}, p(Holm) = {format_p(t['p_holm'])})"
@@ -680,37 +657,6 @@ def conclusions(agg: list[dict], tests: list[dict], seeds: list[dict]) -> list[s
             lines.append(f"- **Answer ({textual})**: no trained row beats the training-free GloVe+ABTT control on "
                          "the six-set mean at p(Holm) < 0.05.")
     return lines
-
-
-def concreteness_markdown(tests: list[dict]) -> str:
-    """Per trained row and rule: the two-level test against each control in each concreteness bin."""
-    conc = [t for t in tests if t["dataset"].startswith("Conc-b")]
-    bins = list(dict.fromkeys(t["dataset"] for t in conc))
-    lines = ["Spearman difference (x100) from the control per concreteness quintile, the quintiles cut within "
-             "each of the six sets (Mean6 sets for dev-loss selection, Mean6-test sets for word-dev selection), "
-             "mean over sets weighted by their pairs in the bin, and over seeds; `*` p(Holm) < 0.05 (two-level "
-             "bootstrap over seeds and pairs; Holm over the test's family, see `tests.csv`).", "",
-             "| row | textual | selection | vs | " + " | ".join(bins) + " |",
-             "|---|---|---|---|" + "---:|" * len(bins)]
-    groups: dict[tuple, dict[str, dict]] = {}
-    for t in conc:
-        groups.setdefault((t["row"], t["textual"], t["rule"], t["baseline"]), {})[t["dataset"]] = t
-    for (row, textual, rule, base), by_bin in groups.items():
-        cells = [f"{by_bin[b]['delta']:+.1f}{'*' if significant(by_bin[b]) else ''}" if b in by_bin else "-"
-                 for b in bins]
-        lines.append(f"| {row} | {textual} | {rule} | {base} | " + " | ".join(cells) + " |")
-    return "\n".join(lines) + "\n"
-
-
-def seeds_markdown(seeds: list[dict]) -> str:
-    """The seed-level tests (STS mean, SimLex's quartiles) as a Markdown table."""
-    lines = ["| row | textual | selection | vs | score | delta | 95% CI | p | p (Holm) | family (size) |",
-             "|---|---|---|---|---|---:|---|---:|---:|---|"]
-    for t in seeds:
-        lines.append(f"| {t['row']} | {t['textual']} | {t['rule']} | {t['baseline']} | {t['score']} | "
-                     f"{t['delta']:+.2f} | [{t['ci_low']:+.2f}, {t['ci_high']:+.2f}] | {format_p(t['p_value'])} | "
-                     f"{format_p(t['p_holm'])} | {t['family']} ({t['family_size']}) |")
-    return "\n".join(lines) + "\n"
 
 
 def code_version() -> str:

@@ -12,7 +12,6 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from vgbench.reporting import charts
 from vgbench.reporting.render import Cell, Grid, Renderable, fmt_number
 from vgbench.reporting.summary import Summary, Verdict
 
@@ -108,7 +107,7 @@ def study_summary(agg: list[dict], tests: list[dict], entries: list[dict], info:
                 if t is None:
                     continue
                 word = "ties" if not significant(t) else "beats" if t["delta"] > 0 else "loses"
-                getattr(v, word).append(f"{measure} ({t['delta']:+.1f}, p (Holm) {_p(t['p_holm'])})")
+                getattr(v, word).append(f"{measure} ({t['delta']:+.1f}, p (Holm) {format_p(t['p_holm'])})")
             if v.beats or v.ties or v.loses:
                 verdicts.append(v)
     note = (f"beats / loses: p (Holm) < {ALPHA:g}, the two-level bootstrap over seeds and pairs with Holm "
@@ -119,9 +118,10 @@ def study_summary(agg: list[dict], tests: list[dict], entries: list[dict], info:
                    verdict_note=note)
 
 
-def _p(p: float) -> str:
-    from vgbench.evaluation.statistics import format_p
-    return format_p(p)
+def format_p(p: float) -> str:
+    """A p-value as every report prints it (vgbench.evaluation.statistics.format_p)."""
+    from vgbench.evaluation.statistics import format_p as fmt
+    return fmt(p)
 
 
 class StudyTable(Renderable):
@@ -189,7 +189,7 @@ def tests_table(tests: list[dict], datasets: tuple[str, ...]) -> RecordsTable:
                      Cell(f"{t['delta']:+.1f}".replace("-", "−"), sort=t["delta"],
                           ci=(f"{t['ci_low']:+.1f}".replace("-", "−"), f"{t['ci_high']:+.1f}".replace("-", "−")),
                           mark=("▲" if t["delta"] > 0 else "▼") if significant(t) else ""),
-                     Cell(_p(t["p_value"]), sort=t["p_value"]), Cell(_p(t["p_holm"]), sort=t["p_holm"]),
+                     Cell(format_p(t["p_value"]), sort=t["p_value"]), Cell(format_p(t["p_holm"]), sort=t["p_holm"]),
                      Cell(f"{t['family']} ({t['family_size']})", numeric=False), Cell(str(t["seeds"]))])
     return RecordsTable("paired_tests", "Paired tests: two-level bootstrap over seeds and pairs",
                         ["row", "textual", "selection", "vs", "set", "delta (×100)", "p", "p (Holm)",
@@ -220,9 +220,55 @@ def concreteness_table(tests: list[dict]) -> RecordsTable:
                          f"sets weighted by their pairs in the bin; ▲/▼: p (Holm) < {ALPHA:g}."])
 
 
+# ------------------------------------------------------------------- Markdown (README, tests.md)
+def tests_markdown(tests: list[dict]) -> str:
+    """The two-level paired tests of the headline sets (Mean6, Mean6 test, SimLex-999,
+    MEN-test, STS mean) as a Markdown table."""
+    lines = ["| row | textual | selection | vs | set | delta (x100) | 95% CI | p | p (Holm) | family (size) | seeds |",
+             "|---|---|---|---|---|---:|---|---:|---:|---|---:|"]
+    for t in tests:
+        if t["dataset"] in ("Mean6", "Mean6 test", "SimLex-999", "MEN-test", "STS mean"):
+            lines.append(f"| {t['row']} | {t['textual']} | {t['rule']} | {t['baseline']} | {t['dataset']} | "
+                         f"{t['delta']:+.1f} | [{t['ci_low']:+.1f}, {t['ci_high']:+.1f}] | {format_p(t['p_value'])} | "
+                         f"{format_p(t['p_holm'])} | {t['family']} ({t['family_size']}) | {t['seeds']} |")
+    return "\n".join(lines) + "\n"
+
+
+def concreteness_markdown(tests: list[dict]) -> str:
+    """Per trained row and rule: the two-level test against each control in each concreteness bin."""
+    conc = [t for t in tests if t["dataset"].startswith("Conc-b")]
+    bins = list(dict.fromkeys(t["dataset"] for t in conc))
+    lines = ["Spearman difference (x100) from the control per concreteness quintile, the quintiles cut within "
+             "each of the six sets (Mean6 sets for dev-loss selection, Mean6-test sets for word-dev selection), "
+             "mean over sets weighted by their pairs in the bin, and over seeds; `*` p(Holm) < 0.05 (two-level "
+             "bootstrap over seeds and pairs; Holm over the test's family, see `tests.csv`).", "",
+             "| row | textual | selection | vs | " + " | ".join(bins) + " |",
+             "|---|---|---|---|" + "---:|" * len(bins)]
+    groups: dict[tuple, dict[str, dict]] = {}
+    for t in conc:
+        groups.setdefault((t["row"], t["textual"], t["rule"], t["baseline"]), {})[t["dataset"]] = t
+    for (row, textual, rule, base), by_bin in groups.items():
+        cells = [f"{by_bin[b]['delta']:+.1f}{'*' if significant(by_bin[b]) else ''}" if b in by_bin else "-"
+                 for b in bins]
+        lines.append(f"| {row} | {textual} | {rule} | {base} | " + " | ".join(cells) + " |")
+    return "\n".join(lines) + "\n"
+
+
+def seeds_markdown(seeds: list[dict]) -> str:
+    """The seed-level tests (STS mean, SimLex's quartiles) as a Markdown table."""
+    lines = ["| row | textual | selection | vs | score | delta | 95% CI | p | p (Holm) | family (size) |",
+             "|---|---|---|---|---|---:|---|---:|---:|---|"]
+    for t in seeds:
+        lines.append(f"| {t['row']} | {t['textual']} | {t['rule']} | {t['baseline']} | {t['score']} | "
+                     f"{t['delta']:+.2f} | [{t['ci_low']:+.2f}, {t['ci_high']:+.2f}] | {format_p(t['p_value'])} | "
+                     f"{format_p(t['p_holm'])} | {t['family']} ({t['family_size']}) |")
+    return "\n".join(lines) + "\n"
+
+
 # ---------------------------------------------------------------------------------------- charts
 def score_chart(agg: list[dict], textual: str, measures=CHART_MEASURES):
     """One panel per measure, a dot per row with its 95% interval over seeds."""
+    from vgbench.reporting import charts  # matplotlib only when charts are drawn
     rows = [a for a in agg if a["textual"] == textual]
     measures = [m for m in measures if any(math.isfinite(a[m]["mean"]) for a in rows)]
     if not rows or not measures:
@@ -242,6 +288,7 @@ def score_chart(agg: list[dict], textual: str, measures=CHART_MEASURES):
 def concreteness_chart(tests: list[dict], textual: str, baseline: str = "GloVe+ABTT"):
     """Difference from `baseline` per within-set concreteness bin: one panel per trained row, its
     selections and +ABTT variant in line styles, the two-level test's interval as a band."""
+    from vgbench.reporting import charts
     conc = [t for t in tests if t["textual"] == textual and t["baseline"] == baseline
             and t["dataset"].startswith("Conc-b")]
     if not conc:
@@ -293,6 +340,7 @@ def write_study_page(out, agg: list[dict], tests: list[dict], entries: list[dict
                      columns: list[str], tables_md: str) -> Summary:
     """Write index.html, the charts (PNG + PDF) and summary.md (the first screen, then the results)
     into `out`; returns the summary."""
+    from vgbench.reporting import charts
     from vgbench.atomic import write_bytes_atomic, write_text_atomic
     from vgbench.reporting.html import _figure, page, table_html
     from vgbench.reporting.summary import summary_html, summary_markdown
