@@ -24,8 +24,10 @@ def test_study_keeps_no_statistics_of_its_own():
                 assert banned not in text, f"{f.name} uses {banned}"
 
 
-@pytest.mark.slow
-def test_tiny_study_runs_end_to_end_and_a_rerun_trains_nothing(tmp_path):
+@pytest.fixture(scope="module")
+def tiny_study(tmp_path_factory):
+    """The whole study on a tiny setting, run once for the tests of this module: (settings, echo lines)."""
+    tmp_path = tmp_path_factory.mktemp("study")
     rows = (TrainedRow("VGE 2021 (paper)", "paper_vge"),
             TrainedRow("Caption->image c=8", "caption_image", {"model": {"grounded_dim": 8}},
                        "Caption->image"),
@@ -37,6 +39,13 @@ def test_tiny_study_runs_end_to_end_and_a_rerun_trains_nothing(tmp_path):
                                       "train": {"threads": 1, "batch_size": 64}})
     lines: list[str] = []
     run_study(settings, echo=lines.append)
+    return settings, lines
+
+
+@pytest.mark.slow
+def test_tiny_study_runs_end_to_end_and_a_rerun_trains_nothing(tiny_study):
+    settings, lines = tiny_study
+    tmp_path = settings.out.parent
     assert sum(l.startswith("[step] train") for l in lines) == 6
     summary = list(csv.DictReader((tmp_path / "report" / "summary.csv").open()))
     by = {(r["row"], r["selection"]): r for r in summary}
@@ -150,3 +159,147 @@ def test_study_tests_are_two_level_with_holm_families():
     seeds = seed_tests(tests)
     assert {s["score"] for s in seeds} == {"STS mean", "SimLex Conc-q1", "SimLex Conc-q2",
                                           "SimLex Conc-q3", "SimLex Conc-q4"}
+
+
+# ------------------------------------------------------------------ the study's page (index.html)
+def _html_table(page: str, key: str) -> tuple[list[str], list[list[tuple[str, str]]]]:
+    """(header, rows of (text, mark)) of the page's table `key`, tags stripped."""
+    import html as html_lib
+    import re
+    body = re.search(rf'<table class="sortable" data-key="{key}">(.*?)</table>', page, re.S).group(1)
+    strip = lambda t: html_lib.unescape(re.sub(r"<[^>]+>", "", t))  # noqa: E731
+    header = [strip(h) for h in re.findall(r"<th>(.*?)</th>", body)]
+    rows = []
+    for tr in re.findall(r"<tr>(.*?)</tr>", body.split("</thead>")[1], re.S):
+        cells = []
+        for td in re.findall(r"<td[^>]*>(.*?)</td>", tr, re.S):
+            mark = re.search(r'<sup class="sig">(.*?)</sup>', td)
+            cells.append((strip(re.sub(r'<sup class="sig">.*?</sup>|<span class="ci">.*?</span>', "", td)).strip(),
+                          strip(mark.group(1)) if mark else ""))
+        rows.append(cells)
+    return header, rows
+
+
+@pytest.mark.slow
+def test_study_page_opens_with_the_summary_and_its_marks_are_the_csv_p_holm(tiny_study):
+    import re
+    settings, _ = tiny_study
+    out = settings.out
+    page = (out / "index.html").read_text()
+    # the first screen: what was compared, headline, verdicts, policy, run; before any table
+    assert page.index('id="summary"') < page.index('id="tables"') < page.index('id="charts"')
+    summary = page[page.index('id="summary"'):page.index('id="tables"')]
+    for heading in ("Compared", "Headline", "Verdicts", "Policy", "Run"):
+        assert f"<h3>{heading}</h3>" in summary
+    assert "c = 8" in summary and "selection by word dev" in summary and "Command: " in summary
+    assert "chosen per seed: seed 0" in summary                   # the search row states its choice
+    # self-contained: nothing outside the file
+    assert not re.search(r"https?://", page) and not re.search(r'src="(?!data:)', page)
+    # every mark is the p (Holm) of tests.csv: ▲k/▼k exactly where p (Holm) < 0.05 against baseline k
+    tests = list(csv.DictReader((out / "tests.csv").open()))
+    by = {(t["row"], t["rule"], t["baseline"], t["dataset"]): t for t in tests}
+    header, rows = _html_table(page, "summary_50d")
+    assert header[:3] == ["row", "selection", "seeds"] and "Mean6" in header and "STS mean" in header
+    checked = 0
+    for cells in rows:
+        row, rule = cells[0][0], cells[1][0]
+        for col, (_, mark) in zip(header[3:], cells[3:]):
+            expected = ""
+            for k, base in enumerate(("GloVe", "GloVe+ABTT"), 1):
+                t = by.get((row, rule, base, col))
+                if t is not None and float(t["p_holm"]) < 0.05:
+                    expected += ("▲" if float(t["delta"]) > 0 else "▼") + str(k)
+                checked += t is not None
+            assert mark == expected, (row, rule, col, mark, expected)
+    assert checked > 20
+    # the best mean of a column is bold (from summary.csv)
+    means = list(csv.DictReader((out / "summary.csv").open()))
+    best = max(float(r["Mean6"]) for r in means)
+    assert f"<b>{best:.1f}</b>" in page
+    # no duplicate rows: each (row, selection) once, and no two rows are the same runs and epochs
+    keys = [(r["textual"], r["row"], r["selection"]) for r in means]
+    assert len(keys) == len(set(keys)) == len(rows)
+    entries = json.loads((out / "entries.json").read_text())
+    runsets = {}
+    for e in entries:
+        runsets.setdefault((e["textual"], e["row"], e["rule"]), set()).add((e["seed"], e["source"]))
+    signatures = [(k[0], k[2], frozenset(v)) for k, v in runsets.items()]
+    assert len(signatures) == len(set(signatures))
+    # c is fixed to 8 for both alternatives here: the search picks "c=8" (tie, first) for every seed,
+    # so that row is the search row and appears once, as "Caption->image"
+    assert {("Caption->image", "dev loss"), ("Caption->image", "word dev")} <= {(r["row"], r["selection"])
+                                                                             for r in means}
+    assert "Caption->image c=8" not in {r["row"] for r in means}
+    # summary.md: the same first screen, then the results; no heading twice
+    md = (out / "summary.md").read_text()
+    headings = [line for line in md.splitlines() if line.startswith("#")]
+    assert len(headings) == len(set(headings)) and headings[1] == "## Compared"
+    assert "### GloVe 6B 50d" in md
+
+
+@pytest.mark.slow
+def test_study_charts_are_written_embedded_and_free_of_type3_fonts(tiny_study):
+    import shutil
+    import subprocess
+    settings, _ = tiny_study
+    out = settings.out
+    page = (out / "index.html").read_text()
+    for stem in ("scores_50d", "concreteness_50d"):
+        assert (out / f"{stem}.png").stat().st_size > 1000
+        assert f'id="chart-{stem}"' in page
+        pdf = out / f"{stem}.pdf"
+        if shutil.which("pdffonts"):
+            fonts = subprocess.run(["pdffonts", str(pdf)], capture_output=True, text=True, check=True).stdout
+            assert "Type 3" not in fonts and "TrueType" in fonts, fonts
+    if not shutil.which("pdffonts"):
+        pytest.skip("pdffonts not installed (Debian: poppler-utils): Type 3 check not run")
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("width", [1024, 1400])
+def test_study_page_has_no_clipped_cell_and_readable_images(tiny_study, width, tmp_path):
+    from test_rendered_reports import CHROMIUM, MIN_CHART_TEXT_PX, _measure
+    if CHROMIUM is None:
+        pytest.skip("headless Chromium not installed (Debian: chromium)")
+    settings, _ = tiny_study
+    m = _measure((settings.out / "index.html").read_text(), width, tmp_path)
+    assert m["viewport"] == width and m["page"] <= width, m["page"]
+    assert not m["cut"] and not m["unscrolled"], (m["cut"][:5], m["unscrolled"][:3])
+    assert not m["narrow"] and not m["unsticky"], (m["narrow"][:3], m["unsticky"][:3])
+    assert len(m["images"]) == 2
+    for shown, natural in m["images"]:
+        assert shown >= 0.8 * natural or shown / natural * MIN_CHART_TEXT_PX >= 9, (shown, natural)
+
+
+def test_a_search_row_that_always_picked_one_alternative_replaces_it():
+    from vgbench.pipeline.study import drop_repeated_rows
+
+    def rows(label, rule, sources):
+        return [dict(row=label, textual="50d", rule=rule, seed=s, source=src) for s, src in enumerate(sources)]
+    same, other = ["run/c8_s0/e3", "run/c8_s1/e2"], ["run/c8_s0/e3", "run/c16_s1/e4"]
+    entries = (rows("C c=8", "dev loss", same) + rows("C c=8 +ABTT", "dev loss", [s + "|abtt" for s in same])
+               + rows("C", "dev loss", same) + rows("C +ABTT", "dev loss", [s + "|abtt" for s in same])
+               + rows("C c=8", "word dev", same) + rows("C", "word dev", other))
+    kept = {(e["row"], e["rule"]) for e in drop_repeated_rows(entries, {"C"})}
+    assert kept == {("C", "dev loss"), ("C +ABTT", "dev loss"), ("C c=8", "word dev"), ("C", "word dev")}
+
+
+def test_study_verdicts_and_marks_read_p_holm():
+    from vgbench.reporting.study_report import StudyInfo, StudyTable, study_summary
+    cell = lambda m: {"mean": m, "sd": 1.0, "ci_low": m - 1, "ci_high": m + 1}  # noqa: E731
+    agg = [dict(textual="50d", row=r, rule=rule, seeds=s, epochs=[None] * s if rule == "-" else [3, 4],
+                **{c: cell(v) for c, v in (("Mean6", m), ("Mean6 test", m), ("STS mean", m))})
+           for r, rule, s, m in (("GloVe", "-", 1, 40.0), ("GloVe+ABTT", "-", 1, 45.0), ("M", "dev loss", 2, 47.0))]
+
+    def test(base, ds, delta, p):
+        return dict(row="M", textual="50d", rule="dev loss", baseline=base, dataset=ds, delta=delta, p_holm=p)
+    tests = [test("GloVe", "Mean6", 7.0, 0.01), test("GloVe+ABTT", "Mean6", 2.0, 0.2),
+             test("GloVe", "STS mean", -3.0, 0.049), test("GloVe+ABTT", "STS mean", -4.0, 0.05)]
+    info = StudyInfo("t", {"M": "model m"}, {"dev loss": "Mean6"}, [], {"date": "d", "command": "c"}, "0")
+    s = study_summary(agg, tests, [], info)
+    sentences = [v.sentence() for v in s.verdicts]
+    assert sentences[0].startswith("M (dev loss) [50d] vs GloVe [50d]: beats on Mean6 (+7.0") and \
+        "loses on STS mean (-3.0" in sentences[0]
+    assert "ties on Mean6 (+2.0, p (Holm) 0.200), STS mean (-4.0" in sentences[1]   # 0.05 is not < 0.05
+    grid = StudyTable("50d", agg, tests, ["Mean6", "STS mean"], "t")._grid()
+    assert [c.mark for c in grid.rows[2][3:]] == ["▲1", "▼1"] and grid.rows[2][3].bold

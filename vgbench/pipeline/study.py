@@ -32,6 +32,8 @@ from vgbench.evaluation.policy import DEFAULT, STS_AGGREGATE, STS_METRIC
 from vgbench.pipeline import fingerprint as fp
 from vgbench.pipeline.steps import StepLog, report_folder
 from vgbench.pipeline.training import train_step
+from vgbench.reporting.study_report import (concreteness_markdown, format_p, seeds_markdown,  # noqa: F401
+                                            significant, tests_markdown)
 
 TITLE = "# Does grounding help at our scale?"
 SIX = list(registry.group("paper-similarity"))
@@ -62,7 +64,6 @@ class TrainedRow:
     def reported(self) -> str:
         """The name the tables give the row: its search group, else its label."""
         return self.search or self.label
-
 
 
 def _dim(grounded_dim: int) -> dict:
@@ -262,9 +263,11 @@ def run_study(settings: StudySettings, echo: Callable[[str], None] = print) -> P
 
     def add_trained(rows: tuple[TrainedRow, ...], textual: str) -> None:
         runs: dict[tuple[str, int], list[tuple[Path, str]]] = {}
+        owner: dict[Path, str] = {}
         for row in rows:
             for seed in settings.seeds:
                 run = train_row(row, textual, seed, settings, log, echo)
+                owner[run[0]] = row.label
                 runs.setdefault((row.label, seed), []).append(run)
                 if row.search:
                     runs.setdefault((row.search, seed), []).append(run)
@@ -275,6 +278,7 @@ def run_study(settings: StudySettings, echo: Callable[[str], None] = print) -> P
                 entry = dict(row=label, textual=textual, rule=rule_name, seed=seed, trained=True,
                              source=str(grounder_path(run_dir, epoch)), epoch=epoch,
                              run=run_dir.name, criterion=crit, identity=upstream[run_dir],
+                             alternative=owner[run_dir],
                              seconds_per_epoch=float(np.mean([h["seconds"] for h in history(run_dir)])))
                 # the same grounded vectors with GloVe+ABTT's post-processing: the like-for-like
                 # comparison with the training-free control
@@ -286,6 +290,7 @@ def run_study(settings: StudySettings, echo: Callable[[str], None] = print) -> P
     for textual in settings.textuals[1:]:
         add_controls(textual)
         add_trained(best_rows(settings.rows, entries, first, settings.best_for_100d), textual)
+    entries = drop_repeated_rows(entries, {r.search for r in settings.rows if r.search})
 
     evaluated_file = settings.runs / "evaluated.json"
     tests_file = settings.runs / "tests.json"
@@ -327,6 +332,28 @@ def best_rows(rows: tuple[TrainedRow, ...], entries: list[dict], textual: str, n
     ranked = sorted(dict.fromkeys(r.reported for r in rows), key=lambda label: -dev[label])
     return tuple(max((r for r in rows if r.reported == label), key=lambda r: dev[r.label])
                  for label in ranked[:n])
+
+
+def drop_repeated_rows(entries: list[dict], searches: set[str]) -> list[dict]:
+    """Each set of selected runs once: a search row (e.g. "Caption->image", c chosen per seed) whose
+    rule picked one alternative for every seed is that alternative's row (the same runs and epochs);
+    keep the search row, which states the choice, and drop the alternative's (also its +ABTT twin)."""
+    same: dict[tuple, list[str]] = {}
+    for key, members in _row_groups(entries).items():
+        signature = (key[1], key[2], tuple(sorted((e["seed"], e["source"]) for e in members)))
+        same.setdefault(signature, []).append(key[0])
+    drop = set()
+    for (textual, rule, _), labels in same.items():
+        keep = next((r for r in labels if r.removesuffix(" +ABTT") in searches), labels[0])
+        drop |= {(r, textual, rule) for r in labels if r != keep}
+    return [e for e in entries if (e["row"], e["textual"], e["rule"]) not in drop]
+
+
+def _row_groups(entries: list[dict]) -> dict[tuple, list[dict]]:
+    groups: dict[tuple, list[dict]] = {}
+    for e in entries:
+        groups.setdefault((e["row"], e["textual"], e["rule"]), []).append(e)
+    return groups
 
 
 def paired_tests(entries: list[dict], evaluated: dict[str, Evaluated], settings: StudySettings,
@@ -508,10 +535,44 @@ def write_study_reports(settings: StudySettings, out: Path, entries: list[dict],
     seeds = seed_tests(tests)
     write_text_atomic(out / "seed_tests.csv", pd.DataFrame(seeds).to_csv(index=False))
     write_text_atomic(out / "concreteness.md", concreteness_markdown(tests))
-    write_text_atomic(out / "summary.md", summary_markdown(agg))
+    from vgbench.reporting.study_report import write_study_page
+    write_study_page(out, agg, tests, entries, study_info(settings), COLUMNS, summary_markdown(agg))
     write_text_atomic(out / "tests.md", tests_markdown(tests))
     write_text_atomic(out / "README.md", study_readme(settings, agg, tests, seeds, log,
                                                       machine_records(settings.runs, entries)))
+
+
+def study_info(settings: StudySettings):
+    """What the study's page says about its rows, policy and run (reporting.study_report.StudyInfo)."""
+    from vgbench.grounding.config import describe_changes
+    from vgbench.reporting.study_report import StudyInfo
+    from vgbench.reporting.summary import run_stamp
+    from vgbench._version import __version__
+    stop = f"early stopping (patience {settings.patience})" if settings.patience else "no early stopping"
+    describe = {"GloVe": "GloVe 6B (textual vectors), no training",
+                "GloVe+ABTT": "GloVe 6B with the mean and top-3 directions removed (Mu & Viswanath 2018), no training",
+                "random M": "GloVe grounded through an untrained Xavier M (c = 256), no training"}
+    for r in settings.rows:
+        cfg = study_config(r, settings.textuals[0], settings.seeds[0], settings)
+        over = " ".join(describe_changes(r.changes))
+        describe[r.label] = (f"config `{r.config}` ({cfg.model.kind}), c = {cfg.model.grounded_dim}, "
+                             f"{_epochs(settings.epochs)}, {stop}" + (f", {over}" if over else ""))
+    for search in dict.fromkeys(r.search for r in settings.rows if r.search):
+        alts = [r.label for r in settings.rows if r.search == search]
+        describe[search] = f"search over {', '.join(alts)}: per seed, the alternative the selection rule prefers"
+    policy = [f"{len(settings.seeds)} seeds per trained row, {_epochs(settings.epochs)}, {stop}; overrides: "
+              f"{' '.join(describe_changes(settings.changes)) or 'none'}.",
+              "Selection 'dev loss': the epoch (and c) with the lowest dev loss, judged on Mean6; 'word dev': the "
+              "best mean Spearman on MEN's and SimVerb's dev splits, judged on Mean6 test.",
+              f"Tests: two-level bootstrap over seeds and pairs ({settings.n_boot} replicates), Holm over the "
+              "families 'conclusions' and 'other' (tests.csv).",
+              "Intervals over seeds: Student-t 95% of the seed mean (training runs on these test pairs)."]
+    return StudyInfo(title=f"{TITLE.lstrip('# ')} (Flickr8k)", describe=describe, rule_column=RULE_COLUMN,
+                     policy=policy, stamp=run_stamp(), version=__version__)
+
+
+def _epochs(n: int) -> str:
+    return f"{n} epoch{'s' if n != 1 else ''}"
 
 
 def summary_markdown(agg: list[dict]) -> str:
@@ -530,30 +591,6 @@ def summary_markdown(agg: list[dict]) -> str:
                          + " | ".join(_fmt(a[c]) for c in COLUMNS) + " |")
         lines.append("")
     return "\n".join(lines)
-
-
-def tests_markdown(tests: list[dict]) -> str:
-    """The two-level paired tests of the headline sets (Mean6, Mean6 test, SimLex-999,
-    MEN-test, STS mean) as a Markdown table."""
-    lines = ["| row | textual | selection | vs | set | delta (x100) | 95% CI | p | p (Holm) | family (size) | seeds |",
-             "|---|---|---|---|---|---:|---|---:|---:|---|---:|"]
-    for t in tests:
-        if t["dataset"] in ("Mean6", "Mean6 test", "SimLex-999", "MEN-test", "STS mean"):
-            lines.append(f"| {t['row']} | {t['textual']} | {t['rule']} | {t['baseline']} | {t['dataset']} | "
-                         f"{t['delta']:+.1f} | [{t['ci_low']:+.1f}, {t['ci_high']:+.1f}] | {format_p(t['p_value'])} | "
-                         f"{format_p(t['p_holm'])} | {t['family']} ({t['family_size']}) | {t['seeds']} |")
-    return "\n".join(lines) + "\n"
-
-
-def format_p(p: float) -> str:
-    """A p-value as every report prints it (vgbench.evaluation.statistics.format_p)."""
-    from vgbench.evaluation.statistics import format_p as fmt
-    return fmt(p)
-
-
-def significant(t: dict) -> bool:
-    """Significant at 5% after Holm over the test's family."""
-    return bool(t["p_holm"] < 0.05)
 
 
 def _verdict(t: dict) -> str:
@@ -622,37 +659,6 @@ def conclusions(agg: list[dict], tests: list[dict], seeds: list[dict]) -> list[s
     return lines
 
 
-def concreteness_markdown(tests: list[dict]) -> str:
-    """Per trained row and rule: the two-level test against each control in each concreteness bin."""
-    conc = [t for t in tests if t["dataset"].startswith("Conc-b")]
-    bins = list(dict.fromkeys(t["dataset"] for t in conc))
-    lines = ["Spearman difference (x100) from the control per concreteness quintile, the quintiles cut within "
-             "each of the six sets (Mean6 sets for dev-loss selection, Mean6-test sets for word-dev selection), "
-             "mean over sets weighted by their pairs in the bin, and over seeds; `*` p(Holm) < 0.05 (two-level "
-             "bootstrap over seeds and pairs; Holm over the test's family, see `tests.csv`).", "",
-             "| row | textual | selection | vs | " + " | ".join(bins) + " |",
-             "|---|---|---|---|" + "---:|" * len(bins)]
-    groups: dict[tuple, dict[str, dict]] = {}
-    for t in conc:
-        groups.setdefault((t["row"], t["textual"], t["rule"], t["baseline"]), {})[t["dataset"]] = t
-    for (row, textual, rule, base), by_bin in groups.items():
-        cells = [f"{by_bin[b]['delta']:+.1f}{'*' if significant(by_bin[b]) else ''}" if b in by_bin else "-"
-                 for b in bins]
-        lines.append(f"| {row} | {textual} | {rule} | {base} | " + " | ".join(cells) + " |")
-    return "\n".join(lines) + "\n"
-
-
-def seeds_markdown(seeds: list[dict]) -> str:
-    """The seed-level tests (STS mean, SimLex's quartiles) as a Markdown table."""
-    lines = ["| row | textual | selection | vs | score | delta | 95% CI | p | p (Holm) | family (size) |",
-             "|---|---|---|---|---|---:|---|---:|---:|---|"]
-    for t in seeds:
-        lines.append(f"| {t['row']} | {t['textual']} | {t['rule']} | {t['baseline']} | {t['score']} | "
-                     f"{t['delta']:+.2f} | [{t['ci_low']:+.2f}, {t['ci_high']:+.2f}] | {format_p(t['p_value'])} | "
-                     f"{format_p(t['p_holm'])} | {t['family']} ({t['family_size']}) |")
-    return "\n".join(lines) + "\n"
-
-
 def code_version() -> str:
     """vgbench's version and, in a git checkout, the commit the study ran (its code is fingerprinted)."""
     import subprocess
@@ -713,6 +719,8 @@ Overrides: {' '.join(describe_changes(settings.changes)) or 'none'}.
 
 ## How to read it
 
+- `index.html` shows this report as a page: what was compared, the headline in words, the tables (best
+  bold, ▲/▼ from the same p (Holm) as `tests.csv`) and the charts (`scores_*`, `concreteness_*`).
 - Scores are Spearman x100 (STS: mean Pearson x100 over each year's subsets, SentEval's protocol).
   Cells are mean ± standard deviation over seeds; `summary.csv` has 95% t-intervals over seeds (the
   spread of training runs on these test pairs; the tests below add the pairs' sampling).

@@ -94,6 +94,7 @@ class Summary:
     command: str | None
     version: str
     commit: str | None
+    verdict_note: str | None = None         # how the verdicts were decided, when not the report's family
 
 
 def build_summary(results: Results) -> Summary:
@@ -238,7 +239,9 @@ def _sections(s: Summary) -> list[tuple[str, list[str]]]:
     """(heading, lines) of the summary, plain text; each renderer escapes for its reader."""
     head = [f"{name}: {'; '.join(parts)}" for name, parts in s.headline]
     verdict = [v.sentence() for v in s.verdicts] or ["No paired tests (one embedding only)."]
-    if s.verdicts:
+    if s.verdicts and s.verdict_note:
+        verdict.append(s.verdict_note)
+    elif s.verdicts:
         verdict.append(f"beats / loses: Holm-adjusted p ≤ {s.alpha:g} over every paired test of "
                        f"the report (the p (Holm) of the paired-tests table and tests.csv); ties: "
                        f"no significant difference.")
