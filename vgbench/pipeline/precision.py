@@ -98,8 +98,9 @@ def run_precision(settings: PrecisionSettings, echo: Callable[[str], None] = pri
     log = StepLog.open(settings.runs / "steps.json")
     study = settings.study_settings()
     rows = []
-    for cell in settings.cells:
-        for seed in settings.seeds:
+    # seed-major: an interrupted study still has every setting on its first seeds
+    for seed in settings.seeds:
+        for cell in settings.cells:
             cfg = cell_config(cell, seed, settings)
             step = f"train {cell.label} seed {seed}"
             run_dir = train_step(log, step, cfg, data_root=settings.data_root, echo=echo)
@@ -111,6 +112,8 @@ def run_precision(settings: PrecisionSettings, echo: Callable[[str], None] = pri
                          "dev_loss": float(last["dev_loss"]),
                          "seconds_per_epoch": sum(h["seconds"] for h in summary["history"]) / len(summary["history"]),
                          **{f: scores[f] for f in FIGURES}, "machine": summary.get("machine")})
+    order = {cell.label: i for i, cell in enumerate(settings.cells)}
+    rows.sort(key=lambda r: (order[r["cell"]], r["seed"]))
     echo("[step] write the precision report ...")
     with report_folder(settings.out, TITLE) as folder:
         write_text_atomic(folder / "runs.json", json.dumps(rows, indent=1) + "\n")
