@@ -5,7 +5,7 @@ number of epochs; optionally the throwaway prototype's remaining choices. Writes
 Resumable: finished runs under runs/precision/ are reused. The work is vgbench.pipeline.precision.
 
 Usage: .venv/bin/python benchmarks/precision_study.py [--seeds 0,1,2] [--epochs 6] [--c 256]
-       [--with-prototype-choices] [--set KEY=VALUE ...] [--out reports/precision] [--runs runs/precision]
+       [--with-prototype-choices] [--cells A,B] [--set KEY=VALUE ...] [--out reports/precision] [--runs runs/precision]
 """
 from __future__ import annotations
 
@@ -27,6 +27,8 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--with-prototype-choices", action="store_true",
                    help="also train with frozen zero rows for unknown words and with image standardisation "
                         "over all images (float32, random batches)")
+    p.add_argument("--cells", default="",
+                   help="comma-separated settings to train (e.g. float32_random_batches,float32_bucketed); default all")
     p.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
                    help="override every run's config, e.g. --set train.threads=2")
     p.add_argument("--out", default="reports/precision")
@@ -38,6 +40,7 @@ def main(argv: list[str] | None = None) -> int:
                                      textual=args.textual, epochs=args.epochs,
                                      seeds=tuple(int(s) for s in args.seeds.split(",") if s.strip()),
                                      with_prototype_choices=args.with_prototype_choices,
+                                     only=tuple(c.strip() for c in args.cells.split(",") if c.strip()),
                                      changes=parse_overrides(args.set), data_root=args.data_root)
         out = run_precision(settings)
     except (ValueError, StepError) as exc:   # bad input or a failed step: one line and exit 2, as the CLI does

@@ -26,9 +26,11 @@ REFERENCE = "float32, random batches"
 
 @dataclass(frozen=True)
 class Cell:
-    """One setting of the study: a label and what it changes in the training config."""
+    """One setting of the study: a label, what it changes in the training config, and the setting it
+    differs from by one choice (its paired Δ is taken against that one, so each Δ isolates one choice)."""
     label: str
     changes: dict = field(hash=False)
+    versus: str | None = None
 
 
 def _numerics(bf16: bool, bucketed: bool) -> dict:
@@ -38,15 +40,18 @@ def _numerics(bf16: bool, bucketed: bool) -> dict:
 
 GRID = (
     Cell(REFERENCE, _numerics(False, False)),
-    Cell("float32, bucketed", _numerics(False, True)),
-    Cell("bf16, random batches", _numerics(True, False)),
-    Cell("bf16, bucketed (study and demo)", _numerics(True, True)),
+    Cell("float32, bucketed", _numerics(False, True), versus=REFERENCE),
+    Cell("bf16, random batches", _numerics(True, False), versus=REFERENCE),
+    Cell("bf16, bucketed (study and demo)", _numerics(True, True), versus="float32, bucketed"),
 )
 PROTOTYPE = (
-    Cell("float32, random, unknown rows zero", {**_numerics(False, False), "model": {"unknown_rows": "zero"}}),
-    Cell("float32, random, standardise all images", {**_numerics(False, False), "data": {"standardise": "all"}}),
+    Cell("float32, random, unknown rows zero", {**_numerics(False, False), "model": {"unknown_rows": "zero"}},
+         versus=REFERENCE),
+    Cell("float32, random, standardise all images", {**_numerics(False, False), "data": {"standardise": "all"}},
+         versus=REFERENCE),
     Cell("float32, random, both prototype choices",
-         {**_numerics(False, False), "model": {"unknown_rows": "zero"}, "data": {"standardise": "all"}}),
+         {**_numerics(False, False), "model": {"unknown_rows": "zero"}, "data": {"standardise": "all"}},
+         versus=REFERENCE),
 )
 
 
@@ -60,14 +65,27 @@ class PrecisionSettings:
     seeds: tuple[int, ...] = (0, 1, 2)
     epochs: int = 6
     with_prototype_choices: bool = False
+    only: tuple[str, ...] = ()                    # cells to train (labels or their slugs); () = all
     changes: dict = field(default_factory=dict)   # applied to every run last (`--set`)
     data_root: str | None = None
     download: bool = False
 
     @property
     def cells(self) -> tuple[Cell, ...]:
-        """The settings to train: the 2x2 grid, plus the prototype's choices when asked."""
-        return GRID + (PROTOTYPE if self.with_prototype_choices else ())
+        """The settings to train: the 2x2 grid, plus the prototype's choices when asked, cut to
+        ``only`` when given (a shorter study that still pairs each choice with its neighbour)."""
+        from vgbench.pipeline.study import _slug
+        cells = GRID + (PROTOTYPE if self.with_prototype_choices else ())
+        if not self.only:
+            return cells
+        def key(name: str) -> str:   # "float32, bucketed", "float32_bucketed" and "Float32-Bucketed" alike
+            return "_".join(part for part in _slug(name).split("_") if part)
+        known = {key(c.label): c for c in cells}
+        unknown = [name for name in self.only if key(name) not in known]
+        if unknown:
+            raise ValueError(f"unknown precision setting {unknown[0]!r}; expected one of " + ", ".join(known))
+        wanted = {known[key(name)].label for name in self.only}
+        return tuple(c for c in cells if c.label in wanted)
 
     def study_settings(self):
         """The study's settings that its evaluation reads (sets, cache folder, data)."""
@@ -122,20 +140,22 @@ def run_precision(settings: PrecisionSettings, echo: Callable[[str], None] = pri
     return settings.out
 
 
-def cell_summary(rows: list[dict]) -> list[dict]:
-    """Per cell: mean and SD over seeds of each figure, and of its difference from the reference
-    cell on the same seed (the paired comparison the question needs)."""
+def cell_summary(rows: list[dict], cells: tuple[Cell, ...] = GRID + PROTOTYPE) -> list[dict]:
+    """Per cell: mean and SD over seeds of each figure, and of its difference on the same seed from
+    the setting it differs from by one choice (the paired comparison the question needs)."""
     from vgbench.evaluation.hierarchical import seed_mean_interval
-    ref = {r["seed"]: r for r in rows if r["cell"] == REFERENCE}
+    versus = {c.label: c.versus for c in cells}
     out = []
     for cell in dict.fromkeys(r["cell"] for r in rows):
         members = [r for r in rows if r["cell"] == cell]
-        entry = {"cell": cell, "seeds": len(members),
+        against = versus.get(cell) if cell != REFERENCE else None
+        base = {r["seed"]: r for r in rows if r["cell"] == against}
+        entry = {"cell": cell, "seeds": len(members), "against": against if base else None,
                  "seconds_per_epoch": sum(m["seconds_per_epoch"] for m in members) / len(members)}
         for f in FIGURES:
             entry[f] = seed_mean_interval([m[f] for m in members])
-            paired = [m[f] - ref[m["seed"]][f] for m in members if m["seed"] in ref]
-            entry[f"delta {f}"] = seed_mean_interval(paired) if paired and cell != REFERENCE else None
+            paired = [m[f] - base[m["seed"]][f] for m in members if m["seed"] in base]
+            entry[f"delta {f}"] = seed_mean_interval(paired) if paired else None
         out.append(entry)
     return out
 
@@ -147,14 +167,41 @@ def _cell(stat: dict | None, digits: int, sign: str = "") -> str:
 
 
 def summary_markdown(summary: list[dict]) -> str:
-    """One row per setting: mean ± sd over seeds, and the paired difference from float32/random."""
-    lines = ["| setting | seeds | s/epoch | Mean6 | Mean6 test | STS mean | Δ Mean6 | Δ Mean6 test | Δ STS mean |",
-             "|---|---:|---:|---:|---:|---:|---:|---:|---:|"]
+    """One row per setting: mean ± sd over seeds, and the paired difference from its neighbour."""
+    from vgbench.reporting.escape import markdown_text
+    lines = ["| setting | seeds | s/epoch | Mean6 | Mean6 test | STS mean | Δ against | Δ Mean6 | Δ Mean6 test "
+             "| Δ STS mean |",
+             "|---|---:|---:|---:|---:|---:|---|---:|---:|---:|"]
     for s in summary:
-        lines.append(f"| {s['cell']} | {s['seeds']} | {s['seconds_per_epoch']:.0f} | "
+        lines.append(f"| {markdown_text(s['cell'])} | {s['seeds']} | {s['seconds_per_epoch']:.0f} | "
                      + " | ".join(_cell(s[f], 2 if f == "STS mean" else 1) for f in FIGURES) + " | "
+                     + (markdown_text(s["against"]) if s["against"] else "-") + " | "
                      + " | ".join(_cell(s[f"delta {f}"], 2, "+") for f in FIGURES) + " |")
     return "\n".join(lines) + "\n"
+
+
+TARGET = {"Mean6": 46.0, "STS mean": 49.5}   # issue 21: mean over 3 seeds, c = 256, 6 epochs, 50d
+
+
+def verdict_lines(summary: list[dict]) -> list[str]:
+    """The answer from the numbers: does each choice move the figures (95% t-interval of the
+    paired Δ over seeds excludes 0), and does each setting reach the target."""
+    out = []
+    for s in summary:
+        if s["against"]:
+            parts = []
+            for f in ("Mean6", "STS mean"):
+                d = s[f"delta {f}"]
+                moved = d["ci_low"] > 0 or d["ci_high"] < 0
+                parts.append(f"Δ {f} {d['mean']:+.2f} (95% CI {d['ci_low']:+.2f} to {d['ci_high']:+.2f}"
+                             f"{', moved' if moved else ', not moved'})")
+            out.append(f"- **{s['cell']}** against {s['against']}: " + "; ".join(parts) + ".")
+    for s in summary:
+        met = all(s[f]["mean"] >= bar for f, bar in TARGET.items())
+        out.append(f"- {s['cell']}: Mean6 {s['Mean6']['mean']:.2f}, STS {s['STS mean']['mean']:.2f} over "
+                   f"{s['seeds']} seed(s): target (Mean6 ≥ {TARGET['Mean6']}, STS ≥ {TARGET['STS mean']}) "
+                   + ("met." if met else "NOT met."))
+    return out
 
 
 def seeds_markdown(rows: list[dict]) -> str:
@@ -195,14 +242,17 @@ def precision_readme(settings: PrecisionSettings, rows: list[dict]) -> str:
             machines[cell + (f" ({i + 1})" if len(groups) > 1 else "")] = record and {
                 **record, "seed": ", ".join(map(str, seeds))}
     distinct = {_machine_key(r["machine"], "seed", "precision", "batching") for r in rows}
+    summary = cell_summary(rows, settings.cells)
     return f"""{TITLE}
 
 Made by `make precision` (`benchmarks/precision_study.py`, {code_version()}): the caption -> image
 model (`{settings.config}`, c = {settings.grounded_dim}, GloVe 6B {settings.textual}), {settings.epochs} epochs
 per run (no early stopping), seeds {', '.join(map(str, settings.seeds))}, each setting on the same seeds.
 Figures are those of each run's last epoch (Spearman x100; STS: mean Pearson x100). Cells are mean ± SD
-over seeds; Δ is the difference from "{REFERENCE}" on the same seed (mean ± SD over seeds), so a Δ
-within about its SD of zero means the setting does not move the answer on this machine.
+over seeds; Δ is the difference, on the same seed, from the setting named under "Δ against" (the one it
+differs from by one choice), mean ± SD over seeds. A choice "moved" a figure when the 95% Student-t
+interval of its paired Δ over seeds excludes zero; with 3 seeds that interval is wide, so "not moved"
+means no change larger than the interval's half-width was seen on this machine.
 Overrides: {' '.join(describe_changes(settings.changes)) or 'none'}.
 
 ## Machine and numerics
@@ -213,7 +263,11 @@ Overrides: {' '.join(describe_changes(settings.changes)) or 'none'}.
 
 ## Results
 
-{summary_markdown(cell_summary(rows))}
+{summary_markdown(summary)}
+## What the numbers say
+
+{chr(10).join(verdict_lines(summary))}
+
 ## Per seed
 
 {seeds_markdown(rows)}
