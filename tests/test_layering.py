@@ -73,3 +73,31 @@ def test_independent_parts_are_declared_independent():
     layers = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["importlinter"][
         "contracts"][0]["layers"]
     assert "caption_data | embeddings | datasets" in layers
+
+
+def test_no_module_loads_vgbench_code_through_importlib():
+    """An `importlib.import_module("vgbench....")` is invisible to the layering contract; the CLI
+    imports its sub-commands by name instead. Only the root package's lazy public names (whose
+    TYPE_CHECKING imports the contract reads) and extras.require (third-party libraries) may load
+    modules dynamically."""
+    import ast
+    package = ROOT / "vgbench"
+    allowed = {package / "__init__.py", package / "extras.py"}
+    found = []
+    for path in sorted(package.rglob("*.py")):
+        if path in allowed:
+            continue
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)
+                    and node.func.attr in {"import_module", "__import__"}) or (
+                    isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == "__import__"):
+                found.append(f"{path.relative_to(ROOT)}:{node.lineno}")
+    assert not found, "dynamic imports the contract cannot see: " + ", ".join(found)
+
+
+def test_the_cli_registers_every_command_module_it_lists():
+    from vgbench import cli
+    modules = cli.command_modules()
+    assert list(modules) == cli.COMMANDS
+    assert all(m.__name__ == f"vgbench.commands.{name}" for name, m in modules.items())
+    assert set(cli.COMMANDS) == {p.stem for p in (ROOT / "vgbench" / "commands").glob("*.py")} - {"__init__", "options"}
