@@ -282,6 +282,23 @@ def test_a_search_row_that_always_picked_one_alternative_replaces_it():
                + rows("C c=8", "word dev", same) + rows("C", "word dev", other))
     kept = {(e["row"], e["rule"]) for e in drop_repeated_rows(entries, {"C"})}
     assert kept == {("C", "dev loss"), ("C +ABTT", "dev loss"), ("C c=8", "word dev"), ("C", "word dev")}
+    # the concatenated rows follow their grounded row: the search's is kept, the alternative's dropped
+    both = [f"concat[alpha=0.5]:glove-6b-50d,{s}" for s in same]
+    entries = (rows("C c=8 ⊕ GloVe", "dev loss", both) + rows("C ⊕ GloVe", "dev loss", both)
+               + rows("C c=8 ⊕ GloVe +ABTT", "dev loss", [s + "|abtt" for s in both])
+               + rows("C ⊕ GloVe +ABTT", "dev loss", [s + "|abtt" for s in both]))
+    kept = {e["row"] for e in drop_repeated_rows(entries, {"C"})}
+    assert kept == {"C ⊕ GloVe", "C ⊕ GloVe +ABTT"}
+
+
+def test_rows_are_chosen_by_name_and_the_cpu_study_defaults_to_the_caption_image_model():
+    from vgbench.pipeline.study import CPU_EPOCHS, CPU_ROWS, ROWS, rows_named
+    assert [r.label for r in CPU_ROWS] == ["Caption->image c=256", "Caption->image c=1024"]
+    assert CPU_EPOCHS >= 20                                    # issue 21: 20+ epochs at c = 256
+    assert rows_named("all") == tuple(ROWS.values())
+    assert [r.label for r in rows_named("vge-default, C_GloVe")] == ["C_GloVe", "VGE 2021 (default)"]
+    with pytest.raises(ValueError, match="--rows 'vge2023'.*caption_image_256"):
+        rows_named("vge2023")
 
 
 def test_study_verdicts_and_marks_read_p_holm():

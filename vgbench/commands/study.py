@@ -1,5 +1,6 @@
-"""`vgbench study`: GloVe, GloVe+ABTT, random M, C_GloVe, VGE 2021 and the caption -> image model with
-seeds, two selection rules and pooled paired tests (make study; resumable)."""
+"""`vgbench study`: GloVe, GloVe+ABTT, random M and trained rows (by default the caption -> image model
+at c = 256 and 1024; C_GloVe and VGE 2021 on request) with seeds, two selection rules and two-level
+paired tests (make study; resumable)."""
 from __future__ import annotations
 
 import argparse
@@ -17,7 +18,12 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--seeds", default="0,1,2", metavar="S1,S2,...",
                    help="training seeds of every trained row (default 0,1,2)")
     p.add_argument("--epochs", type=int, default=None,
-                   help="epochs per trained run (default: 6 on a CPU, pipeline.study.CPU_EPOCHS; 20 with --gpu)")
+                   help="epochs per trained run (default: 20, pipeline.study.CPU_EPOCHS; 20 with --gpu)")
+    p.add_argument("--rows", default=None, metavar="NAME,...",
+                   help="trained rows of the CPU study: 'all' or names from c_glove, vge_paper, vge_default, "
+                        "caption_image_256, caption_image_1024 (default: the caption -> image model at c = 256 and 1024)")
+    p.add_argument("--no-concat", action="store_true",
+                   help="leave out the rows that concatenate each grounded row with its textual vectors")
     p.add_argument("--textuals", default=None, metavar="50d,100d",
                    help="GloVe 6B dimensions; the best two trained rows of the first are rerun on the "
                         "others (default: 50d,100d; 50d with --gpu)")
@@ -34,12 +40,14 @@ def register(sub: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace) -> int:
     from vgbench.grounding.config import parse_overrides
     from vgbench.pipeline.steps import StepError
-    from vgbench.pipeline.study import CPU_EPOCHS, CPU_ROWS, GPU_ROWS, StudySettings, run_study
+    from vgbench.pipeline.study import CPU_EPOCHS, CPU_ROWS, GPU_ROWS, StudySettings, rows_named, run_study
     gpu = args.gpu
+    if gpu and args.rows:
+        raise ValueError("--rows chooses the CPU study's rows; --gpu trains its own (VGE 2021 and caption -> image at c = 1024)")
     settings = StudySettings(
         out=Path(args.out or ("reports/study/gpu" if gpu else "reports/study")),
         runs=Path(args.runs or ("runs/study_gpu" if gpu else "runs/study")),
-        rows=GPU_ROWS if gpu else CPU_ROWS,
+        rows=GPU_ROWS if gpu else (rows_named(args.rows) if args.rows else CPU_ROWS), concat=not args.no_concat,
         seeds=tuple(int(s) for s in args.seeds.split(",") if s.strip()),
         epochs=args.epochs or (20 if gpu else CPU_EPOCHS), patience=5 if gpu else None,
         textuals=tuple(t.strip() for t in (args.textuals or ("50d" if gpu else "50d,100d")).split(",")

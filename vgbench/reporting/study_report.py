@@ -17,6 +17,12 @@ from vgbench.reporting.summary import Summary, Verdict
 
 ALPHA = 0.05                      # the study's level: p (Holm) < ALPHA is significant
 BASELINES = ("GloVe", "GloVe+ABTT")
+CONCAT = "⊕ GloVe"   # the suffix of a grounded row concatenated with its textual vectors (paper Table 6)
+
+
+def trained_base(row: str) -> str:
+    """The trained row a study row's vectors come from: without "+ABTT" and without the concatenation."""
+    return row.removesuffix(" +ABTT").removesuffix(f" {CONCAT}")
 CHART_MEASURES = ("Mean6", "Mean6 test", "STS mean")
 
 
@@ -61,7 +67,7 @@ def picks(entries: list[dict], a: dict) -> str:
     """The alternatives the selection rule chose per seed for a search row ("" when it has one)."""
     members = [e for e in entries if (e["row"], e["textual"], e["rule"]) == (a["row"], a["textual"], a["rule"])]
     chosen = [e.get("alternative") for e in members]
-    if len(set(chosen)) <= 1 and (not chosen or chosen[0] in (None, a["row"], a["row"].removesuffix(" +ABTT"))):
+    if len(set(chosen)) <= 1 and (not chosen or chosen[0] in (None, a["row"], trained_base(a["row"]))):
         return ""
     return "; chosen per seed: " + ", ".join(f"seed {e['seed']} {e.get('alternative')} epoch {e.get('epoch')}"
                                                for e in members)
