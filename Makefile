@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: demo paper study precision grid test bench clean-venv
+.PHONY: demo paper study precision grid test bench screenshots clean-venv
 
 $(STAMP): requirements.txt pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -42,6 +42,12 @@ study: $(STAMP)
 # Does bf16 autocast or length bucketing move the answer? The caption -> image model (c = 256, GloVe 6B
 # 50d, 6 epochs) in float32 / bf16 x random / bucketed batches on seeds 0-2, the CPU named:
 # reports/precision/ (resumable). PROTOTYPE=1 adds the prototype's zero rows and all-image standardisation.
+# The report pages as a reader first sees them (headless Chromium, the tests' browser), into
+# reports/screenshots/; the study's page once `make study` has written it.
+screenshots: $(STAMP)
+	$(PY) tests/browser.py reports/demo/index.html reports/screenshots/demo.png 1400 1800
+	$(if $(wildcard reports/study/index.html),$(PY) tests/browser.py reports/study/index.html reports/screenshots/study.png 1400 1800,@echo "reports/study/index.html not there yet: run make study first")
+
 precision: $(STAMP)
 	$(PY) benchmarks/precision_study.py $(if $(PROTOTYPE),--with-prototype-choices,)
 

@@ -10,6 +10,7 @@ import json
 import re
 import shutil
 import subprocess
+import sys
 from pathlib import Path
 from urllib.parse import urlparse
 
@@ -30,11 +31,9 @@ from vgbench.reporting.spectrum import spectrum_chart
 from vgbench.reporting.tables import ScoreTable, intrinsic_table, report_tables
 from vgbench.reporting.writer import render_reports
 
-CHROMIUM = next((shutil.which(b) for b in ("chromium", "chromium-browser", "google-chrome",
-                                            "chrome") if shutil.which(b)), None)
+sys.path.insert(0, str(Path(__file__).parent))
+from browser import BROWSER_HOSTS, CHROMIUM, flags as browser_flags, screenshot  # noqa: E402
 PDFLATEX = shutil.which("pdflatex")
-# Chromium's own background services (updates, time, dictionaries), not the page's requests.
-BROWSER_HOSTS = ("google.com", "googleapis.com", "gvt1.com", "gstatic.com", "googleusercontent.com")
 
 
 @pytest.fixture(scope="module")
@@ -65,9 +64,7 @@ def test_html_is_self_contained(report_dir):
 def test_html_renders_in_chromium(report_dir, tmp_path):
     out, res = report_dir
     url = (out / "index.html").as_uri()
-    flags = [CHROMIUM, "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
-             "--disable-background-networking", "--disable-component-update",
-             f"--user-data-dir={tmp_path / 'profile'}"]
+    flags = browser_flags(tmp_path / "profile")
     net = tmp_path / "net.json"
     dom = subprocess.run(flags + [f"--log-net-log={net}", "--dump-dom", url], capture_output=True,
                          text=True, timeout=120, check=True).stdout
@@ -80,9 +77,7 @@ def test_html_renders_in_chromium(report_dir, tmp_path):
     page_requests = {u for u in requested if u != url and not (urlparse(u).hostname or "").endswith(
         BROWSER_HOSTS)}
     assert not page_requests
-    shot = tmp_path / "shot.png"
-    subprocess.run(flags + [f"--screenshot={shot}", "--window-size=1280,1600", url],
-                   capture_output=True, timeout=120, check=True)
+    shot = screenshot(out / "index.html", tmp_path / "shot.png", 1280, 1600)
     img = np.asarray(Image.open(io.BytesIO(shot.read_bytes())).convert("L"))
     assert img.shape == (1600, 1280)
     assert (img < 200).mean() > 0.02 and len(np.unique(img)) > 20  # text and tables, not blank
@@ -340,8 +335,7 @@ def _measure(page: str, width: int, tmp_path) -> dict:
     copy = tmp_path / f"page{width}.html"
     copy.write_text(page.replace("</body>", _MEASURE + "</body>"))
     dom = subprocess.run(
-        [CHROMIUM, "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
-         "--hide-scrollbars", f"--user-data-dir={tmp_path / f'profile{width}'}",
+        browser_flags(tmp_path / f"profile{width}") + [
          f"--window-size={width},900", "--virtual-time-budget=5000", "--dump-dom",
          copy.as_uri()], capture_output=True, text=True, timeout=180, check=True).stdout
     found = re.search(r'<pre id="measured">(.*?)</pre>', dom, re.S)

@@ -12,10 +12,11 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from vgbench.evaluation.policy import DEFAULT
 from vgbench.reporting.render import Cell, Grid, Renderable, fmt_number
 from vgbench.reporting.summary import Summary, Verdict
 
-ALPHA = 0.05                      # the study's level: p (Holm) < ALPHA is significant
+ALPHA = round(1.0 - DEFAULT.level, 10)  # p (Holm) ≤ ALPHA is significant: the rule of `vgbench eval`'s marks
 BASELINES = ("GloVe", "GloVe+ABTT")
 CONCAT = "⊕ GloVe"   # the suffix of a grounded row concatenated with its textual vectors (paper Table 6)
 
@@ -27,8 +28,9 @@ CHART_MEASURES = ("Mean6", "Mean6 test", "STS mean")
 
 
 def significant(t: dict) -> bool:
-    """Significant at ALPHA after Holm over the test's family (the README's rule too)."""
-    return bool(t["p_holm"] < ALPHA)
+    """Significant at ALPHA after Holm over the test's family (p ≤ ALPHA, as `vgbench eval` marks; the
+    README's rule too)."""
+    return bool(t["p_holm"] <= ALPHA)
 
 
 def row_name(a: dict) -> str:
@@ -116,7 +118,7 @@ def study_summary(agg: list[dict], tests: list[dict], entries: list[dict], info:
                 getattr(v, word).append(f"{measure} ({t['delta']:+.1f}, p (Holm) {format_p(t['p_holm'])})")
             if v.beats or v.ties or v.loses:
                 verdicts.append(v)
-    note = (f"beats / loses: p (Holm) < {ALPHA:g}, the two-level bootstrap over seeds and pairs with Holm "
+    note = (f"beats / loses: p (Holm) ≤ {ALPHA:g}, the two-level bootstrap over seeds and pairs with Holm "
             "over the test's family (the p (Holm) of tests.csv); ties: no significant difference.")
     return Summary(title=info.title, sources=sources, headline=headline, against=[], verdicts=verdicts,
                    alpha=ALPHA, policy=info.policy, date=info.stamp.get("date", ""),
@@ -143,7 +145,7 @@ class StudyTable(Renderable):
         self.policy = []
         self.notes = ["Cells: mean over seeds, brackets the 95% t-interval over seeds (training runs on these "
                       "test pairs).",
-                      f"▲/▼: significantly above/below 1 = GloVe, 2 = GloVe+ABTT of this textual: p (Holm) < "
+                      f"▲/▼: significantly above/below 1 = GloVe, 2 = GloVe+ABTT of this textual: p (Holm) ≤ "
                       f"{ALPHA:g}, the two-level bootstrap over seeds and pairs, Holm over the test's family "
                       "(the p (Holm) of tests.csv)."]
         self.tests = {(t["row"], t["rule"], t["baseline"], t["dataset"]): t for t in tests
@@ -200,7 +202,7 @@ def tests_table(tests: list[dict], datasets: tuple[str, ...]) -> RecordsTable:
     return RecordsTable("paired_tests", "Paired tests: two-level bootstrap over seeds and pairs",
                         ["row", "textual", "selection", "vs", "set", "delta (×100)", "p", "p (Holm)",
                          "family (size)", "seeds"], rows,
-                        [f"▲/▼: p (Holm) < {ALPHA:g}. Every set in tests.csv."])
+                        [f"▲/▼: p (Holm) ≤ {ALPHA:g}. Every set in tests.csv."])
 
 
 def concreteness_table(tests: list[dict]) -> RecordsTable:
@@ -223,7 +225,7 @@ def concreteness_table(tests: list[dict]) -> RecordsTable:
     return RecordsTable("concreteness", "Concreteness: difference from the control per within-set quintile",
                         ["row", "textual", "selection", "vs", *[f"Conc-{b}" for b in bins]], rows,
                         ["Spearman difference ×100, quintiles cut within each set (abstract b1 to concrete b5), "
-                         f"sets weighted by their pairs in the bin; ▲/▼: p (Holm) < {ALPHA:g}."])
+                         f"sets weighted by their pairs in the bin; ▲/▼: p (Holm) ≤ {ALPHA:g}."])
 
 
 # ------------------------------------------------------------------- Markdown (README, tests.md)
@@ -246,7 +248,7 @@ def concreteness_markdown(tests: list[dict]) -> str:
     bins = list(dict.fromkeys(t["dataset"] for t in conc))
     lines = ["Spearman difference (x100) from the control per concreteness quintile, the quintiles cut within "
              "each of the six sets (Mean6 sets for dev-loss selection, Mean6-test sets for word-dev selection), "
-             "mean over sets weighted by their pairs in the bin, and over seeds; `*` p(Holm) < 0.05 (two-level "
+             f"mean over sets weighted by their pairs in the bin, and over seeds; `*` p(Holm) ≤ {ALPHA:g} (two-level "
              "bootstrap over seeds and pairs; Holm over the test's family, see `tests.csv`).", "",
              "| row | textual | selection | vs | " + " | ".join(bins) + " |",
              "|---|---|---|---|" + "---:|" * len(bins)]
