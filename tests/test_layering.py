@@ -101,3 +101,36 @@ def test_the_cli_registers_every_command_module_it_lists():
     assert list(modules) == cli.COMMANDS
     assert all(m.__name__ == f"vgbench.commands.{name}" for name, m in modules.items())
     assert set(cli.COMMANDS) == {p.stem for p in (ROOT / "vgbench" / "commands").glob("*.py")} - {"__init__", "options"}
+
+
+def test_no_import_cycle_between_modules_of_a_part():
+    """Within reporting/ and pipeline/ no two modules import each other, directly or round a
+    cycle, at module level or inside a function (a function-level import only hides a cycle)."""
+    import ast
+    for part in ("reporting", "pipeline"):
+        folder = ROOT / "vgbench" / part
+        names = {p.stem for p in folder.glob("*.py") if p.stem != "__init__"}
+        graph = {}
+        for name in names:
+            deps = set()
+            for node in ast.walk(ast.parse((folder / f"{name}.py").read_text(encoding="utf-8"))):
+                if isinstance(node, ast.ImportFrom) and node.module:
+                    if node.module == f"vgbench.{part}":
+                        deps |= {a.name for a in node.names if a.name in names}
+                    elif node.module.startswith(f"vgbench.{part}."):
+                        deps.add(node.module.split(".")[2])
+                elif isinstance(node, ast.Import):
+                    deps |= {a.name.split(".")[2] for a in node.names if a.name.startswith(f"vgbench.{part}.")}
+            graph[name] = deps & names - {name}
+        state: dict[str, int] = {}
+
+        def visit(node: str, path: list[str]) -> None:
+            state[node] = 1
+            for dep in sorted(graph[node]):
+                assert state.get(dep) != 1, f"import cycle in {part}/: " + " -> ".join(path + [node, dep])
+                if dep not in state:
+                    visit(dep, path + [node])
+            state[node] = 2
+        for name in sorted(names):
+            if name not in state:
+                visit(name, [])

@@ -45,7 +45,7 @@ def test_a_bad_bootstrap_count_is_refused_before_any_work(monkeypatch, tmp_path,
 def test_pipelines_default_to_the_policy_count():
     from vgbench.pipeline.demo import DemoSettings
     from vgbench.pipeline.paper import PaperSettings
-    from vgbench.pipeline.study import StudySettings
+    from vgbench.pipeline.study_spec import StudySettings
     for settings in (DemoSettings, PaperSettings, StudySettings):
         assert settings.__dataclass_fields__["n_boot"].default == policy.DEFAULT.n_boot
 

@@ -246,7 +246,8 @@ def test_charts_scale_with_rows_and_keep_the_page_width(demo_files):
     assert {"datasets.png", "simlex_sections.png", "concreteness.png"} <= set(pngs)
     for name, img in pngs.items():
         assert img.size[0] <= 1050, (name, img.size)
-    figs = charts.all_charts(res)
+    from vgbench.reporting.report_charts import all_charts
+    figs = all_charts(res)
     assert len([ax for ax in figs["datasets"].axes if ax.get_visible()]) == 11  # 6 sim + 5 STS
     st = charts.styles(res.embedding_names())
     assert len({s["color"] for s in st.values()}) <= 8

@@ -9,7 +9,8 @@ import numpy as np
 import pytest
 from scipy.stats import spearmanr
 
-from vgbench.pipeline.study import TrainedRow, StudySettings, run_study
+from vgbench.pipeline.study import run_study
+from vgbench.pipeline.study_spec import StudySettings, TrainedRow
 
 
 def test_study_keeps_no_statistics_of_its_own():
@@ -92,7 +93,7 @@ def test_tiny_study_runs_end_to_end_and_a_rerun_trains_nothing(tiny_study):
 
 
 def test_best_rows_for_the_next_textual_use_word_dev_scores_only():
-    from vgbench.pipeline.study import best_rows
+    from vgbench.pipeline.selection import best_rows
     rows = (TrainedRow("A", "a.toml"), TrainedRow("B", "b.toml"),
             TrainedRow("C c=1", "c.toml", search="C"), TrainedRow("C c=2", "c.toml", search="C"))
     dev = {"A": 50.0, "B": 40.0, "C": 45.0, "C c=1": 44.0, "C c=2": 45.0}
@@ -103,7 +104,7 @@ def test_best_rows_for_the_next_textual_use_word_dev_scores_only():
 
 
 def test_gpu_study_trains_both_models_at_paper_size():
-    from vgbench.pipeline.study import GPU_ROWS, study_config
+    from vgbench.pipeline.study_spec import GPU_ROWS, study_config
     settings = StudySettings(rows=GPU_ROWS, epochs=20, patience=5, gpu=True, textuals=("50d",))
     cfgs = [study_config(r, "50d", 1, settings) for r in GPU_ROWS]
     assert {c.model.kind for c in cfgs} == {"vge", "caption_image"}
@@ -116,7 +117,7 @@ def test_gpu_study_trains_both_models_at_paper_size():
 def test_study_concreteness_bins_are_quintiles_within_each_set():
     from vgbench.datasets import registry
     from vgbench.evaluation.concreteness import within_set_bins
-    from vgbench.pipeline.study import SIX
+    from vgbench.pipeline.study_spec import SIX
     from vgbench.reporting.concreteness import brysbaert_concreteness, pair_ratings
     pairs = {n: registry.load(n) for n in SIX}
     norms = brysbaert_concreteness()
@@ -136,8 +137,9 @@ def test_study_tests_are_two_level_with_holm_families():
     # The study's test step on synthetic cosines (no training): a 3-seed row against the two
     # deterministic controls on every set, SimLex quartile, STS year and within-set bin.
     from vgbench.datasets import registry
-    from vgbench.pipeline.study import (Evaluated, RULE_COLUMN, STS, WORD_SETS, paired_tests,
-                                        seed_tests)
+    from vgbench.pipeline.study_eval import Evaluated
+    from vgbench.pipeline.study_spec import RULE_COLUMN, STS, WORD_SETS
+    from vgbench.pipeline.study_tests import paired_tests, seed_tests
     rng = np.random.default_rng(0)
     pairs = {n: registry.load(n) for n in WORD_SETS}
     sts_gold = {y: (rng.normal(size=60), np.repeat([0, 1, 2], 20)) for y in STS}
@@ -282,7 +284,7 @@ def test_study_page_has_no_clipped_cell_and_readable_images(tiny_study, width, t
 
 
 def test_a_search_row_that_always_picked_one_alternative_replaces_it():
-    from vgbench.pipeline.study import drop_repeated_rows
+    from vgbench.pipeline.selection import drop_repeated_rows
 
     def rows(label, rule, sources):
         return [dict(row=label, textual="50d", rule=rule, seed=s, source=src) for s, src in enumerate(sources)]
@@ -302,7 +304,7 @@ def test_a_search_row_that_always_picked_one_alternative_replaces_it():
 
 
 def test_rows_are_chosen_by_name_and_the_cpu_study_defaults_to_the_caption_image_model():
-    from vgbench.pipeline.study import CPU_EPOCHS, CPU_ROWS, ROWS, rows_named
+    from vgbench.pipeline.study_spec import CPU_EPOCHS, CPU_ROWS, ROWS, rows_named
     assert [r.label for r in CPU_ROWS] == ["Caption->image c=256", "Caption->image c=1024"]
     assert CPU_EPOCHS >= 20                                    # issue 21: 20+ epochs at c = 256
     assert rows_named("all") == tuple(ROWS.values())

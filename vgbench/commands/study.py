@@ -18,7 +18,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--seeds", default="0,1,2", metavar="S1,S2,...",
                    help="training seeds of every trained row (default 0,1,2)")
     p.add_argument("--epochs", type=int, default=None,
-                   help="epochs per trained run (default: 20, pipeline.study.CPU_EPOCHS; 20 with --gpu)")
+                   help="epochs per trained run (default: 20, pipeline.study_spec.CPU_EPOCHS; 20 with --gpu)")
     p.add_argument("--rows", default=None, metavar="NAME,...",
                    help="trained rows of the CPU study: 'all' or names from c_glove, vge_paper, vge_default, "
                         "caption_image_256, caption_image_1024 (default: the caption -> image model at c = 256 and 1024)")
@@ -40,7 +40,8 @@ def register(sub: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace) -> int:
     from vgbench.grounding.config import parse_overrides
     from vgbench.pipeline.steps import StepError
-    from vgbench.pipeline.study import CPU_EPOCHS, CPU_ROWS, GPU_ROWS, StudySettings, rows_named, run_study
+    from vgbench.pipeline.study import run_study
+    from vgbench.pipeline.study_spec import CPU_EPOCHS, CPU_ROWS, GPU_ROWS, StudySettings, rows_named
     gpu = args.gpu
     if gpu and args.rows:
         raise ValueError("--rows chooses the CPU study's rows; --gpu trains its own (VGE 2021 and caption -> image at c = 1024)")

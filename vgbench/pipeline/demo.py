@@ -184,13 +184,11 @@ def demo_readme(settings: DemoSettings, log: StepLog, out: Path, run_dirs: dict[
 
     from vgbench.evaluation.results import Results
     from vgbench.caption_data.bundled import BUNDLED, flickr8k_dir
-    from vgbench.reporting.tables import intrinsic_table, simlex_table, sts_table
+    from vgbench.reporting.score_tables import intrinsic_table, simlex_table, sts_table
     from vgbench.grounding.machine import machine_lines
 
     results = Results.load_json(out / "results.json")
-    steps = "\n".join(f"| {name} | {s['seconds']:.0f} s | "
-                       f"{'reused (same inputs, ' + s['finished'] + ')' if name in log.reused else 'run now'} |"
-                       for name, s in log.current().items())
+    steps = log.table().to_markdown()
     tables = []
     for table in (intrinsic_table(results), simlex_table(results), sts_table(results)):
         if table is not None:
@@ -237,8 +235,6 @@ The steps took {total / 60:.1f} minutes (set-up of `.venv` not included){reused_
 Each step is recorded in `{settings.runs}/steps.json` with a fingerprint of its inputs (config,
 code, data checksums, upstream steps); a rerun reuses only steps whose fingerprint is unchanged.
 
-| step | time | |
-|---|---:|---|
 {steps}
 
 ## Machine and numerics
@@ -267,7 +263,7 @@ Pearson x 100, plain mean over each year's subsets. Files: `table1_intrinsic.tex
 def _reading(results) -> str:
     """Headline numbers and what the paired tests say, computed from the results."""
     from vgbench.datasets import registry
-    from vgbench.reporting.tables import six_set_mean
+    from vgbench.reporting.score_tables import six_set_mean
     years = registry.group("paper-sts")
     lines = []
     for name in results.embedding_names():

@@ -24,7 +24,7 @@ EVALUATION = ("vgbench.evaluation.api",)
 TRAINING = ("vgbench.grounding.trainer", "vgbench.evaluation.dev_scores")
 GROUNDING = ("vgbench.grounding.grounder", "vgbench.embeddings")
 NEIGHBOURS = ("vgbench.reporting.neighbors", "vgbench.reporting.spectrum", "vgbench.embeddings")
-STUDY_TESTS = ("vgbench.pipeline.study",)  # the study's tests: its code and the statistics it calls
+STUDY_TESTS = ("vgbench.pipeline.study_tests",)  # the study's tests: its code and the statistics it calls
 
 
 def digest(value: Any) -> str:

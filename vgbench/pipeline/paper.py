@@ -191,9 +191,7 @@ def paper_readme(settings: PaperSettings, log: StepLog) -> str:
     """The paper report's README: what was run with which settings, and the steps table
     (reused or run now, with their times)."""
     from vgbench.grounding.config import describe_changes
-    steps = "\n".join(f"| {n} | {s['seconds'] / 60:.1f} min | "
-                       f"{'reused (same inputs, ' + s['finished'] + ')' if n in log.reused else 'run now'} |"
-                       for n, s in log.current().items())
+    steps = log.table().to_markdown()
     plural = "s" if settings.epochs != 1 else ""
     training = (f"{settings.epochs} epoch{plural} per training run" if settings.epochs
                 else "the configs' own epochs and early stopping")
@@ -207,7 +205,5 @@ each is recorded in `{settings.runs}/steps.json` with a fingerprint of its input
 - `dimensions/`: Table 8 — grounded dimension c.
 - `concatenation/`: Table 6 — concatenation with weight alpha (`table6_concat.md/.tex/.png`).
 
-| step | time | |
-|---|---:|---|
 {steps}
 """

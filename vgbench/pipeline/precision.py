@@ -5,7 +5,7 @@ The same seeds train the caption -> image model (c = 256, GloVe 6B 50d, a fixed 
 early stopping) in the 2 x 2 grid float32 / bf16 autocast x random / bucketed batches, and, on
 request, with the throwaway prototype's remaining choices (frozen zero rows for words without a
 textual vector; image standardisation over all images) on float32 random batches. Each run is judged
-at its last epoch on the study's figures (Mean6, Mean6 test, STS mean; `pipeline.study`'s
+at its last epoch on the study's figures (Mean6, Mean6 test, STS mean; `pipeline.study_eval`'s
 evaluation and cache), and the report names the machine every run recorded, so the table says on
 which CPU (AMX or not) it holds. Runs are fingerprinted steps: a rerun trains only what is missing.
 """
@@ -74,7 +74,7 @@ class PrecisionSettings:
     def cells(self) -> tuple[Cell, ...]:
         """The settings to train: the 2x2 grid, plus the prototype's choices when asked, cut to
         ``only`` when given (a shorter study that still pairs each choice with its neighbour)."""
-        from vgbench.pipeline.study import _slug
+        from vgbench.pipeline.study_spec import _slug
         cells = GRID + (PROTOTYPE if self.with_prototype_choices else ())
         if not self.only:
             return cells
@@ -89,14 +89,14 @@ class PrecisionSettings:
 
     def study_settings(self):
         """The study's settings that its evaluation reads (sets, cache folder, data)."""
-        from vgbench.pipeline.study import StudySettings
+        from vgbench.pipeline.study_spec import StudySettings
         return StudySettings(runs=self.runs, data_root=self.data_root, download=self.download)
 
 
 def cell_config(cell: Cell, seed: int, settings: PrecisionSettings):
     """The training config of one (cell, seed), in a folder named by its settings."""
     from vgbench.grounding.config import load_config
-    from vgbench.pipeline.study import TEXTUAL, _slug, fingerprint
+    from vgbench.pipeline.study_spec import TEXTUAL, _slug, fingerprint
     data = {"textual": TEXTUAL.get(settings.textual, settings.textual)}
     if settings.data_root:
         data["data_root"] = settings.data_root
@@ -111,7 +111,8 @@ def cell_config(cell: Cell, seed: int, settings: PrecisionSettings):
 def run_precision(settings: PrecisionSettings, echo: Callable[[str], None] = print) -> Path:
     """Train (or reuse) every (cell, seed), evaluate each run's last epoch, write the report."""
     from vgbench.atomic import write_text_atomic
-    from vgbench.pipeline.study import evaluate_source, grounder_path, history, summary_scores
+    from vgbench.pipeline.selection import grounder_path, history
+    from vgbench.pipeline.study_eval import evaluate_source, summary_scores
     settings.runs.mkdir(parents=True, exist_ok=True)
     log = StepLog.open(settings.runs / "steps.json")
     study = settings.study_settings()
@@ -168,16 +169,13 @@ def _cell(stat: dict | None, digits: int, sign: str = "") -> str:
 
 def summary_markdown(summary: list[dict]) -> str:
     """One row per setting: mean ± sd over seeds, and the paired difference from its neighbour."""
-    from vgbench.reporting.escape import markdown_text
-    lines = ["| setting | seeds | s/epoch | Mean6 | Mean6 test | STS mean | Δ against | Δ Mean6 | Δ Mean6 test "
-             "| Δ STS mean |",
-             "|---|---:|---:|---:|---:|---:|---|---:|---:|---:|"]
-    for s in summary:
-        lines.append(f"| {markdown_text(s['cell'])} | {s['seeds']} | {s['seconds_per_epoch']:.0f} | "
-                     + " | ".join(_cell(s[f], 2 if f == "STS mean" else 1) for f in FIGURES) + " | "
-                     + (markdown_text(s["against"]) if s["against"] else "-") + " | "
-                     + " | ".join(_cell(s[f"delta {f}"], 2, "+") for f in FIGURES) + " |")
-    return "\n".join(lines) + "\n"
+    from vgbench.reporting.render import Cell, RecordsTable, text_cell
+    rows = [[text_cell(s["cell"]), Cell(str(s["seeds"])), Cell(f"{s['seconds_per_epoch']:.0f}")]
+            + [Cell(_cell(s[f], 2 if f == "STS mean" else 1)) for f in FIGURES]
+            + [text_cell(s["against"] or "-")] + [Cell(_cell(s[f"delta {f}"], 2, "+")) for f in FIGURES]
+            for s in summary]
+    return RecordsTable("precision", "Mean ± SD over seeds, and the paired Δ", [
+        "setting", "seeds", "s/epoch", *FIGURES, "Δ against", *[f"Δ {f}" for f in FIGURES]], rows).to_markdown()
 
 
 TARGET = {"Mean6": 46.0, "STS mean": 49.5}   # issue 21: mean over 3 seeds, c = 256, 6 epochs, 50d
@@ -206,12 +204,12 @@ def verdict_lines(summary: list[dict]) -> list[str]:
 
 def seeds_markdown(rows: list[dict]) -> str:
     """Every run's own figures, so a reader sees the seed-to-seed spread behind each mean."""
-    lines = ["| setting | seed | epoch | dev loss | Mean6 | Mean6 test | STS mean | run |",
-             "|---|---:|---:|---:|---:|---:|---:|---|"]
-    for r in rows:
-        lines.append(f"| {r['cell']} | {r['seed']} | {r['epoch']} | {r['dev_loss']:.4f} | {r['Mean6']:.2f} | "
-                     f"{r['Mean6 test']:.2f} | {r['STS mean']:.2f} | `{r['run']}` |")
-    return "\n".join(lines) + "\n"
+    from vgbench.reporting.render import Cell, RecordsTable, text_cell
+    cells = [[text_cell(r["cell"]), Cell(str(r["seed"])), Cell(str(r["epoch"])), Cell(f"{r['dev_loss']:.4f}"),
+              Cell(f"{r['Mean6']:.2f}"), Cell(f"{r['Mean6 test']:.2f}"), Cell(f"{r['STS mean']:.2f}"),
+              text_cell(r["run"])] for r in rows]
+    return RecordsTable("precision_runs", "Every run", ["setting", "seed", "epoch", "dev loss", "Mean6",
+                                                        "Mean6 test", "STS mean", "run"], cells).to_markdown()
 
 
 def runs_csv(rows: list[dict]) -> str:
@@ -230,7 +228,7 @@ def precision_readme(settings: PrecisionSettings, rows: list[dict]) -> str:
     """The report: the question, the settings, the tables and the machine that ran them."""
     from vgbench.grounding.config import describe_changes
     from vgbench.grounding.machine import machine_lines
-    from vgbench.pipeline.study import code_version
+    from vgbench.pipeline.steps import code_version
     machines: dict[str, dict | None] = {}
     for cell in dict.fromkeys(r["cell"] for r in rows):
         groups: dict[str, list[int]] = {}

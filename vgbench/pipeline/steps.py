@@ -95,6 +95,16 @@ class StepLog:
         """The records of this run's steps (not of steps an earlier run with other settings left)."""
         return {n: self.steps[n] for n in self.seen if self.steps.get(n, {}).get("state") == "done"}
 
+    def table(self):
+        """This run's steps as a table (reporting.render): each step's time and whether it ran now
+        or was reused from an earlier run with the same inputs. The demo, paper and study READMEs
+        print it."""
+        from vgbench.reporting.render import Cell, RecordsTable, text_cell
+        rows = [[text_cell(name), Cell(_duration(s.get("seconds", 0.0)), sort=s.get("seconds", 0.0)),
+                 text_cell(f"reused (same inputs, {s['finished']})" if name in self.reused else "run now")]
+                for name, s in self.current().items()]
+        return RecordsTable("steps", "Steps", ["step", "time", "when"], rows)
+
     def total_seconds(self, names: Sequence[str]) -> float:
         """Seconds the named steps took when they ran (reused steps count their first run)."""
         return sum(self.steps[n].get("seconds", 0.0) for n in names if n in self.steps)
@@ -130,3 +140,24 @@ def report_folder(dest: str | os.PathLike, title: str) -> Iterator[Path]:
                             f"starting {title!r}); not replacing it - choose another --out")
     with atomic_output_dir(dest, replace_all=ours) as stage:
         yield stage
+
+
+def _duration(seconds: float) -> str:
+    return f"{seconds:.0f} s" if seconds < 120 else f"{seconds / 60:.1f} min"
+
+
+def code_version() -> str:
+    """vgbench's version and, in a git checkout, the commit the study ran (its code is fingerprinted)."""
+    import subprocess
+    from vgbench._version import __version__
+    from vgbench.paths import package_path
+    checkout = package_path().parent  # a git checkout holds vgbench/ at its top; an install does not
+    if not (checkout / ".git").exists():
+        return f"vgbench {__version__}"
+    try:
+        done = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=checkout, capture_output=True,
+                              text=True, timeout=10)
+    except (OSError, subprocess.SubprocessError):
+        return f"vgbench {__version__}"
+    commit = done.stdout.strip() if done.returncode == 0 else ""
+    return f"vgbench {__version__}" + (f" at commit {commit}" if commit else "")

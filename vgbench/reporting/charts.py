@@ -18,16 +18,12 @@ from matplotlib.figure import Figure
 
 from vgbench.evaluation.policy import STS_AGGREGATE, STS_METRIC
 from vgbench.evaluation.results import Results
-from vgbench.reporting.tables import (SIMILARITY_SETS, SIMLEX, SIMLEX_SECTIONS, STS_AGGREGATES,
-                                      STS_YEARS, embedding_order)
+from vgbench.reporting.score_tables import (SIMILARITY_SETS, SIMLEX, SIMLEX_SECTIONS, STS_AGGREGATES,
+                                            STS_YEARS, embedding_order, score_index)
 
 CONC_SECTIONS = [s for s in SIMLEX_SECTIONS if s.startswith("Conc-")]
 FORMATS = ("png", "pdf")
 _METRIC_LABEL = {"spearman": "Spearman's ρ × 100", "pearson": "Pearson's r × 100"}
-
-
-def _lookup(results: Results) -> dict:
-    return {(s.embedding, s.dataset, s.section, s.metric): s for s in results.scores}
 
 
 def _series(results: Results, keys: list[tuple[str, str, str]]):
@@ -36,7 +32,7 @@ def _series(results: Results, keys: list[tuple[str, str, str]]):
     Error bars are the distance from the value to the CI ends (asymmetric, as percentile CIs are);
     NaN where a score or its CI is missing.
     """
-    idx = _lookup(results)
+    idx = score_index(results)
     out = {}
     for name in embedding_order(results):
         vals, lo, hi = [], [], []
@@ -265,14 +261,3 @@ def render(fig: Figure, formats: Iterable[str] = FORMATS) -> dict[str, bytes]:
             fig.savefig(buf, format=fmt, dpi=150, metadata=meta)
         out[fmt] = buf.getvalue()
     return out
-
-
-def all_charts(results: Results, sts_metric: str = STS_METRIC,
-               sts_aggregate: str = STS_AGGREGATE) -> dict[str, Figure]:
-    """{file stem: Figure} for every chart the results can fill."""
-    charts = {"simlex_concreteness": concreteness_chart(results),
-              "simlex_sections": simlex_sections_chart(results),
-              "datasets": datasets_chart(results, sts_metric, sts_aggregate)}
-    from vgbench.reporting.suite_charts import suite_chart
-    charts["analogy_categorization"] = suite_chart(results)
-    return {k: v for k, v in charts.items() if v is not None}

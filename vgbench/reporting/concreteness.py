@@ -32,7 +32,7 @@ from vgbench.evaluation.results import Results
 from vgbench.datasets import registry
 from vgbench.datasets.store import benchmark_text
 from vgbench.reporting.policy import policy_notes, setting
-from vgbench.reporting.tables import SIMILARITY_SETS, ScoreTable, embedding_order
+from vgbench.reporting.score_tables import SIMILARITY_SETS, ScoreTable, embedding_order
 
 BRYSBAERT = registry.get("Brysbaert-concreteness").files[0]
 GLASGOW = registry.get("Glasgow-norms").files[0]

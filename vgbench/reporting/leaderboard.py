@@ -22,7 +22,7 @@ from vgbench.evaluation.policy import DEFAULT
 from vgbench.evaluation.results import Score
 from vgbench.reporting.policy import stored_policy_text
 from vgbench.reporting.render import Cell, Grid, coverage_text
-from vgbench.reporting.tables import SIMILARITY_SETS, STS_YEARS, ScoreTable
+from vgbench.reporting.score_tables import SIMILARITY_SETS, STS_YEARS, ScoreTable
 
 MEANS = {"Similarity mean": ("similarity", SIMILARITY_SETS),
          "STS mean": ("sts", STS_YEARS)}

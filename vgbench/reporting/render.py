@@ -312,18 +312,19 @@ def _md_cell(c: Cell, ci: bool) -> str:
     return text
 
 
-def _tex_number(text: str) -> str:
+def tex_number(text: str) -> str:
+    """A number for LaTeX: a real minus sign, everything else escaped."""
     return "$-$" + text[1:] if text.startswith("-") else tex_escape(text)
 
 
 def _tex_cell(c: Cell, ci: bool, coverage: bool) -> str:
-    text = _tex_number(c.text) if c.numeric else tex_escape(c.text)
+    text = tex_number(c.text) if c.numeric else tex_escape(c.text)
     if c.bold:
         text = f"\\textbf{{{text}}}"
     if c.mark:
         text += _tex_mark(c.mark)
     if ci and c.ci:
-        text += f"\\,{{\\scriptsize[{_tex_number(c.ci[0])}, {_tex_number(c.ci[1])}]}}"
+        text += f"\\,{{\\scriptsize[{tex_number(c.ci[0])}, {tex_number(c.ci[1])}]}}"
     if coverage and c.coverage:
         text += "$^\\dagger$"
     return text
@@ -371,3 +372,19 @@ def tex_escape(text: str) -> str:
 def _md_escape(text: str) -> str:
     from vgbench.reporting.escape import markdown_text
     return markdown_text(text)
+
+
+class RecordsTable(Renderable):
+    """Rows whose cells are already decided (tests, bins, runs, steps) as a Renderable, so every
+    table of every report goes through the same Markdown, LaTeX and console renderers."""
+
+    def __init__(self, key: str, title: str, header: list[str], rows: list[list[Cell]], notes: list[str] | None = None):
+        self.key, self.title, self.header, self.rows, self.notes, self.policy = key, title, header, rows, notes or [], []
+
+    def _grid(self) -> Grid:
+        return Grid(self.header, self.rows)
+
+
+def text_cell(value) -> Cell:
+    """A label cell (left-aligned, never bold)."""
+    return Cell(str(value), numeric=False)

@@ -1,6 +1,6 @@
 """The study's page: `reports/study/index.html`, its charts and the first screen of `summary.md`.
 
-Why apart from `pipeline/study.py`: the study computes (training, selection, the two-level tests of
+Why apart from `pipeline/study*.py`: the study computes (training, selection, the two-level tests of
 `evaluation.hierarchical`); this module only shows what it computed, through the same machinery as
 the eval reports (Summary, Renderable tables, html.page, charts.render), so a mark on the page is
 the very p (Holm) of `tests.csv` and the page can never disagree with the CSVs.
@@ -13,7 +13,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from vgbench.evaluation.policy import DEFAULT
-from vgbench.reporting.render import Cell, Grid, Renderable, fmt_number
+from vgbench.reporting.render import Cell, Grid, RecordsTable, Renderable, fmt_number, text_cell
 from vgbench.reporting.summary import Summary, Verdict
 
 ALPHA = round(1.0 - DEFAULT.level, 10)  # p (Holm) ≤ ALPHA is significant: the rule of `vgbench eval`'s marks
@@ -176,16 +176,6 @@ class StudyTable(Renderable):
         return Grid(["row", "selection", "seeds", *self.columns], rows)
 
 
-class RecordsTable(Renderable):
-    """Any list of already-formatted rows (the tests, the concreteness bins) as a Renderable."""
-
-    def __init__(self, key: str, title: str, header: list[str], rows: list[list[Cell]], notes: list[str]):
-        self.key, self.title, self.header, self.rows, self.notes, self.policy = key, title, header, rows, notes, []
-
-    def _grid(self) -> Grid:
-        return Grid(self.header, self.rows)
-
-
 def tests_table(tests: list[dict], datasets: tuple[str, ...]) -> RecordsTable:
     """The two-level tests of the headline sets, as tests.csv has them."""
     rows = []
@@ -229,48 +219,40 @@ def concreteness_table(tests: list[dict]) -> RecordsTable:
 
 
 # ------------------------------------------------------------------- Markdown (README, tests.md)
+HEADLINE_SETS = ("Mean6", "Mean6 test", "SimLex-999", "MEN-test", "STS mean")
+
+
 def tests_markdown(tests: list[dict]) -> str:
-    """The two-level paired tests of the headline sets (Mean6, Mean6 test, SimLex-999,
-    MEN-test, STS mean) as a Markdown table."""
-    lines = ["| row | textual | selection | vs | set | delta (x100) | 95% CI | p | p (Holm) | family (size) | seeds |",
-             "|---|---|---|---|---|---:|---|---:|---:|---|---:|"]
-    for t in tests:
-        if t["dataset"] in ("Mean6", "Mean6 test", "SimLex-999", "MEN-test", "STS mean"):
-            lines.append(f"| {t['row']} | {t['textual']} | {t['rule']} | {t['baseline']} | {t['dataset']} | "
-                         f"{t['delta']:+.1f} | [{t['ci_low']:+.1f}, {t['ci_high']:+.1f}] | {format_p(t['p_value'])} | "
-                         f"{format_p(t['p_holm'])} | {t['family']} ({t['family_size']}) | {t['seeds']} |")
-    return "\n".join(lines) + "\n"
+    """The two-level paired tests of the headline sets as a Markdown table (the page's table)."""
+    return tests_table(tests, HEADLINE_SETS).to_markdown()
 
 
 def concreteness_markdown(tests: list[dict]) -> str:
     """Per trained row and rule: the two-level test against each control in each concreteness bin."""
-    conc = [t for t in tests if t["dataset"].startswith("Conc-b")]
-    bins = list(dict.fromkeys(t["dataset"] for t in conc))
-    lines = ["Spearman difference (x100) from the control per concreteness quintile, the quintiles cut within "
-             "each of the six sets (Mean6 sets for dev-loss selection, Mean6-test sets for word-dev selection), "
-             f"mean over sets weighted by their pairs in the bin, and over seeds; `*` p(Holm) ≤ {ALPHA:g} (two-level "
-             "bootstrap over seeds and pairs; Holm over the test's family, see `tests.csv`).", "",
-             "| row | textual | selection | vs | " + " | ".join(bins) + " |",
-             "|---|---|---|---|" + "---:|" * len(bins)]
-    groups: dict[tuple, dict[str, dict]] = {}
-    for t in conc:
-        groups.setdefault((t["row"], t["textual"], t["rule"], t["baseline"]), {})[t["dataset"]] = t
-    for (row, textual, rule, base), by_bin in groups.items():
-        cells = [f"{by_bin[b]['delta']:+.1f}{'*' if significant(by_bin[b]) else ''}" if b in by_bin else "-"
-                 for b in bins]
-        lines.append(f"| {row} | {textual} | {rule} | {base} | " + " | ".join(cells) + " |")
-    return "\n".join(lines) + "\n"
+    return concreteness_table(tests).to_markdown()
+
+
+def _signed(value: float, digits: int) -> str:
+    return f"{value:+.{digits}f}".replace("-", "−")
+
+
+def seeds_table(seeds: list[dict]) -> RecordsTable:
+    """The tests `seed_tests.csv` lists (STS mean, SimLex's quartiles), with their intervals."""
+    rows = [[text_cell(t["row"]), text_cell(t["textual"]), text_cell(t["rule"]), text_cell(t["baseline"]),
+             text_cell(t["score"]),
+             Cell(_signed(t["delta"], 2), ci=(_signed(t["ci_low"], 2), _signed(t["ci_high"], 2)), sort=t["delta"],
+                  mark=("▲" if t["delta"] > 0 else "▼") if significant(t) else ""),
+             Cell(format_p(t["p_value"])), Cell(format_p(t["p_holm"])),
+             text_cell(f"{t['family']} ({t['family_size']})")] for t in seeds]
+    return RecordsTable("seed_tests", "STS mean and SimLex's concreteness quartiles: two-level tests",
+                        ["row", "textual", "selection", "vs", "score", "delta (×100)", "p", "p (Holm)",
+                         "family (size)"], rows,
+                        [f"Brackets: the test's 95% interval; ▲/▼: p (Holm) ≤ {ALPHA:g}."])
 
 
 def seeds_markdown(seeds: list[dict]) -> str:
     """The seed-level tests (STS mean, SimLex's quartiles) as a Markdown table."""
-    lines = ["| row | textual | selection | vs | score | delta | 95% CI | p | p (Holm) | family (size) |",
-             "|---|---|---|---|---|---:|---|---:|---:|---|"]
-    for t in seeds:
-        lines.append(f"| {t['row']} | {t['textual']} | {t['rule']} | {t['baseline']} | {t['score']} | "
-                     f"{t['delta']:+.2f} | [{t['ci_low']:+.2f}, {t['ci_high']:+.2f}] | {format_p(t['p_value'])} | "
-                     f"{format_p(t['p_holm'])} | {t['family']} ({t['family_size']}) |")
-    return "\n".join(lines) + "\n"
+    return seeds_table(seeds).to_markdown()
 
 
 # ---------------------------------------------------------------------------------------- charts

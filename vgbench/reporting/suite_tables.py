@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from vgbench.datasets import registry
 from vgbench.evaluation.results import Results
-from vgbench.reporting import tables as t
+from vgbench.reporting import score_tables as t
 
 ANALOGY_SETS = list(registry.group("analogy"))
 CATEGORIZATION_SETS = list(registry.group("categorization"))

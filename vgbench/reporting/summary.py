@@ -23,7 +23,7 @@ from vgbench.evaluation.results import PairedTest, Results, Score
 from vgbench.reporting.escape import markdown_text
 from vgbench.reporting.policy import policy_notes
 from vgbench.reporting.render import fmt_number, plain
-from vgbench.reporting.tables import alpha, embedding_order
+from vgbench.reporting.score_tables import alpha, embedding_order
 
 # The two headline numbers: (label in words, dataset, metric, decimals).
 HEADLINES = [("similarity six-set mean", SIMILARITY_MEAN, "spearman", 1),
@@ -136,7 +136,7 @@ def build_summary(results: Results) -> Summary:
 def _mean_of_sets(results: Results, name: str, mean: str) -> float:
     """A headline mean that older results do not store, from its sets' scores as the tables
     compute it (NaN unless every set was scored)."""
-    from vgbench.reporting.tables import STS_YEARS, six_set_mean
+    from vgbench.reporting.score_tables import STS_YEARS, six_set_mean
     if mean == SIMILARITY_MEAN:
         return six_set_mean(results, name)
     years = {s.dataset: s.value for s in results.scores if s.embedding == name

@@ -72,7 +72,8 @@ def render_reports(results: Results, formats: Iterable[str] = FORMATS, charts: b
     pngs: dict[str, bytes] = {}
     if charts:
         from vgbench.reporting import charts as charts_mod  # matplotlib only when drawing
-        figures = charts_mod.all_charts(results, sts_metric, sts_aggregate)
+        from vgbench.reporting.report_charts import all_charts
+        figures = all_charts(results, sts_metric, sts_aggregate)
         if conc is not None:
             from vgbench.reporting.concreteness import concreteness_chart
             figures["concreteness"] = concreteness_chart(conc, results)
