@@ -46,14 +46,18 @@ def test_pipelines_default_to_the_policy_count():
     from vgbench.pipeline.demo import DemoSettings
     from vgbench.pipeline.paper import PaperSettings
     from vgbench.pipeline.study_spec import StudySettings
-    for settings in (DemoSettings, PaperSettings, StudySettings):
+    from vgbench.pipeline.precision import PrecisionSettings
+    from vgbench.pipeline.settings import RunSettings
+    for settings in (DemoSettings, PaperSettings, StudySettings, PrecisionSettings):
+        assert issubclass(settings, RunSettings)          # one base: out, runs, data_root, n_boot
         assert settings.__dataclass_fields__["n_boot"].default == policy.DEFAULT.n_boot
+        assert settings().runs.parts[0] == "runs" and settings().out.parts[0] == "reports"
 
 
 def test_sts_headline_defaults_come_from_one_place():
-    from vgbench.reporting import charts, tables
+    from vgbench.reporting import charts, report_charts, tables
     for fn in (tables.all_tables, tables.console_table, tables.latex_tables, writer.render_reports,
-               writer.write_reports, charts.datasets_chart, charts.all_charts):
+               writer.write_reports, charts.datasets_chart, report_charts.all_charts):
         params = inspect.signature(fn).parameters
         assert params["sts_metric"].default is policy.STS_METRIC
         assert params["sts_aggregate"].default is policy.STS_AGGREGATE

@@ -22,8 +22,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
-from vgbench.evaluation.policy import DEFAULT
 from vgbench.pipeline import fingerprint as fp
+from vgbench.pipeline.settings import RunSettings
 from vgbench.pipeline.steps import StepLog, report_folder
 from vgbench.pipeline.training import train_step
 
@@ -34,15 +34,14 @@ GROUNDED = ("VGE", "CapImg")  # trained models whose M grounds every GloVe word 
 
 
 @dataclass
-class DemoSettings:
+class DemoSettings(RunSettings):
+    """The demo's run: the report and runs folders, the quick variant and the configs it trains."""
     out: Path = Path("reports/demo")
     runs: Path = Path("runs/demo")
     quick: bool = False
-    data_root: str | None = None
     configs: tuple[tuple[str, str], ...] = (("C_GloVe", "demo_c_glove"),
                                             ("VGE", "demo_vge"),
                                             ("CapImg", "demo_caption_image"))
-    n_boot: int = DEFAULT.n_boot
 
     def config_changes(self) -> dict:
         """What the demo changes in every training config (`Config.with_`): the quick variant trains

@@ -19,8 +19,8 @@ from typing import Callable
 import numpy as np
 
 from vgbench.datasets import registry
-from vgbench.evaluation.policy import DEFAULT
 from vgbench.pipeline import fingerprint as fp
+from vgbench.pipeline.settings import RunSettings
 from vgbench.pipeline.steps import StepLog, report_folder
 from vgbench.pipeline.training import train_step
 
@@ -43,13 +43,12 @@ ALPHAS = tuple(round(a, 2) for a in np.linspace(0, 1, 11))
 
 
 @dataclass
-class PaperSettings:
+class PaperSettings(RunSettings):
+    """The paper run: epochs per training run (0: the configs' own), overrides and the grids it trains."""
     out: Path = Path("reports/paper")
     runs: Path = Path("runs/paper")
     epochs: int = 0
     changes: dict = field(default_factory=dict)   # applied to every training config (`--set`)
-    data_root: str | None = None
-    n_boot: int = DEFAULT.n_boot
     ablations: tuple = ABLATIONS
     dimensions: tuple = DIMENSIONS
     alphas: tuple = ALPHAS

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
+from vgbench.pipeline.settings import RunSettings
 from vgbench.pipeline.steps import StepLog, report_folder
 from vgbench.pipeline.training import train_step
 
@@ -56,7 +57,8 @@ PROTOTYPE = (
 
 
 @dataclass
-class PrecisionSettings:
+class PrecisionSettings(RunSettings):
+    """The precision study's run: the model, c, textual, seeds, epochs and which settings to train."""
     out: Path = Path("reports/precision")
     runs: Path = Path("runs/precision")
     config: str = "caption_image"
@@ -67,7 +69,6 @@ class PrecisionSettings:
     with_prototype_choices: bool = False
     only: tuple[str, ...] = ()                    # cells to train (labels or their slugs); () = all
     changes: dict = field(default_factory=dict)   # applied to every run last (`--set`)
-    data_root: str | None = None
     download: bool = False
 
     @property

@@ -11,7 +11,7 @@ from typing import Callable
 
 
 from vgbench.datasets import registry
-from vgbench.evaluation.policy import DEFAULT
+from vgbench.pipeline.settings import RunSettings
 from vgbench.pipeline.steps import StepLog
 from vgbench.pipeline.training import train_step
 
@@ -110,7 +110,8 @@ def rows_named(names: str) -> tuple[TrainedRow, ...]:
 
 
 @dataclass
-class StudySettings:
+class StudySettings(RunSettings):
+    """The study's run: its rows, seeds, epochs, textual sources and the sets its columns read."""
     out: Path = Path("reports/study")
     runs: Path = Path("runs/study")
     rows: tuple[TrainedRow, ...] = CPU_ROWS
@@ -121,8 +122,6 @@ class StudySettings:
     best_for_100d: int = 2
     concat: bool = True                  # also each grounded row concatenated with its textual (paper Table 6)
     changes: dict = field(default_factory=dict)   # applied to every training config (`--set`)
-    data_root: str | None = None
-    n_boot: int = DEFAULT.n_boot
     download: bool = False
     gpu: bool = False
     word_sets: list[str] = field(default_factory=lambda: list(WORD_SETS))
