@@ -151,7 +151,7 @@ def test_eval_command_names_a_set_it_cannot_evaluate(capsys):
 
 def test_the_registry_gives_the_orders_reports_use():
     from vgbench.datasets import registry
-    from vgbench.reporting import suite_tables, tables
+    from vgbench.reporting import score_tables as tables, suite_tables
     assert registry.group("Paper") == ("RW", "MEN", "WS353", "MTurk-771", "SimVerb-3500",
                                        "SimLex-999", "STS12", "STS13", "STS14", "STS15", "STS16")
     assert tables.SIMILARITY_SETS + tables.STS_YEARS == list(registry.group("paper"))

@@ -15,7 +15,7 @@ from vgbench.cli import EXIT_INPUT, main
 from vgbench.embeddings.core import Embeddings
 from vgbench.embeddings.writers import save_embeddings
 from vgbench.evaluation.api import evaluate, resolve_datasets
-from vgbench.reporting.tables import STS_YEARS, six_set_mean
+from vgbench.reporting.score_tables import STS_YEARS, six_set_mean
 
 FIT = 100_000
 

@@ -8,6 +8,7 @@ from scipy.stats import norm, pearsonr, spearmanr
 
 from vgbench.evaluation.api import evaluate
 from vgbench.evaluation.means import SetSample, mean_ci, paired_mean_test
+from vgbench.reporting import score_tables
 from vgbench.reporting import tables as report_tables
 
 
@@ -71,7 +72,7 @@ def test_evaluation_reports_the_mean_with_ci_and_test(glove50):
     sub = glove50.subset(glove50.words[:20000])
     noisy = type(sub)(sub.words, sub.vectors + np.random.default_rng(0).normal(
         scale=0.8, size=sub.vectors.shape).astype(np.float32), "noisy")
-    res = evaluate([sub, noisy], report_tables.SIMILARITY_SETS, n_boot=100)
+    res = evaluate([sub, noisy], score_tables.SIMILARITY_SETS, n_boot=100)
     mean = res.get(sub.name, "Similarity mean", "All", "spearman")
     table = report_tables.intrinsic_table(res)
     j = table.columns.index("Mean")

@@ -28,7 +28,8 @@ from vgbench.reporting.concreteness import concreteness_chart, concreteness_repo
 from vgbench.reporting.neighbors import NeighborRow, neighbors_latex
 from vgbench.reporting.render import Cell
 from vgbench.reporting.spectrum import spectrum_chart
-from vgbench.reporting.tables import ScoreTable, intrinsic_table, report_tables
+from vgbench.reporting.score_tables import ScoreTable, intrinsic_table
+from vgbench.reporting.tables import report_tables
 from vgbench.reporting.writer import render_reports
 
 sys.path.insert(0, str(Path(__file__).parent))

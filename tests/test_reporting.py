@@ -10,8 +10,9 @@ import pytest
 from PIL import Image
 
 from vgbench.evaluation.results import PairedTest, Results, Score
-from vgbench.reporting import charts, tables, write_reports
+from vgbench.reporting import charts, score_tables, tables, write_reports
 from vgbench.reporting import writer
+from vgbench.reporting.policy import policy_notes
 
 SIX = {"RW": 2034, "MEN": 3000, "WS353": 353, "MTurk-771": 771, "SimVerb-3500": 3500,
        "SimLex-999": 999}
@@ -37,10 +38,10 @@ def results():
             used = {"RW": 1782, "SimVerb-3500": 3498}.get(ds, total) if emb == "glove" else total
             scores.append(Score(emb, "similarity", ds, "All", "spearman", v, v - 2.5, v + 2.0,
                                 used, total))
-        for sec, v in zip(tables.SIMLEX_SECTIONS[1:], SECTIONS[emb][1:]):
+        for sec, v in zip(score_tables.SIMLEX_SECTIONS[1:], SECTIONS[emb][1:]):
             scores.append(Score(emb, "similarity", "SimLex-999", sec, "spearman", v, v - 6,
                                 v + 5, 111, 111))
-        for year, v in zip(tables.STS_YEARS, STS[emb]):
+        for year, v in zip(score_tables.STS_YEARS, STS[emb]):
             for metric, shift in [("pearson", 0.0), ("spearman", 3.0)]:
                 scores.append(Score(emb, "sts", year, "MSRpar", metric, v - 5, None, None, 750,
                                     750))
@@ -62,10 +63,10 @@ def results():
               "n_boot": 1000, "seed": 0, "level": 0.95, "paired_test": "bootstrap"}
     embeddings = {e: {"dim": 50, "policy": dict(policy),
                       "sts_token_coverage": {y: 0.97 + 0.002 * k
-                                             for k, y in enumerate(tables.STS_YEARS)}}
+                                             for k, y in enumerate(score_tables.STS_YEARS)}}
                   for e in SIM}
     return Results(scores, tests, embeddings,
-                   {"policy": dict(policy), "datasets": list(SIX) + tables.STS_YEARS,
+                   {"policy": dict(policy), "datasets": list(SIX) + score_tables.STS_YEARS,
                     "citations": {"MEN": "Bruni et al. 2014"}, "data_root": "/somewhere",
                     "run": "demo"})
 
@@ -158,13 +159,13 @@ def test_ties_on_shown_digits_are_all_bold_and_single_values_never(results):
 
 def test_simlex_and_sts_tables(results):
     t = tables.simlex_table(results)
-    assert t.columns == tables.SIMLEX_SECTIONS
+    assert t.columns == score_tables.SIMLEX_SECTIONS
     assert t.values[1] == pytest.approx(SECTIONS["VGE_G"])
     assert t.best_mask()[:, t.columns.index("Conc-q4")].tolist() == [False, True, False]
 
     sts = tables.sts_table(results)  # paper's headline: Pearson, plain mean
     assert sts.key == "table4_sts" and sts.decimals == 2
-    assert sts.columns == tables.STS_YEARS + ["Mean"]
+    assert sts.columns == score_tables.STS_YEARS + ["Mean"]
     assert sts.values[0, :5] == pytest.approx(STS["glove"])
     assert sts.values[0, 5] == pytest.approx(np.mean(STS["glove"]))
     other = tables.sts_table(results, "spearman", "wmean")
@@ -192,11 +193,11 @@ def test_policy_footer(results):
     text = tables.console_table(results)
     policy = ("Policy: word lookup lower, STS token lookup exact, OOV pairs skipped, 95% CIs "
               "from 1000 bootstrap resamples (seed 0), paired test bootstrap.")
-    assert policy in tables.policy_notes(results)
+    assert policy in policy_notes(results)
     assert text.count("Policy:") == 1  # once, as the console footer
     assert "Settings: run demo." in text and "/somewhere" not in text
     results.embeddings["VGE_G"]["policy"].update(case="exact", oov="zero", common_pairs=True)
-    lines = tables.policy_notes(results)
+    lines = policy_notes(results)
     assert any(line.startswith("Policy (VGE_G): word lookup exact, STS token lookup exact, "
                                "OOV pairs scored 0, only the pairs every embedding covers")
                for line in lines)
@@ -339,7 +340,7 @@ def _dots(ax) -> dict:
 def test_chart_panels_show_the_scores(results):
     fig = charts.simlex_sections_chart(results)
     axes = [ax for ax in fig.axes if ax.get_visible()]
-    assert [ax.get_title() for ax in axes] == tables.SIMLEX_SECTIONS
+    assert [ax.get_title() for ax in axes] == score_tables.SIMLEX_SECTIONS
     got = sorted(round(x, 6) for ax in axes for x in _dots(ax).values())
     assert got == sorted(round(v, 6) for vals in SECTIONS.values() for v in vals)
     fig = charts.datasets_chart(results)
