@@ -367,7 +367,8 @@ def test_concreteness_chart_lines(results):
 
 def test_no_charts_without_data():
     only_sts = Results([Score("e", "sts", "STS12", "mean", "pearson", 40.0, 39.0, 41.0, 10, 10)])
-    figs = charts.all_charts(only_sts)
+    from vgbench.reporting.report_charts import all_charts
+    figs = all_charts(only_sts)
     assert set(figs) == {"datasets"}
     assert tables.intrinsic_table(only_sts) is None
     assert tables.console_table(Results()) == "No scores.\n"
