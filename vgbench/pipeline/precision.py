@@ -221,26 +221,18 @@ def runs_csv(rows: list[dict]) -> str:
     return csv_frame(frame).to_csv(index=False)
 
 
-def _machine_key(record: dict | None, *leave_out: str) -> str:
-    return json.dumps({k: v for k, v in (record or {}).items() if k not in leave_out}, sort_keys=True)
-
-
 def precision_readme(settings: PrecisionSettings, rows: list[dict]) -> str:
     """The report: the question, the settings, the tables and the machine that ran them."""
     from vgbench.grounding.config import describe_changes
     from vgbench.grounding.machine import machine_lines
     from vgbench.pipeline.steps import code_version
+    from vgbench.pipeline.machines import merge_seeds, record_key
     machines: dict[str, dict | None] = {}
     for cell in dict.fromkeys(r["cell"] for r in rows):
-        groups: dict[str, list[int]] = {}
-        for r in rows:
-            if r["cell"] == cell:
-                groups.setdefault(_machine_key(r["machine"], "seed"), []).append(r["seed"])
-        for i, (key, seeds) in enumerate(groups.items()):
-            record = json.loads(key)
-            machines[cell + (f" ({i + 1})" if len(groups) > 1 else "")] = record and {
-                **record, "seed": ", ".join(map(str, seeds))}
-    distinct = {_machine_key(r["machine"], "seed", "precision", "batching") for r in rows}
+        groups = merge_seeds([r["machine"] for r in rows if r["cell"] == cell])
+        for i, (record, _) in enumerate(groups):
+            machines[cell + (f" ({i + 1})" if len(groups) > 1 else "")] = record
+    distinct = {record_key(r["machine"], "seed", "precision", "batching") for r in rows}
     summary = cell_summary(rows, settings.cells)
     return f"""{TITLE}
 

@@ -220,17 +220,10 @@ def margin_lines(rows: list[dict], tests: list[dict], seeds: list[dict], textual
 def machine_records(runs: Path, entries: list[dict]) -> dict[str, dict | None]:
     """The machine and numerics the trained runs recorded (summary.json), one entry per distinct
     record: "N runs" -> the record, its seeds joined."""
-    groups: dict[str, tuple[dict | None, list[str], list[int]]] = {}
-    for name in dict.fromkeys(e["run"] for e in entries if e.get("trained")):
-        record = json.loads((runs / name / "summary.json").read_text()).get("machine")
-        key = json.dumps({k: v for k, v in (record or {}).items() if k != "seed"}, sort_keys=True)
-        group = groups.setdefault(key, (record, [], []))
-        group[1].append(name)
-        if record:
-            group[2].append(record["seed"])
-    return {f"{len(names)} run{'s' if len(names) > 1 else ''}":
-            record and {**record, "seed": ", ".join(map(str, sorted(set(seeds))))}
-            for record, names, seeds in groups.values()}
+    from vgbench.pipeline.machines import merge_seeds
+    records = [json.loads((runs / name / "summary.json").read_text()).get("machine")
+               for name in dict.fromkeys(e["run"] for e in entries if e.get("trained"))]
+    return {f"{n} run{'s' if n > 1 else ''}": record for record, n in merge_seeds(records)}
 
 
 def study_readme(settings: StudySettings, agg: list[dict], tests: list[dict], seeds: list[dict],
