@@ -333,3 +333,13 @@ def test_study_verdicts_and_marks_read_p_holm():
     assert "loses on STS mean (-4.0" in sentences[1]        # p (Holm) = 0.05: significant, as `vgbench eval` marks
     grid = StudyTable("50d", agg, tests, ["Mean6", "STS mean"], "t")._grid()
     assert [c.mark for c in grid.rows[2][3:]] == ["▲1", "▼1▼2"] and grid.rows[2][3].bold
+
+
+def test_study_numerics_follow_its_precision_and_batching_settings():
+    from vgbench.pipeline.study_spec import CPU_ROWS, study_config
+    row = CPU_ROWS[0]
+    cfg = study_config(row, "50d", 0, StudySettings(precision="float32", batches="random"))
+    assert (cfg.train.amp_cpu, cfg.train.bucket_by_length) == (False, False)
+    cfg2 = study_config(row, "50d", 0, StudySettings(precision="bf16", batches="bucketed"))
+    assert (cfg2.train.amp_cpu, cfg2.train.bucket_by_length) == (True, True)
+    assert cfg.name != cfg2.name                  # other numerics, another run folder: never mixed

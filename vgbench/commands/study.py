@@ -24,6 +24,12 @@ def register(sub: argparse._SubParsersAction) -> None:
                         "caption_image_256, caption_image_1024 (default: the caption -> image model at c = 256 and 1024)")
     p.add_argument("--no-concat", action="store_true",
                    help="leave out the rows that concatenate each grounded row with its textual vectors")
+    p.add_argument("--precision", choices=("bf16", "float32"), default=None,
+                   help="arithmetic of the CPU training steps (default: pipeline.study_spec.CPU_PRECISION, "
+                        "chosen by `make precision`)")
+    p.add_argument("--batches", choices=("bucketed", "random"), default=None,
+                   help="captions batched by length or at random (default: pipeline.study_spec.CPU_BATCHES, "
+                        "chosen by `make precision`)")
     p.add_argument("--textuals", default=None, metavar="50d,100d",
                    help="GloVe 6B dimensions; the best two trained rows of the first are rerun on the "
                         "others (default: 50d,100d; 50d with --gpu)")
@@ -41,7 +47,8 @@ def run(args: argparse.Namespace) -> int:
     from vgbench.grounding.config import parse_overrides
     from vgbench.pipeline.steps import StepError
     from vgbench.pipeline.study import run_study
-    from vgbench.pipeline.study_spec import CPU_EPOCHS, CPU_ROWS, GPU_ROWS, StudySettings, rows_named
+    from vgbench.pipeline.study_spec import (CPU_BATCHES, CPU_EPOCHS, CPU_PRECISION, CPU_ROWS, GPU_ROWS,
+                                             StudySettings, rows_named)
     gpu = args.gpu
     if gpu and args.rows:
         raise ValueError("--rows chooses the CPU study's rows; --gpu trains its own (VGE 2021 and caption -> image at c = 1024)")
@@ -49,6 +56,7 @@ def run(args: argparse.Namespace) -> int:
         out=Path(args.out or ("reports/study/gpu" if gpu else "reports/study")),
         runs=Path(args.runs or ("runs/study_gpu" if gpu else "runs/study")),
         rows=GPU_ROWS if gpu else (rows_named(args.rows) if args.rows else CPU_ROWS), concat=not args.no_concat,
+        precision=args.precision or CPU_PRECISION, batches=args.batches or CPU_BATCHES,
         seeds=tuple(int(s) for s in args.seeds.split(",") if s.strip()),
         epochs=args.epochs or (20 if gpu else CPU_EPOCHS), patience=5 if gpu else None,
         textuals=tuple(t.strip() for t in (args.textuals or ("50d" if gpu else "50d,100d")).split(",")

@@ -98,6 +98,16 @@ def study_info(settings: StudySettings):
                      policy=policy, stamp=run_stamp(), version=__version__)
 
 
+def _numerics(settings: StudySettings) -> str:
+    """The batching and arithmetic of the study's training steps, in words."""
+    batches = "captions batched by length" if settings.batches == "bucketed" else "captions batched at random"
+    if settings.gpu:
+        return f"{batches}, bf16 autocast on the GPU"
+    arithmetic = ("bf16 autocast for the training steps"
+                  if settings.precision == "bf16" else "float32")
+    return f"{batches}, {arithmetic}"
+
+
 def _epochs(n: int) -> str:
     return f"{n} epoch{'s' if n != 1 else ''}"
 
@@ -283,8 +293,9 @@ Overrides: {' '.join(describe_changes(settings.changes)) or 'none'}.
   training); random M grounds through an untrained Xavier M (c = 256). Rows marked "+ABTT" are a
   trained row's grounded vectors (same runs, same selected epochs) with the same post-processing:
   the like-for-like comparison with GloVe+ABTT.
-- Speed settings of every trained run, not in the papers: captions batched by length, and{' bf16 autocast on the GPU' if settings.gpu else ' bf16 autocast on a CPU with native bf16 (AMX)'}
-  for the training steps (dev losses, selection and exports in float32); see `benchmarks/bench_train.py`.
+- Numerics of every trained run: {_numerics(settings)}; dev losses, selection and exports
+  are float32. `make precision` (`reports/precision/`) measures on the same seeds whether bf16 or
+  bucketing moves the figures; `--precision` and `--batches` change them.
 
 ## Machine and numerics
 
