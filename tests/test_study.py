@@ -308,6 +308,10 @@ def test_rows_are_chosen_by_name_and_the_cpu_study_defaults_to_the_caption_image
     assert [r.label for r in CPU_ROWS] == ["Caption->image c=256", "Caption->image c=1024"]
     assert CPU_EPOCHS >= 20                                    # issue 21: 20+ epochs at c = 256
     assert rows_named("all") == tuple(ROWS.values())
+    from vgbench.pipeline.study_spec import study_config
+    ft = study_config(ROWS["caption_image_ft_256"], "50d", 0, StudySettings())   # a valid config
+    assert (ft.model.kind, ft.model.finetune_te, ft.export.te, ft.model.grounded_dim) == \
+        ("caption_image", True, "finetuned", 256)
     assert [r.label for r in rows_named("vge-default, C_GloVe")] == ["C_GloVe", "VGE 2021 (default)"]
     with pytest.raises(ValueError, match="--rows 'vge2023'.*caption_image_256"):
         rows_named("vge2023")

@@ -21,7 +21,8 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help="epochs per trained run (default: 20, pipeline.study_spec.CPU_EPOCHS; 20 with --gpu)")
     p.add_argument("--rows", default=None, metavar="NAME,...",
                    help="trained rows of the CPU study: 'all' or names from c_glove, vge_paper, vge_default, "
-                        "caption_image_256, caption_image_1024 (default: the caption -> image model at c = 256 and 1024)")
+                        "caption_image_256, caption_image_1024, caption_image_ft_256 (default: the caption -> image model at "
+                        "c = 256 and 1024)")
     p.add_argument("--no-concat", action="store_true",
                    help="leave out the rows that concatenate each grounded row with its textual vectors")
     p.add_argument("--precision", choices=("bf16", "float32"), default=None,

@@ -86,6 +86,11 @@ ROWS = {
     "vge_default": TrainedRow("VGE 2021 (default)", "vge", _dim(256)),
     "caption_image_256": TrainedRow("Caption->image c=256", "caption_image", _dim(256), "Caption->image"),
     "caption_image_1024": TrainedRow("Caption->image c=1024", "caption_image", _dim(1024), "Caption->image"),
+    # what the two models suggest together: the 2021 model's fine-tuned Te (with its regulariser
+    # toward GloVe) trained by the 2023 model's regression target, training words exported from it
+    "caption_image_ft_256": TrainedRow("Caption->image, Te fine-tuned c=256", "caption_image",
+                                       {"model": {"grounded_dim": 256, "finetune_te": True},
+                                        "export": {"te": "finetuned"}}),
 }
 
 
