@@ -5,7 +5,7 @@ number of epochs; optionally the throwaway prototype's remaining choices. Writes
 Resumable: finished runs under runs/precision/ are reused. The work is vgbench.pipeline.precision.
 
 Usage: .venv/bin/python benchmarks/precision_study.py [--seeds 0,1,2] [--epochs 6] [--c 256]
-       [--with-prototype-choices] [--cells A,B] [--set KEY=VALUE ...] [--out reports/precision] [--runs runs/precision]
+       [--with-prototype-choices] [--cells A,B] [--report-only] [--set KEY=VALUE ...] [--out reports/precision] [--runs runs/precision]
 """
 from __future__ import annotations
 
@@ -29,6 +29,9 @@ def main(argv: list[str] | None = None) -> int:
                         "over all images (float32, random batches)")
     p.add_argument("--cells", default="",
                    help="comma-separated settings to train (e.g. float32_random_batches,float32_bucketed); default all")
+    p.add_argument("--report-only", action="store_true",
+                   help="write the report from the runs that have finished (also while another process "
+                        "is still training them); train nothing")
     p.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
                    help="override every run's config, e.g. --set train.threads=2")
     p.add_argument("--out", default="reports/precision")
@@ -41,6 +44,7 @@ def main(argv: list[str] | None = None) -> int:
                                      seeds=tuple(int(s) for s in args.seeds.split(",") if s.strip()),
                                      with_prototype_choices=args.with_prototype_choices,
                                      only=tuple(c.strip() for c in args.cells.split(",") if c.strip()),
+                                     report_only=args.report_only,
                                      changes=parse_overrides(args.set), data_root=args.data_root)
         out = run_precision(settings)
     except (ValueError, StepError) as exc:   # bad input or a failed step: one line and exit 2, as the CLI does

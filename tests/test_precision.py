@@ -91,6 +91,17 @@ def test_tiny_precision_study_writes_its_table_and_reruns_nothing(tmp_path):
     lines.clear()
     run_precision(settings, echo=lines.append)                 # resumable: nothing is trained again
     assert not any(l.startswith("[step] train") for l in lines)
+    # --report-only: the same report from the finished runs, the step log left as it was
+    from dataclasses import replace
+    log_before = (tmp_path / "runs" / "steps.json").read_bytes()
+    lines.clear()
+    run_precision(replace(settings, report_only=True), echo=lines.append)
+    assert not any(l.startswith("[step] train") for l in lines)
+    assert (tmp_path / "runs" / "steps.json").read_bytes() == log_before
+    assert (tmp_path / "report" / "README.md").read_text().split("## Results")[1].split("## Per seed")[0] == \
+        readme.split("## Results")[1].split("## Per seed")[0]
+    with pytest.raises(ValueError, match="no finished run"):
+        run_precision(replace(settings, report_only=True, runs=tmp_path / "empty"), echo=lines.append)
 
 
 def test_script_reports_bad_overrides_in_one_line(tmp_path):

@@ -18,7 +18,7 @@ from typing import Callable
 
 from vgbench.pipeline.settings import RunSettings
 from vgbench.pipeline.steps import StepLog, report_folder
-from vgbench.pipeline.training import train_step
+from vgbench.pipeline.training import finished, train_step
 
 TITLE = "# Precision and batching: do the numbers depend on the CPU?"
 FIGURES = ("Mean6", "Mean6 test", "STS mean")
@@ -68,6 +68,7 @@ class PrecisionSettings(RunSettings):
     epochs: int = 6
     with_prototype_choices: bool = False
     only: tuple[str, ...] = ()                    # cells to train (labels or their slugs); () = all
+    report_only: bool = False                     # report the runs that finished; train nothing
     changes: dict = field(default_factory=dict)   # applied to every run last (`--set`)
     download: bool = False
 
@@ -123,7 +124,15 @@ def run_precision(settings: PrecisionSettings, echo: Callable[[str], None] = pri
         for cell in settings.cells:
             cfg = cell_config(cell, seed, settings)
             step = f"train {cell.label} seed {seed}"
-            run_dir = train_step(log, step, cfg, data_root=settings.data_root, echo=echo)
+            if settings.report_only:
+                run_dir = finished(log, step, cfg, settings.data_root)
+                if run_dir is None:
+                    echo(f"[missing] {step}: not finished, left out of the report")
+                    continue
+                log.seen.append(step)
+                log.reused.append(step)
+            else:
+                run_dir = train_step(log, step, cfg, data_root=settings.data_root, echo=echo)
             last = history(run_dir)[-1]
             source = str(grounder_path(run_dir, int(last["epoch"])))
             scores = summary_scores(evaluate_source(source, log.fingerprint(step), study))
@@ -132,6 +141,8 @@ def run_precision(settings: PrecisionSettings, echo: Callable[[str], None] = pri
                          "dev_loss": float(last["dev_loss"]),
                          "seconds_per_epoch": sum(h["seconds"] for h in summary["history"]) / len(summary["history"]),
                          **{f: scores[f] for f in FIGURES}, "machine": summary.get("machine")})
+    if not rows:
+        raise ValueError(f"no finished run to report in {settings.runs}")
     order = {cell.label: i for i, cell in enumerate(settings.cells)}
     rows.sort(key=lambda r: (order[r["cell"]], r["seed"]))
     echo("[step] write the precision report ...")
@@ -158,6 +169,7 @@ def cell_summary(rows: list[dict], cells: tuple[Cell, ...] = GRID + PROTOTYPE) -
             entry[f] = seed_mean_interval([m[f] for m in members])
             paired = [m[f] - base[m["seed"]][f] for m in members if m["seed"] in base]
             entry[f"delta {f}"] = seed_mean_interval(paired) if paired else None
+            entry["paired seeds"] = len(paired)
         out.append(entry)
     return out
 
@@ -191,6 +203,9 @@ def verdict_lines(summary: list[dict]) -> list[str]:
             parts = []
             for f in ("Mean6", "STS mean"):
                 d = s[f"delta {f}"]
+                if d is None or s["paired seeds"] < 2:
+                    parts.append(f"Δ {f}: fewer than 2 seeds on both settings, no call")
+                    continue
                 moved = d["ci_low"] > 0 or d["ci_high"] < 0
                 parts.append(f"Δ {f} {d['mean']:+.2f} (95% CI {d['ci_low']:+.2f} to {d['ci_high']:+.2f}"
                              f"{', moved' if moved else ', not moved'})")
