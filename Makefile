@@ -34,22 +34,24 @@ paper: $(STAMP)
 	$(VENV)/bin/vgbench paper $(if $(EPOCHS),--epochs $(EPOCHS),)
 
 # Does grounding help? Seeds, two selection rules, pooled paired tests: reports/study/ (resumable).
-# CPU: about 2 hours on 2 cores (6 epochs per run). GPU=1: both models at paper size (c = 1024,
+# CPU: the caption -> image model at c = 256 and 1024, 20 epochs, 3 seeds, 50d and 100d (about 2.5 hours
+# of training with AMX and bf16, longer without). GPU=1: both models at paper size (c = 1024,
 # 20 epochs, patience 5) on one GPU, into reports/study/gpu/.
 study: $(STAMP)
 	$(VENV)/bin/vgbench study --download $(if $(GPU),--gpu,)
 
-# Does bf16 autocast or length bucketing move the answer? The caption -> image model (c = 256, GloVe 6B
-# 50d, 6 epochs) in float32 / bf16 x random / bucketed batches on seeds 0-2, the CPU named:
-# reports/precision/ (resumable). PROTOTYPE=1 adds the prototype's zero rows and all-image standardisation.
 # The report pages as a reader first sees them (headless Chromium, the tests' browser), into
 # reports/screenshots/; the study's page once `make study` has written it.
 screenshots: $(STAMP)
 	$(PY) tests/browser.py reports/demo/index.html reports/screenshots/demo.png 1400 1800
 	$(if $(wildcard reports/study/index.html),$(PY) tests/browser.py reports/study/index.html reports/screenshots/study.png 1400 1800,@echo "reports/study/index.html not there yet: run make study first")
 
+# Does bf16 autocast or length bucketing move the answer? The caption -> image model (c = 256, GloVe 6B
+# 50d, 6 epochs) in float32 / bf16 x random / bucketed batches on seeds 0-2, the CPU named:
+# reports/precision/ (resumable). PROTOTYPE=1 adds the prototype's zero rows and all-image standardisation;
+# REPORT_ONLY=1 writes the report from the runs finished so far (also while another process trains).
 precision: $(STAMP)
-	$(PY) benchmarks/precision_study.py $(if $(PROTOTYPE),--with-prototype-choices,)
+	$(PY) benchmarks/precision_study.py $(if $(PROTOTYPE),--with-prototype-choices,) $(if $(REPORT_ONLY),--report-only,)
 
 # The measured grid of reports/grid/README.md: ten CPU runs one after another (each capped at
 # TIME_LIMIT seconds of training; resumable, finished runs are skipped), then its tables.
