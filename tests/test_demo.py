@@ -164,7 +164,7 @@ def test_quick_demo_writes_the_report_and_reruns_only_what_changed(tmp_path):
     assert "| train VGE" in readme and "| train CapImg" in readme and "Nearest neighbours" in readme and "from another machine" not in readme
     assert "vgbench/data/flickr8k/`), SHA-256 checked" in readme
     # the machine and numerics each training run recorded (issue 21)
-    assert "## Machine and numerics" in readme and "- CapImg: " in readme and "batches bucketed by length" in readme
+    assert "## Machine and numerics" in readme and "- CapImg: " in readme and "batches random" in readme
 
     again: list[str] = []
     run_demo(settings, echo=again.append)
