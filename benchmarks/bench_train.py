@@ -53,7 +53,8 @@ class ModelBench:
         import torch
         from vgbench.grounding.config import load_config
         from vgbench.grounding.model import flops_per_caption
-        from vgbench.grounding.trainer import Trainer, epoch_batches
+        from vgbench.grounding.batches import epoch_batches
+        from vgbench.grounding.trainer import Trainer
         torch.set_num_threads(threads)
         cfg = load_config(None, ['out_dir="/nonexistent"', f'model.kind="{kind}"',
                                  f"model.grounded_dim={c}", f"train.threads={threads}"])
@@ -85,7 +86,7 @@ class ModelBench:
 
     def run(self, path: str, steps: int) -> float:
         """Captions per second over `steps` training steps."""
-        from vgbench.grounding.trainer import make_batch
+        from vgbench.grounding.batches import make_batch
         order = "random" if path == "before" else "bucketed"
         tr, n = self.tr, 0
         t = time.perf_counter()

@@ -17,7 +17,8 @@ from vgbench.grounding.caption_image import CaptionImageModel
 from vgbench.grounding.config import ModelConfig, load_config
 from vgbench.grounding.grounder import Grounder
 from vgbench.grounding.model import build_model, full_softmax_cross_entropy
-from vgbench.grounding.trainer import Trainer, _Stop, epoch_batches, load_checkpoint
+from vgbench.grounding.batches import epoch_batches
+from vgbench.grounding.trainer import Trainer, _Stop, load_checkpoint
 
 TESTS = Path(__file__).parent
 REPO = TESTS.parent

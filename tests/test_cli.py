@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import json
 
-import numpy as np
 
 from vgbench.cli import main
 from vgbench.embeddings import save_embeddings

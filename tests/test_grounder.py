@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from _vge_synthetic import make_task, save_task
-from vgbench.embeddings import Embeddings, load_embeddings, save_embeddings
+from vgbench.embeddings import Embeddings, load_embeddings
 from vgbench.grounding.config import load_config
 from vgbench.evaluation.dev_scores import dev_pairs
 from vgbench.grounding.grounder import Grounder

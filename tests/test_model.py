@@ -8,7 +8,7 @@ import torch.nn.functional as F
 
 from vgbench.grounding.config import ModelConfig
 from vgbench.grounding.model import VGEModel, init_textual_rows, singular_values
-from vgbench.grounding.trainer import epoch_batches, negatives
+from vgbench.grounding.batches import epoch_batches, negatives
 
 V, D, FEAT = 12, 6, 5
 

@@ -14,7 +14,7 @@ import numpy as np
 import pytest
 
 from vgbench.atomic import MANIFEST, TEMP_MARK, _marked_folder, atomic_output_dir, remove_stale_temps
-from vgbench.grounding.trainer import RUN_MARK
+from vgbench.grounding.run_dir import RUN_MARK
 from vgbench.cli import EXIT_SYSTEM, main
 
 REPO = Path(__file__).parent.parent

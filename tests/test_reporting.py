@@ -11,7 +11,6 @@ from PIL import Image
 
 from vgbench.evaluation.results import PairedTest, Results, Score
 from vgbench.reporting import charts, score_tables, tables, write_reports
-from vgbench.reporting import writer
 from vgbench.reporting.policy import policy_notes
 
 SIX = {"RW": 2034, "MEN": 3000, "WS353": 353, "MTurk-771": 771, "SimVerb-3500": 3500,

@@ -12,7 +12,8 @@ import torch
 from _vge_synthetic import make_task
 from vgbench.grounding.config import load_config
 from vgbench.grounding.machine import blas_summary, cpu_info, machine_lines
-from vgbench.grounding.trainer import Trainer, load_checkpoint, standardisation_images
+from vgbench.grounding.inputs import standardisation_images
+from vgbench.grounding.trainer import Trainer, load_checkpoint
 
 
 def cfg(tmp_path, *extra, name="run"):

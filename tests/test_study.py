@@ -7,7 +7,6 @@ import json
 
 import numpy as np
 import pytest
-from scipy.stats import spearmanr
 
 from vgbench.pipeline.study import run_study
 from vgbench.pipeline.study_spec import StudySettings, TrainedRow

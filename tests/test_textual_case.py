@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from vgbench.grounding.trainer import load_textual, textual_lookup
+from vgbench.grounding.inputs import load_textual, textual_lookup
 
 
 def test_a_capitalised_textual_row_initialises_a_lower_case_training_word(tmp_path):

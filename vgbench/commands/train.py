@@ -22,7 +22,8 @@ def register(sub: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace) -> int:
     from vgbench.evaluation.dev_scores import dev_scorer
     from vgbench.grounding.config import load_config
-    from vgbench.grounding.trainer import check_run_dir, train
+    from vgbench.grounding.run_dir import check_run_dir
+    from vgbench.grounding.trainer import train
     cfg = load_config(args.config, args.overrides)
     if args.data_root:
         cfg = cfg.with_(data={"data_root": args.data_root})

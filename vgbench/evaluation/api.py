@@ -39,6 +39,7 @@ DEFAULT_DATASETS = list(registry.group("paper"))
 
 @dataclass
 class Benchmarks:
+    """The loaded benchmark sets of one evaluation, by task."""
     similarity: list[WordPairs] = field(default_factory=list)
     sts: list[STSSet] = field(default_factory=list)
     analogy: list[AnalogySet] = field(default_factory=list)

@@ -42,6 +42,7 @@ def default_cache_dir() -> Path:
 
 @dataclass
 class CacheEntry:
+    """One cached evaluation: its key, when and by which version it was made, the results and their file."""
     key: str
     created: str
     version: str

@@ -24,20 +24,21 @@ import logging
 import math
 import os
 import time
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable
 
 import numpy as np
 import torch
 
-from vgbench.atomic import check_writable, is_temporary, remove_stale_temps, write_text_atomic
-from vgbench.embeddings.core import LOAD_CASE
+from vgbench.atomic import remove_stale_temps, write_text_atomic
+from vgbench.grounding.batches import epoch_batches, limit_split, make_batch
 from vgbench.grounding.checkpoint import CHECKPOINT_FORMAT, CHECKPOINT_VERSION, load_checkpoint, save_state
 from vgbench.grounding.config import Config, config_from_dict, dumps_toml
 from vgbench.grounding.machine import run_record
+from vgbench.grounding.inputs import load_dataset, load_textual, standardisation_images, textual_lookup
 from vgbench.grounding.model import build_model, init_textual_rows, singular_values
-from vgbench.grounding.training_log import LOG_FILES, write_logs
+from vgbench.grounding.run_dir import claim_run_dir, remove_unfinished_run
+from vgbench.grounding.training_log import write_logs
 from vgbench.progress import progress_bar
 
 log = logging.getLogger(__name__)
@@ -47,114 +48,6 @@ N_SPECIAL = 4  # <pad> <unk> <s> </s>, ids 0..3 (the vocabulary contract)
 
 class _Stop(Exception):
     """Raised by the test hook `stop_after_steps` to imitate a killed run."""
-
-
-# --------------------------------------------------------------------------------------- batches
-BUCKET_POOL = 32  # batches whose captions are sorted by length together when bucketing
-
-
-def epoch_batches(image_index: np.ndarray, batch_size: int, seed: int, epoch: int,
-                  lengths: np.ndarray | None = None) -> list[np.ndarray]:
-    """Caption indices of every batch of an epoch: each caption once, no image twice in a batch.
-
-    With `lengths` (train.bucket_by_length) the captions of every BUCKET_POOL batches of a round are
-    sorted by length before they are cut into batches, so a batch holds captions of similar length
-    and the recurrent nets spend little time on padding; batches are still drawn in random order.
-    """
-    rng = np.random.default_rng([seed, epoch, 0])
-    image_index = np.asarray(image_index)
-    order = np.argsort(image_index, kind="stable")
-    images, starts, counts = np.unique(image_index[order], return_index=True, return_counts=True)
-    # Shuffle each image's captions: caption k of image i goes to round k.
-    groups = [rng.permutation(order[s:s + n]) for s, n in zip(starts, counts)]
-    batches: list[np.ndarray] = []
-    for k in range(int(counts.max()) if len(counts) else 0):
-        members = np.array([g[k] for g in groups if len(g) > k], dtype=np.int64)
-        members = members[rng.permutation(len(members))]
-        if lengths is not None:
-            pool = batch_size * BUCKET_POOL
-            members = np.concatenate([chunk[np.argsort(np.asarray(lengths)[chunk], kind="stable")]
-                                      for chunk in np.array_split(members, range(pool, len(members), pool))])
-        for s in range(0, len(members), batch_size):
-            chunk = members[s:s + batch_size]
-            if len(chunk) >= 2:  # BatchNorm and negatives need two captions
-                batches.append(chunk)
-    return [batches[i] for i in rng.permutation(len(batches))]
-
-
-def negatives(n: int, seed: int, epoch: int, step: int) -> tuple[np.ndarray, np.ndarray]:
-    """(source row of each matcher caption, label): half the rows take another row's caption."""
-    rng = np.random.default_rng([seed, epoch, step, 1])
-    src = np.arange(n)
-    labels = np.ones(n, dtype=np.float32)
-    neg = rng.permutation(n)[: n // 2]
-    shift = int(rng.integers(1, n))
-    src[neg] = (neg + shift) % n  # batch rows are distinct images, so this is always another image
-    labels[neg] = 0.0
-    return src, labels
-
-
-@dataclass
-class Batch:
-    tokens: torch.Tensor
-    lengths: torch.Tensor
-    images: torch.Tensor
-    match_tokens: torch.Tensor
-    match_lengths: torch.Tensor
-    match_labels: torch.Tensor
-
-    def kwargs(self) -> dict[str, torch.Tensor]:
-        return dict(tokens=self.tokens, lengths=self.lengths, images=self.images,
-                    match_tokens=self.match_tokens, match_lengths=self.match_lengths,
-                    match_labels=self.match_labels)
-
-
-def make_batch(split, features: np.ndarray, rows: np.ndarray, seed: int, epoch: int, step: int,
-               device: torch.device, rank: int = 0, world: int = 1) -> Batch:
-    """Tensors for caption rows `rows` (negatives drawn on the whole batch, then this rank's slice)."""
-    lengths = np.asarray(split.lengths[rows], dtype=np.int64)
-    width = max(int(lengths.max()), 1)
-    tokens = np.asarray(split.tokens[rows, :width], dtype=np.int64)
-    src, labels = negatives(len(rows), seed, epoch, step)
-    mine = slice(rank, None, world)
-    img = np.asarray(features[np.asarray(split.image_index[rows])[mine]], dtype=np.float32)
-    t = lambda a, dt=torch.long: torch.as_tensor(np.ascontiguousarray(a), dtype=dt).to(device)
-    return Batch(t(tokens[mine]), t(lengths[mine]), t(img, torch.float32),
-                 t(tokens[src][mine]), t(lengths[src][mine]), t(labels[mine], torch.float32))
-
-
-# ----------------------------------------------------------------------------------- textual data
-def load_textual(source: str, words: set[str] | None = None):
-    """The textual vectors that initialise Te (a path in any format or a registry name): every
-    row `textual_lookup` can resolve a training word to, so a capitalised row serves a
-    lower-case word."""
-    from vgbench.embeddings import load_embeddings
-    return load_embeddings(source, words=words, case=LOAD_CASE)
-
-
-def load_dataset(cfg: Config):
-    from vgbench.caption_data import dataset as ds
-    if cfg.data.dataset == "flickr8k":
-        return ds.load_flickr8k(data_root=cfg.data.data_root, vocab_size=cfg.data.vocab_size)
-    path = Path(cfg.data.dataset)
-    if not path.is_dir():
-        raise ValueError(f"data.dataset = {cfg.data.dataset!r}: expected 'flickr8k' or a dataset folder")
-    return ds.CaptionDataset.load(path)
-
-
-def textual_lookup(textual) -> Callable[[str], np.ndarray | None]:
-    """word -> its textual vector (exact case, else lower case), or None."""
-    def lookup(word: str):
-        i = textual.row(word, LOAD_CASE)
-        return None if i < 0 else np.asarray(textual.vectors[i], dtype=np.float32)
-    return lookup
-
-
-def standardisation_images(features: np.ndarray, train_split, mode: str) -> np.ndarray:
-    """The image vectors whose per-dimension mean and std standardise the model's image input
-    (data.standardise): the training split's images, each once ("train"), or every image ("all")."""
-    rows = np.unique(train_split.image_index) if mode == "train" else slice(None)
-    return np.asarray(features[rows], dtype=np.float64)
 
 
 # ------------------------------------------------------------------------------------ the trainer
@@ -192,8 +85,8 @@ class Trainer:
             self.dataset = load_dataset(cfg)
         ds = self.dataset
         self.vocab_words = list(ds.vocab.words)
-        self.train_split = _limit(ds.splits["train"], cfg.data.limit_train)
-        self.dev_split = _limit(ds.splits["dev"], cfg.data.limit_dev)
+        self.train_split = limit_split(ds.splits["train"], cfg.data.limit_train)
+        self.dev_split = limit_split(ds.splits["dev"], cfg.data.limit_dev)
         if self.textual is None:
             self.textual = load_textual(cfg.data.textual, set(self.vocab_words))
         torch.manual_seed(cfg.train.seed)
@@ -455,69 +348,6 @@ class Trainer:
 def train(cfg: Config, resume: bool = False, **kwargs) -> dict[str, Any]:
     """Train as configured; see Trainer."""
     return Trainer(cfg, **kwargs).run(resume=resume)
-
-
-RUN_FILES = ("config.toml", "best.pt", "last.pt", "grounder.pt", *LOG_FILES, "summary.json")
-
-
-RUN_MARK = ".vgbench-run"
-
-
-def check_run_dir(run_dir: Path) -> None:
-    """Refuse, before any work, a run folder that is not vgbench's: one that holds anything and
-    was not made by `vgbench train` (no .vgbench-run marker) is the user's, and its files are
-    never replaced or removed. Also fail now when it cannot be written."""
-    mark = run_dir / RUN_MARK
-    if os.path.lexists(run_dir) and not run_dir.is_dir():
-        raise ValueError(f"{run_dir}: exists and is not a folder; choose another name (--set name=...) "
-                         f"or out_dir")
-    if run_dir.is_dir() and not (mark.is_file() and not mark.is_symlink()) \
-            and not (run_dir / "last.pt").is_file():  # an older version's run: resume it or choose another name
-        held = sorted(p.name for p in run_dir.iterdir() if not is_temporary(p))
-        if held:
-            raise ValueError(f"{run_dir}: exists, holds {', '.join(held[:3])}"
-                             f"{' ...' if len(held) > 3 else ''} and was not made by vgbench train "
-                             f"(no {RUN_MARK}); not writing into it - choose another name "
-                             f"(--set name=...) or out_dir")
-    check_writable(run_dir)
-
-
-def claim_run_dir(run_dir: Path) -> None:
-    """Make `run_dir` this run's folder (check_run_dir first), marked as made by vgbench train."""
-    check_run_dir(run_dir)
-    run_dir.mkdir(parents=True, exist_ok=True)
-    if not (run_dir / RUN_MARK).is_file():
-        write_text_atomic(run_dir / RUN_MARK, "a training run folder made by vgbench train; its run "
-                                              "files (config.toml, *.pt, log.*, summary.json) are "
-                                              "replaced by a new run\n")
-
-
-def remove_unfinished_run(run_dir: Path) -> None:
-    """Before a fresh run: the files of a run that was killed before its first checkpoint, so the
-    folder ends with this run's files only (a run with a last.pt is resumed, never mixed)."""
-    for name in RUN_FILES:
-        (run_dir / name).unlink(missing_ok=True)
-    for pattern in ("epoch_*.pt", "grounders/epoch_*.pt"):
-        for p in run_dir.glob(pattern):
-            p.unlink(missing_ok=True)
-
-
-
-
-def _limit(split, n: int):
-    if not n or n >= len(split.lengths):
-        return split
-    return _SplitView(split.tokens[:n], split.lengths[:n], split.image_index[:n])
-
-
-@dataclass
-class _SplitView:
-    tokens: np.ndarray
-    lengths: np.ndarray
-    image_index: np.ndarray
-
-    def __len__(self) -> int:
-        return len(self.lengths)
 
 
 def _model_signature(cfg: Config) -> dict[str, Any]:

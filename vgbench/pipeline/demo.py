@@ -23,14 +23,23 @@ from pathlib import Path
 from typing import Callable
 
 from vgbench.pipeline import fingerprint as fp
+from vgbench.pipeline.runner import Evaluate, Experiment, Ground, Train
 from vgbench.pipeline.settings import RunSettings
-from vgbench.pipeline.steps import StepLog, report_folder
-from vgbench.pipeline.training import train_step
+from vgbench.pipeline.steps import StepLog
 
 TEXTUAL = "glove-6b-50d"
 TITLE = "# vgbench demo"
-NAMES = ["GloVe", "GloVe+ABTT", "C_GloVe", "C_GloVe+ABTT", "VGE", "VGE+ABTT", "CapImg", "CapImg+ABTT"]
+NAMES = ("GloVe", "GloVe+ABTT", "C_GloVe", "C_GloVe+ABTT", "VGE", "VGE+ABTT", "CapImg", "CapImg+ABTT")
 GROUNDED = ("VGE", "CapImg")  # trained models whose M grounds every GloVe word zero-shot
+
+# The demo as the runner's spec: what it evaluates, trains (DemoSettings.configs) and grounds.
+TEXTUAL_EVALUATION = Evaluate("evaluate textual GloVe 6B 50d", "textual", (TEXTUAL,),
+                              hint="check that the benchmark data is there (--data-root or $VGBENCH_DATA)")
+GROUND = tuple(Ground(label, f"ground all 400k GloVe words zero-shot ({label})") for label in GROUNDED)
+EVALUATION = Evaluate("evaluate all side by side", "evaluation",
+                      (TEXTUAL, f"{TEXTUAL}|abtt:3", "{train:C_GloVe}", "{train:C_GloVe}|abtt:3",
+                       *(src for label in GROUNDED for src in (f"{{ground:{label}}}", f"{{ground:{label}}}|abtt:3"))),
+                      NAMES, {"baseline": ["GloVe", "GloVe+ABTT"], "progress": True})
 
 
 @dataclass
@@ -42,6 +51,10 @@ class DemoSettings(RunSettings):
     configs: tuple[tuple[str, str], ...] = (("C_GloVe", "demo_c_glove"),
                                             ("VGE", "demo_vge"),
                                             ("CapImg", "demo_caption_image"))
+
+    def train_rows(self) -> tuple[Train, ...]:
+        """The models the demo trains, as the runner's rows."""
+        return tuple(Train(label, config) for label, config in self.configs)
 
     def config_changes(self) -> dict:
         """What the demo changes in every training config (`Config.with_`): the quick variant trains
@@ -58,104 +71,46 @@ class DemoSettings(RunSettings):
 
 def run_demo(settings: DemoSettings, echo: Callable[[str], None] = print) -> Path:
     """Run (or resume) the demo; return the report folder."""
+    from vgbench.atomic import write_text_atomic
     from vgbench.embeddings import load_embeddings
-    from vgbench.evaluation.api import evaluate
     from vgbench.evaluation.results import Results
-    from vgbench.grounding.config import load_config
-    from vgbench.grounding.grounder import Grounder
     from vgbench.reporting import write_reports
     from vgbench.reporting.neighbors import differing_neighbors, neighbors_latex, neighbors_markdown
     from vgbench.reporting.spectrum import write_spectrum
     from vgbench.reporting.summary import run_stamp
-    from vgbench.atomic import write_text_atomic
 
-    runs = settings.runs
-    log = StepLog.open(runs / "steps.json")
-    n_boot = 200 if settings.quick else settings.n_boot
-    textual_id = fp.embedding_identity(TEXTUAL)
-    benchmarks_id = fp.data_root_identity(settings.data_root)
-    eval_code = fp.source_digest(fp.EVALUATION)
+    exp = Experiment(settings, TEXTUAL, echo, n_boot=200 if settings.quick else settings.n_boot)
+    exp.evaluate(TEXTUAL_EVALUATION)
+    for row in settings.train_rows():
+        exp.train(row, [settings.config_changes()],
+                  hint="rerun `make demo` to resume from {run_dir}/last.pt")
+    for row in GROUND:
+        exp.ground(row)
+    evaluation = exp.evaluate(EVALUATION)
 
-    textual_dir = runs / "textual"
-    log.run("evaluate textual GloVe 6B 50d",
-            lambda _: evaluate([TEXTUAL], n_boot=n_boot, data_root=settings.data_root).save_json(
-                textual_dir / "results.json"),
-            fingerprint=fp.digest({"code": eval_code, "textual": textual_id, "benchmarks": benchmarks_id,
-                                   "n_boot": n_boot, "versions": fp.versions()}),
-            outputs=[textual_dir / "results.json"], workdir=textual_dir, echo=echo,
-            hint="check that the benchmark data is there (--data-root or $VGBENCH_DATA)")
-
-    trained: dict[str, Path] = {}
-    run_dirs: dict[str, Path] = {}
-    train_steps: dict[str, str] = {}
-    for label, config in settings.configs:
-        cfg = load_config(config).with_(settings.config_changes())
-        step = train_steps[label] = f"train {label} ({config})"
-        run_dirs[label] = train_step(log, step, cfg, data_root=settings.data_root, echo=echo,
-                                     outputs=("summary.json", "grounder.pt"),
-                                     hint=f"rerun `make demo` to resume from {cfg.run_dir}/last.pt")
-        trained[label] = run_dirs[label] / "grounder.pt"
-
-    grounded_dir = runs / "grounded"
-    grounded: dict[str, Path] = {}
-    ground_steps: dict[str, str] = {}
-    for label in GROUNDED:
-        out = grounded[label] = grounded_dir / f"{label.lower()}.npy"
-
-        def _ground(_, label=label, out=out):
-            g = Grounder.load(trained[label])
-            return g.export(load_embeddings(g.textual or TEXTUAL), out, fmt="npy", progress=True)
-        step = ground_steps[label] = f"ground all 400k GloVe words zero-shot ({label})"
-        log.run(step, _ground, fingerprint=fp.digest({
-                    "code": fp.source_digest(fp.GROUNDING), "textual": textual_id,
-                    "upstream": log.fingerprint(train_steps[label])}),
-                outputs=[out], workdir=grounded_dir / label.lower(), echo=echo)
-
-    evaluation = runs / "evaluation" / "results.json"
-
-    def _evaluate(_):
-        c_glove = str(trained["C_GloVe"])
-        sources = [TEXTUAL, f"{TEXTUAL}|abtt:3", c_glove, f"{c_glove}|abtt:3"]
-        for label in GROUNDED:
-            sources += [str(grounded[label]), f"{grounded[label]}|abtt:3"]
-        results = evaluate(sources, names=NAMES, n_boot=n_boot, baseline=["GloVe", "GloVe+ABTT"],
-                           data_root=settings.data_root, progress=True)
-        results.save_json(evaluation)
-    log.run("evaluate all side by side", _evaluate, fingerprint=fp.digest({
-                "code": eval_code, "textual": textual_id, "benchmarks": benchmarks_id, "n_boot": n_boot,
-                "names": NAMES, "versions": fp.versions(),
-                "upstream": [log.fingerprint(train_steps["C_GloVe"])]
-                            + [log.fingerprint(ground_steps[label]) for label in GROUNDED]}),
-            outputs=[evaluation], workdir=evaluation.parent, echo=echo)
-
-    neighbors_dir = runs / "neighbors"
+    neighbors_dir = settings.runs / "neighbors"
 
     def _neighbors(_):
         glove = load_embeddings(TEXTUAL)
-        vge = load_embeddings(grounded["VGE"], name="VGE")
+        vge = load_embeddings(exp.grounded["VGE"], name="VGE")
         rows = differing_neighbors(glove, vge)
         write_text_atomic(neighbors_dir / "neighbors.md", neighbors_markdown(rows, "GloVe", "VGE"))
         write_text_atomic(neighbors_dir / "neighbors.tex", neighbors_latex(rows, "GloVe", "VGE"))
         glove.name, vge.name = "GloVe", "VGE"
         write_spectrum([glove, vge], neighbors_dir)
-    log.run("nearest neighbours (Table 5) and spectrum", _neighbors, fingerprint=fp.digest({
-                "code": fp.source_digest(fp.NEIGHBOURS), "textual": textual_id,
-                "upstream": log.fingerprint(ground_steps["VGE"])}),
-            outputs=[neighbors_dir / "neighbors.md", neighbors_dir / "spectrum.csv"],
-            workdir=neighbors_dir, echo=echo)
+    exp.step("nearest neighbours (Table 5) and spectrum", _neighbors,
+             outputs=[neighbors_dir / "neighbors.md", neighbors_dir / "spectrum.csv"], workdir=neighbors_dir,
+             code=fp.NEIGHBOURS, upstream=["ground:VGE"])
 
-    echo("[step] write the report from this run's results ...")
-    with report_folder(settings.out, TITLE) as folder:
+    with exp.report(TITLE) as folder:
         results = Results.load_json(evaluation)
-        describe_training(results, run_dirs, dict(settings.configs))
+        describe_training(results, exp.trained, dict(settings.configs))
         results.settings.setdefault("invocation", run_stamp())  # for the first screen
         write_reports(results, folder)
         for f in sorted(neighbors_dir.iterdir()):
             (folder / f.name).write_bytes(f.read_bytes())
-        write_text_atomic(folder / "README.md", demo_readme(settings, log, folder, run_dirs))
-    ran = log.total_seconds([n for n in log.seen if n not in log.reused])
-    echo(f"reports in {settings.out} (steps run now: {ran / 60:.1f} min; reused: "
-         f"{len(log.reused)} of {len(log.seen)})")
+        write_text_atomic(folder / "README.md", demo_readme(settings, exp.log, folder, exp.trained))
+    echo(exp.done_line())
     return settings.out
 
 

@@ -19,10 +19,9 @@ from typing import Callable
 import numpy as np
 
 from vgbench.datasets import registry
-from vgbench.pipeline import fingerprint as fp
+from vgbench.pipeline.runner import Evaluate, Experiment, Train
 from vgbench.pipeline.settings import RunSettings
-from vgbench.pipeline.steps import StepLog, report_folder
-from vgbench.pipeline.training import train_step
+from vgbench.pipeline.steps import StepLog
 
 TEXTUAL = "glove-6b-50d"
 SIX = list(registry.group("paper-similarity"))
@@ -62,6 +61,25 @@ class PaperSettings(RunSettings):
             own["data"] = {"data_root": self.data_root}
         return [own, self.changes]
 
+    def train_rows(self) -> tuple[Train, ...]:
+        """Every model the paper run trains (the ablations, then the dimensions), as runner rows."""
+        return tuple(Train(label, config, tuple(extra)) for label, config, *extra in self.ablations + self.dimensions)
+
+    def evaluations(self) -> dict[str, Evaluate]:
+        """The paper run as the runner's evaluation steps: Tables 7/10 and 8 beside GloVe, and
+        Table 6's concatenations of GloVe with the full model on the six sets."""
+        def beside_glove(title: str, folder: str, rows: tuple) -> Evaluate:
+            return Evaluate(title, folder, (TEXTUAL, *(f"{{train:{row[0]}}}" for row in rows)),
+                            ("GloVe", *(row[0] for row in rows)), record_runs=True)
+        best = self.ablations[-1][0]
+        return {"ablations": beside_glove("Tables 7/10: loss ablations", "ablations", self.ablations),
+                "dimensions": beside_glove("Table 8: grounded dimension c", "dimensions", self.dimensions),
+                "concatenation": Evaluate(
+                    "Table 6: concatenation with weight alpha", "concatenation",
+                    tuple(f"concat[alpha={a:g}]:{TEXTUAL},{{train:{best}}}" for a in self.alphas),
+                    tuple(f"alpha={a:g}" for a in self.alphas),
+                    {"datasets": SIX, "n_boot": 0, "paired_test": "none"})}
+
 
 TITLE = "# The paper's analyses"
 
@@ -70,65 +88,26 @@ def run_paper(settings: PaperSettings, echo: Callable[[str], None] = print) -> P
     """Train, evaluate and report the paper's Tables 6, 7/10 and 8 as resumable steps under
     `settings.runs`; returns the report folder (rebuilt from the steps every time)."""
     from vgbench.atomic import write_text_atomic
-    from vgbench.evaluation.api import evaluate
     from vgbench.evaluation.results import Results
-    from vgbench.grounding.config import load_config
     from vgbench.reporting import write_reports
 
-    runs = settings.runs
-    log = StepLog.open(runs / "steps.json")
-    benchmarks_id = fp.data_root_identity(settings.data_root)
-    textual_id = fp.embedding_identity(TEXTUAL)
-    eval_code = fp.source_digest(fp.EVALUATION)
-    grounders: dict[str, Path] = {}
-    train_fps: dict[str, str] = {}
-    for label, config, *extra in settings.ablations + settings.dimensions:
-        cfg = load_config(config).with_(*settings.config_changes(), *extra)
-        step = f"train {label} ({config})"
-        grounders[label] = train_step(log, step, cfg, data_root=settings.data_root, echo=echo,
-                                      outputs=("summary.json", "grounder.pt")) / "grounder.pt"
-        train_fps[label] = log.fingerprint(step)
+    exp = Experiment(settings, TEXTUAL, echo)
+    for row in settings.train_rows():
+        exp.train(row, settings.config_changes())
+    results = {name: exp.evaluate(spec) for name, spec in settings.evaluations().items()}
 
-    def _fingerprint(rows: tuple, **extra) -> str:
-        return fp.digest({"code": eval_code, "textual": textual_id, "benchmarks": benchmarks_id,
-                          "versions": fp.versions(), "n_boot": settings.n_boot,
-                          "upstream": {row[0]: train_fps[row[0]] for row in rows}, **extra})
-
-    def _study(name: str, rows: tuple) -> None:
-        sources = [TEXTUAL] + [str(grounders[row[0]]) for row in rows]
-        names = ["GloVe"] + [row[0] for row in rows]
-        results = evaluate(sources, names=names, n_boot=settings.n_boot, data_root=settings.data_root)
-        results.settings["runs"] = {row[0]: str(grounders[row[0]].parent) for row in rows}
-        results.save_json(runs / name / "results.json")
-
-    for name, title, rows in (("ablations", "Tables 7/10: loss ablations", settings.ablations),
-                              ("dimensions", "Table 8: grounded dimension c", settings.dimensions)):
-        log.run(title, lambda _, name=name, rows=rows: _study(name, rows), fingerprint=_fingerprint(rows),
-                outputs=[runs / name / "results.json"], workdir=runs / name, echo=echo)
-
-    best_label = settings.ablations[-1][0]
-
-    def _concat(_) -> None:
-        sources = [f"concat[alpha={a:g}]:{TEXTUAL},{grounders[best_label]}" for a in settings.alphas]
-        results = evaluate(sources, SIX, names=[f"alpha={a:g}" for a in settings.alphas], n_boot=0,
-                           paired_test="none", data_root=settings.data_root)
-        results.save_json(runs / "concatenation" / "results.json")
-    log.run("Table 6: concatenation with weight alpha", _concat,
-            fingerprint=_fingerprint(settings.ablations[-1:], alphas=list(settings.alphas)),
-            outputs=[runs / "concatenation" / "results.json"], workdir=runs / "concatenation", echo=echo)
-
-    echo("[step] write the reports from this run's results ...")
-    with report_folder(settings.out, TITLE) as out:
+    with exp.report(TITLE) as out:
         for name in ("ablations", "dimensions"):
-            write_reports(Results.load_json(runs / name / "results.json"), out / name)
+            write_reports(Results.load_json(results[name]), out / name)
         folder = out / "concatenation"
-        results = Results.load_json(runs / "concatenation" / "results.json")
-        table = concat_table(results, settings.alphas)
-        results.save_json(folder / "results.json")
+        concatenation = Results.load_json(results["concatenation"])
+        table = concat_table(concatenation, settings.alphas)
+        concatenation.save_json(folder / "results.json")
+        best_label = settings.ablations[-1][0]
         write_text_atomic(folder / "table6_concat.md", table_markdown(table, best_label))
         write_text_atomic(folder / "table6_concat.tex", table_latex(table, best_label))
-        write_concat_chart(results, settings.alphas, folder)
-        write_text_atomic(out / "README.md", paper_readme(settings, log))
+        write_concat_chart(concatenation, settings.alphas, folder)
+        write_text_atomic(out / "README.md", paper_readme(settings, exp.log))
     return settings.out
 
 

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Callable
 
 from vgbench.pipeline.settings import RunSettings
-from vgbench.pipeline.steps import StepLog, report_folder
+from vgbench.pipeline.runner import Experiment
 from vgbench.pipeline.training import finished, train_step
 
 TITLE = "# Precision and batching: do the numbers depend on the CPU?"
@@ -116,7 +116,8 @@ def run_precision(settings: PrecisionSettings, echo: Callable[[str], None] = pri
     from vgbench.pipeline.selection import grounder_path, history
     from vgbench.pipeline.study_eval import evaluate_source, summary_scores
     settings.runs.mkdir(parents=True, exist_ok=True)
-    log = StepLog.open(settings.runs / "steps.json")
+    exp = Experiment(settings, settings.textual, echo)   # report_only: its log is read, never written
+    log = exp.log
     study = settings.study_settings()
     rows = []
     # seed-major: an interrupted study still has every setting on its first seeds
@@ -145,8 +146,7 @@ def run_precision(settings: PrecisionSettings, echo: Callable[[str], None] = pri
         raise ValueError(f"no finished run to report in {settings.runs}")
     order = {cell.label: i for i, cell in enumerate(settings.cells)}
     rows.sort(key=lambda r: (order[r["cell"]], r["seed"]))
-    echo("[step] write the precision report ...")
-    with report_folder(settings.out, TITLE) as folder:
+    with exp.report(TITLE) as folder:
         write_text_atomic(folder / "runs.json", json.dumps(rows, indent=1) + "\n")
         write_text_atomic(folder / "runs.csv", runs_csv(rows))
         write_text_atomic(folder / "README.md", precision_readme(settings, rows))

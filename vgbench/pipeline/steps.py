@@ -28,6 +28,7 @@ class StepError(RuntimeError):
 
 @dataclass
 class StepLog:
+    """A run folder's steps.json: each step's fingerprint, state and time, and which steps this run saw or reused."""
     path: Path
     steps: dict[str, dict[str, Any]] = field(default_factory=dict)
     seen: list[str] = field(default_factory=list)    # steps of this run, in order (run or reused)

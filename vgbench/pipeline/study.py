@@ -26,7 +26,7 @@ import numpy as np
 
 from vgbench.pipeline import fingerprint as fp
 from vgbench.pipeline.selection import best_rows, drop_repeated_rows, grounder_path, history, select
-from vgbench.pipeline.steps import StepLog, report_folder
+from vgbench.pipeline.runner import Experiment
 from vgbench.pipeline.study_eval import evaluate_source, summary_scores
 from vgbench.pipeline.study_readme import write_study_reports
 from vgbench.pipeline.study_spec import RULES, TEXTUAL, TITLE, StudySettings, TrainedRow, train_row
@@ -40,11 +40,12 @@ def run_study(settings: StudySettings, echo: Callable[[str], None] = print) -> P
     from vgbench.atomic import write_text_atomic
     from vgbench.datasets import registry
     settings.runs.mkdir(parents=True, exist_ok=True)
-    log = StepLog.open(settings.runs / "steps.json")
+    exp = Experiment(settings, TEXTUAL.get(settings.textuals[0], settings.textuals[0]), echo)
+    log = exp.log
     if settings.download and "100d" in settings.textuals:
         from vgbench.embeddings import load_embeddings
-        log.run("fetch GloVe 6B 100d", lambda _: load_embeddings(TEXTUAL["100d"], download=True, words={"the"}),
-                fingerprint=TEXTUAL["100d"], outputs=[], echo=echo)
+        exp.step("fetch GloVe 6B 100d", lambda _: load_embeddings(TEXTUAL["100d"], download=True, words={"the"}),
+                 outputs=[], reads_textual=False, fetch=TEXTUAL["100d"])
     entries: list[dict] = []
 
     def add_controls(textual: str) -> None:
@@ -95,13 +96,13 @@ def run_study(settings: StudySettings, echo: Callable[[str], None] = print) -> P
 
     evaluated_file = settings.runs / "evaluated.json"
     tests_file = settings.runs / "tests.json"
-    eval_fp = fp.digest([[e["source"], e["identity"]] for e in entries] + [fp.source_digest(fp.EVALUATION)])
 
     def _evaluate(_):
         scores = [summary_scores(evaluate_source(e["source"], e["identity"], settings)) for e in entries]
         write_text_atomic(evaluated_file, json.dumps(scores) + "\n")
-    log.run(f"evaluate {len(entries)} sources", _evaluate, fingerprint=eval_fp, outputs=[evaluated_file],
-            echo=echo)
+    evaluation_step = f"evaluate {len(entries)} sources"
+    exp.step(evaluation_step, _evaluate, outputs=[evaluated_file], code=fp.EVALUATION,
+             sources=[[e["source"], e["identity"]] for e in entries])
     for e, scores in zip(entries, json.loads(evaluated_file.read_text())):
         e["scores"] = scores
 
@@ -110,13 +111,11 @@ def run_study(settings: StudySettings, echo: Callable[[str], None] = print) -> P
         evaluated = {src: evaluate_source(src, identity, settings) for src, identity in unique.items()}
         tests = paired_tests(entries, evaluated, settings, {n: registry.load(n) for n in settings.word_sets})
         write_text_atomic(tests_file, json.dumps(tests) + "\n")
-    log.run("two-level tests over seeds and pairs", _tests,
-            fingerprint=fp.digest([eval_fp, settings.n_boot, fp.source_digest(fp.STUDY_TESTS)]),
-            outputs=[tests_file], echo=echo)
+    exp.step("two-level tests over seeds and pairs", _tests, outputs=[tests_file], code=fp.STUDY_TESTS,
+             evaluated=log.fingerprint(evaluation_step), n_boot=settings.n_boot)
     tests = json.loads(tests_file.read_text())
 
-    echo("[step] write the reports from this run's results ...")
-    with report_folder(settings.out, TITLE) as out:
+    with exp.report(TITLE) as out:
         write_study_reports(settings, out, entries, tests, log)
         write_text_atomic(out / "entries.json", json.dumps(entries, indent=1, default=str) + "\n")
     return settings.out

@@ -43,6 +43,8 @@ def headline(scores: list[Score]) -> Score | None:
 
 @dataclass
 class Row:
+    """One leaderboard row: an evaluated source under its label, with the fingerprint and policy
+    its scores were made with."""
     label: str
     fingerprint: str
     policy: str

@@ -15,6 +15,7 @@ TABLE5_WORDS = ("happy", "sad", "big", "bird", "horse", "together", "smart")
 
 @dataclass
 class NeighborRow:
+    """One word of Table 5: the neighbours only the first embedding has, only the second has, and both share."""
     word: str
     only_a: list[str]
     only_b: list[str]

@@ -102,5 +102,5 @@ def postprocess_notes(results: Results) -> list[str]:
         parts.append(f"{name}: {steps} fitted on its first {post['fit_rows_used']:,} rows")
         if post.get("warning"):
             warnings.append(f"Warning ({name}): {post['warning']}.")
-    return ([f"Post-processing statistics from each embedding's most frequent rows (file order): "
+    return (["Post-processing statistics from each embedding's most frequent rows (file order): "
              + "; ".join(parts) + "."] if parts else []) + warnings

@@ -27,6 +27,7 @@ class Cell:
 
 @dataclass
 class Grid:
+    """A table's header and formatted cells, before it is written as Markdown, LaTeX or HTML."""
     header: list[str]
     rows: list[list[Cell]]
 

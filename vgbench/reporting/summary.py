@@ -83,6 +83,7 @@ class Verdict:
 
 @dataclass
 class Summary:
+    """A report's first screen: what was compared, the headline scores, the tests in words and the verdicts."""
     title: str
     sources: list[tuple[str, str]]          # (name, one-line description)
     headline: list[tuple[str, list[str]]]   # (name, ["similarity six-set mean 65.7 [..]", ...])
