@@ -26,7 +26,7 @@ def test_cells_switch_what_their_labels_say():
         assert cfg.train.epochs == 6 and cfg.train.patience > 6 and cfg.train.seed == 1
         assert cfg.data.textual == "glove-6b-50d"
     assert seen[REFERENCE] == (False, False, False, "trainable", "train")
-    assert seen["bf16, bucketed (study and demo)"] == (True, True, True, "trainable", "train")
+    assert seen["bf16, bucketed"] == (True, True, True, "trainable", "train")
     assert seen["float32, bucketed"] == (False, False, True, "trainable", "train")
     assert seen["float32, random, both prototype choices"] == (False, False, False, "zero", "all")
     assert len(set(seen.values())) == len(GRID) + len(PROTOTYPE)
@@ -35,7 +35,7 @@ def test_cells_switch_what_their_labels_say():
 
 def test_only_cuts_the_study_to_named_settings_and_refuses_unknown_ones():
     settings = PrecisionSettings(only=("float32_random_batches", "Float32, Bucketed", "bf16-bucketed-study-and-demo"))
-    assert [c.label for c in settings.cells] == [REFERENCE, "float32, bucketed", "bf16, bucketed (study and demo)"]
+    assert [c.label for c in settings.cells] == [REFERENCE, "float32, bucketed", "bf16, bucketed"]
     with pytest.raises(ValueError, match="unknown precision setting 'fp8'.*float32_bucketed"):
         PrecisionSettings(only=("fp8",)).cells
 
@@ -43,20 +43,20 @@ def test_only_cuts_the_study_to_named_settings_and_refuses_unknown_ones():
 def test_each_delta_is_paired_with_the_setting_one_choice_away():
     from vgbench.pipeline.precision import cell_summary, verdict_lines
     figures = {"float32, random batches": (46.0, 49.0), "float32, bucketed": (46.5, 50.0),
-               "bf16, bucketed (study and demo)": (46.6, 50.5)}
+               "bf16, bucketed": (46.6, 50.5)}
     rows = [{"cell": cell, "seed": seed, "seconds_per_epoch": 1.0, "Mean6": m + 0.1 * seed + 0.01 * seed ** 2,
              "Mean6 test": m, "STS mean": s + 0.2 * seed} for cell, (m, s) in figures.items() for seed in range(3)]
     summary = {s["cell"]: s for s in cell_summary(rows)}
     assert summary[REFERENCE]["against"] is None and summary[REFERENCE]["delta Mean6"] is None
-    bf16 = summary["bf16, bucketed (study and demo)"]
+    bf16 = summary["bf16, bucketed"]
     assert bf16["against"] == "float32, bucketed"          # precision alone, not precision and batching
     assert abs(bf16["delta Mean6"]["mean"] - 0.1) < 1e-9 and abs(bf16["delta STS mean"]["mean"] - 0.5) < 1e-9
     assert summary["float32, bucketed"]["against"] == REFERENCE
     lines = verdict_lines(list(summary.values()))
-    assert any(l.startswith("- **bf16, bucketed (study and demo)** against float32, bucketed") and "moved" in l
+    assert any(l.startswith("- **bf16, bucketed** against float32, bucketed") and "moved" in l
                for l in lines)
     target = {l.split(":")[0][2:]: l.endswith("met.") and "NOT" not in l for l in lines if "target" in l}
-    assert target == {REFERENCE: False, "float32, bucketed": True, "bf16, bucketed (study and demo)": True}
+    assert target == {REFERENCE: False, "float32, bucketed": True, "bf16, bucketed": True}
 
 
 @pytest.mark.slow
@@ -72,7 +72,7 @@ def test_tiny_precision_study_writes_its_table_and_reruns_nothing(tmp_path):
     by = {(r["cell"], r["seed"]): r for r in runs}
     assert by[(REFERENCE, 0)]["machine"]["precision"] == "float32"
     assert by[("bf16, random batches", 1)]["machine"]["precision"] == "bf16 autocast"
-    assert by[("bf16, bucketed (study and demo)", 0)]["machine"]["batching"] == "bucketed by length"
+    assert by[("bf16, bucketed", 0)]["machine"]["batching"] == "bucketed by length"
     assert all(r["epoch"] == 1 and 0 < r["Mean6"] < 100 and 0 < r["STS mean"] < 100 for r in runs)
     readme = (tmp_path / "report" / "README.md").read_text()
     assert "## Machine and numerics" in readme and "All runs on one machine" in readme

@@ -43,7 +43,7 @@ GRID = (
     Cell(REFERENCE, _numerics(False, False)),
     Cell("float32, bucketed", _numerics(False, True), versus=REFERENCE),
     Cell("bf16, random batches", _numerics(True, False), versus=REFERENCE),
-    Cell("bf16, bucketed (study and demo)", _numerics(True, True), versus="float32, bucketed"),
+    Cell("bf16, bucketed", _numerics(True, True), versus="float32, bucketed"),
 )
 PROTOTYPE = (
     Cell("float32, random, unknown rows zero", {**_numerics(False, False), "model": {"unknown_rows": "zero"}},
@@ -258,7 +258,9 @@ Figures are those of each run's last epoch (Spearman x100; STS: mean Pearson x10
 over seeds; Δ is the difference, on the same seed, from the setting named under "Δ against" (the one it
 differs from by one choice), mean ± SD over seeds. A choice "moved" a figure when the 95% Student-t
 interval of its paired Δ over seeds excludes zero; with 3 seeds that interval is wide, so "not moved"
-means no change larger than the interval's half-width was seen on this machine.
+means no change larger than the interval's half-width was seen on this machine. The demo's and the
+study's caption -> image runs train as "bf16, random batches" (the shipped configs batch at random;
+the study's `--precision`/`--batches` default to bf16 and random).
 Overrides: {' '.join(describe_changes(settings.changes)) or 'none'}.
 
 ## Machine and numerics
