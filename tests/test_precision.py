@@ -34,7 +34,7 @@ def test_cells_switch_what_their_labels_say():
 
 
 def test_only_cuts_the_study_to_named_settings_and_refuses_unknown_ones():
-    settings = PrecisionSettings(only=("float32_random_batches", "Float32, Bucketed", "bf16-bucketed-study-and-demo"))
+    settings = PrecisionSettings(only=("float32_random_batches", "Float32, Bucketed", "BF16-Bucketed"))
     assert [c.label for c in settings.cells] == [REFERENCE, "float32, bucketed", "bf16, bucketed"]
     with pytest.raises(ValueError, match="unknown precision setting 'fp8'.*float32_bucketed"):
         PrecisionSettings(only=("fp8",)).cells
