@@ -110,3 +110,14 @@ def test_script_reports_bad_overrides_in_one_line(tmp_path):
                           capture_output=True, text=True, cwd=tmp_path, env={"PYTHONPATH": str(REPO), "PATH": ""})
     assert done.returncode == 2 and done.stderr.count("\n") == 1 and "KEY=VALUE" in done.stderr
     assert not (tmp_path / "r").exists()
+
+
+def test_the_report_names_the_setting_the_shipped_configs_and_the_study_train(monkeypatch):
+    from vgbench.pipeline import study_spec
+    from vgbench.pipeline.precision import shipped_settings
+    assert shipped_settings() == ('The demo\'s caption -> image run trains as "float32, random batches" '
+                                  '(`demo_caption_image`), the study as "float32, random batches" (its '
+                                  '`--precision`/`--batches` defaults).')
+    monkeypatch.setattr(study_spec, "CPU_PRECISION", "bf16")
+    monkeypatch.setattr(study_spec, "CPU_BATCHES", "bucketed")
+    assert 'the study as "bf16, bucketed"' in shipped_settings()

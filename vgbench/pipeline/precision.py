@@ -236,6 +236,21 @@ def runs_csv(rows: list[dict]) -> str:
     return csv_frame(frame).to_csv(index=False)
 
 
+def shipped_settings() -> str:
+    """Which cell the shipped caption -> image configs and the study's defaults train as, read from
+    them (so the report cannot name a setting the code no longer uses)."""
+    from vgbench.grounding.config import load_config
+    from vgbench.pipeline.study_spec import CPU_BATCHES, CPU_PRECISION
+
+    def label(bf16: bool, bucketed: bool) -> str:
+        return next(c.label for c in GRID if c.changes == _numerics(bf16, bucketed))
+    demo = load_config("demo_caption_image").train
+    as_demo = label(demo.amp_cpu, demo.bucket_by_length)
+    as_study = label(CPU_PRECISION == "bf16", CPU_BATCHES == "bucketed")
+    return (f"The demo's caption -> image run trains as \"{as_demo}\" (`demo_caption_image`), the study "
+            f"as \"{as_study}\" (its `--precision`/`--batches` defaults).")
+
+
 def precision_readme(settings: PrecisionSettings, rows: list[dict]) -> str:
     """The report: the question, the settings, the tables and the machine that ran them."""
     from vgbench.grounding.config import describe_changes
@@ -258,9 +273,7 @@ Figures are those of each run's last epoch (Spearman x100; STS: mean Pearson x10
 over seeds; Δ is the difference, on the same seed, from the setting named under "Δ against" (the one it
 differs from by one choice), mean ± SD over seeds. A choice "moved" a figure when the 95% Student-t
 interval of its paired Δ over seeds excludes zero; with 3 seeds that interval is wide, so "not moved"
-means no change larger than the interval's half-width was seen on this machine. The demo's and the
-study's caption -> image runs train as "bf16, random batches" (the shipped configs batch at random;
-the study's `--precision`/`--batches` default to bf16 and random).
+means no change larger than the interval's half-width was seen on this machine. {shipped_settings()}
 Overrides: {' '.join(describe_changes(settings.changes)) or 'none'}.
 
 ## Machine and numerics
