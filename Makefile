@@ -34,8 +34,8 @@ paper: $(STAMP)
 	$(VENV)/bin/vgbench paper $(if $(EPOCHS),--epochs $(EPOCHS),)
 
 # Does grounding help? Seeds, two selection rules, pooled paired tests: reports/study/ (resumable).
-# CPU: the caption -> image model at c = 256 and 1024, 20 epochs, 3 seeds, 50d and 100d (about 2.5 hours
-# of training with AMX and bf16, longer without). GPU=1: both models at paper size (c = 1024,
+# CPU: the caption -> image model at c = 256, 20 epochs, 3 seeds, 50d, float32 (about 2.5 hours of
+# training on 2 cores of an AMX Xeon, 3.5 on AMD EPYC). GPU=1: both models at paper size (c = 1024,
 # 20 epochs, patience 5) on one GPU, into reports/study/gpu/.
 study: $(STAMP)
 	$(VENV)/bin/vgbench study --download $(if $(GPU),--gpu,)
