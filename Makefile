@@ -13,7 +13,7 @@ $(STAMP): requirements.txt pyproject.toml
 	$(PY) -m pip install -q --no-deps --no-build-isolation -e .
 	touch $(STAMP)
 
-# `make demo` runs the whole study (fixed epochs, about 20 minutes on 2 cores); `make demo QUICK=1` a one-minute smoke run.
+# `make demo` runs the whole study (fixed epochs, about 25 minutes on 2 cores); `make demo QUICK=1` a one-minute smoke run.
 # Run from the repository root, it writes reports/demo/ (and runs/demo/) here: vgbench writes under the current folder.
 demo: $(STAMP)
 	$(VENV)/bin/vgbench demo $(if $(QUICK),--quick,)
