@@ -347,3 +347,15 @@ def test_study_numerics_follow_its_precision_and_batching_settings():
     cfg2 = study_config(row, "50d", 0, StudySettings(precision="bf16", batches="bucketed"))
     assert (cfg2.train.amp_cpu, cfg2.train.bucket_by_length) == (True, True)
     assert cfg.name != cfg2.name                  # other numerics, another run folder: never mixed
+
+
+def test_the_gpu_study_names_each_rows_arithmetic_from_its_config():
+    """The caption -> image configs train float32 (bf16 lowered their scores in make precision), the
+    paper's VGE config bf16 autocast on CUDA: the README must not say bf16 for both."""
+    from vgbench.pipeline.study_readme import _numerics
+    from vgbench.pipeline.study_spec import GPU_ROWS
+    text = _numerics(StudySettings(rows=GPU_ROWS, gpu=True, textuals=("50d",)))
+    assert text.endswith("on the GPU bf16 autocast for VGE 2021 (paper, c=1024) and float32 for "
+                         "Caption->image (c=1024)")
+    assert _numerics(StudySettings(rows=GPU_ROWS[1:], gpu=True, textuals=("50d",))).endswith("float32 on the GPU")
+

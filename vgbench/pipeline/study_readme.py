@@ -101,8 +101,15 @@ def study_info(settings: StudySettings):
 def _numerics(settings: StudySettings) -> str:
     """The batching and arithmetic of the study's training steps, in words."""
     batches = "captions batched by length" if settings.batches == "bucketed" else "captions batched at random"
-    if settings.gpu:
-        return f"{batches}, bf16 autocast on the GPU"
+    if settings.gpu:   # each row's config says (train.amp): the caption -> image configs train float32
+        amp = {r.label: study_config(r, settings.textuals[0], settings.seeds[0], settings).train.amp
+               for r in settings.rows}
+        on, off = [label for label, a in amp.items() if a], [label for label, a in amp.items() if not a]
+        if not off:
+            return f"{batches}, bf16 autocast on the GPU"
+        if not on:
+            return f"{batches}, float32 on the GPU"
+        return f"{batches}, on the GPU bf16 autocast for {', '.join(on)} and float32 for {', '.join(off)}"
     arithmetic = ("bf16 autocast for the training steps"
                   if settings.precision == "bf16" else "float32")
     return f"{batches}, {arithmetic}"
