@@ -8,6 +8,8 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
+from vgbench.caption_data.dataset import CaptionSplit
+
 BUCKET_POOL = 32  # batches whose captions are sorted by length together when bucketing
 
 
@@ -87,15 +89,4 @@ def limit_split(split, n: int):
     """The first `n` captions of a split (data.limit_train / limit_dev); 0 keeps them all."""
     if not n or n >= len(split.lengths):
         return split
-    return SplitView(split.tokens[:n], split.lengths[:n], split.image_index[:n])
-
-
-@dataclass
-class SplitView:
-    """A slice of a caption split with the fields training reads."""
-    tokens: np.ndarray
-    lengths: np.ndarray
-    image_index: np.ndarray
-
-    def __len__(self) -> int:
-        return len(self.lengths)
+    return CaptionSplit(split.tokens[:n], split.lengths[:n], split.image_index[:n])
