@@ -59,17 +59,19 @@ def write_study_reports(settings: StudySettings, out: Path, entries: list[dict],
     write_text_atomic(out / "seed_tests.csv", pd.DataFrame(seeds).to_csv(index=False))
     write_text_atomic(out / "concreteness.md", concreteness_markdown(tests))
     from vgbench.reporting.study_report import write_study_page
-    write_study_page(out, agg, tests, entries, study_info(settings), COLUMNS, summary_markdown(agg))
+    from vgbench.reporting.summary import run_stamp
+    stamp = run_stamp()   # one command line for the page and the README
+    write_study_page(out, agg, tests, entries, study_info(settings, stamp), COLUMNS, summary_markdown(agg))
     write_text_atomic(out / "tests.md", tests_markdown(tests))
     write_text_atomic(out / "README.md", study_readme(settings, agg, tests, seeds, log,
-                                                      machine_records(settings.runs, entries)))
+                                                      machine_records(settings.runs, entries), stamp["command"]))
 
 
-def study_info(settings: StudySettings):
-    """What the study's page says about its rows, policy and run (reporting.study_report.StudyInfo)."""
+def study_info(settings: StudySettings, stamp: dict):
+    """What the study's page says about its rows, policy and run (reporting.study_report.StudyInfo);
+    ``stamp`` is `reporting.summary.run_stamp`'s record of this run."""
     from vgbench.grounding.config import describe_changes
     from vgbench.reporting.study_report import StudyInfo
-    from vgbench.reporting.summary import run_stamp
     from vgbench._version import __version__
     stop = f"early stopping (patience {settings.patience})" if settings.patience else "no early stopping"
     describe = {"GloVe": "GloVe 6B (textual vectors), no training",
@@ -95,7 +97,7 @@ def study_info(settings: StudySettings):
               "families 'conclusions' and 'other' (tests.csv).",
               "Intervals over seeds: Student-t 95% of the seed mean (training runs on these test pairs)."]
     return StudyInfo(title=f"{TITLE.lstrip('# ')} (Flickr8k)", describe=describe, rule_column=RULE_COLUMN,
-                     policy=policy, stamp=run_stamp(), version=__version__)
+                     policy=policy, stamp=stamp, version=__version__)
 
 
 def _numerics(settings: StudySettings) -> str:
@@ -244,9 +246,10 @@ def machine_records(runs: Path, entries: list[dict]) -> dict[str, dict | None]:
 
 
 def study_readme(settings: StudySettings, agg: list[dict], tests: list[dict], seeds: list[dict],
-                 log: StepLog, machines: dict[str, dict | None] | None = None) -> str:
-    """The study's README: the question, the rows, the settings, the conclusions computed
-    from the numbers, the machine and numerics of the runs, the tables and the steps."""
+                 log: StepLog, machines: dict[str, dict | None] | None = None,
+                 command: str = "vgbench study") -> str:
+    """The study's README: the command that made it, the question, the rows, the settings, the
+    conclusions computed from the numbers, the machine and numerics of the runs, the tables and the steps."""
     from vgbench.grounding.machine import machine_lines
     steps = log.table().to_markdown()
     from vgbench.grounding.config import describe_changes
@@ -257,7 +260,7 @@ def study_readme(settings: StudySettings, agg: list[dict], tests: list[dict], se
             else "no early stopping, no time cap")
     return f"""{TITLE} (Flickr8k)
 
-Made by `vgbench study` (`make study{' GPU=1' if settings.gpu else ''}`, {code_version()}) on {device}: {len(settings.seeds)} seeds
+Made by `{command.replace('`', chr(39))}` ({code_version()}) on {device}: {len(settings.seeds)} seeds
 per trained row, {settings.epochs} epochs each ({stop}); the steps took
 {log.total_seconds(list(log.current())) / 3600:.2f} hours.
 Overrides: {' '.join(describe_changes(settings.changes)) or 'none'}.
