@@ -53,10 +53,13 @@ screenshots: $(STAMP)
 
 # Does bf16 autocast or length bucketing move the answer? The caption -> image model (c = 256, GloVe 6B
 # 50d, 6 epochs) in float32 / bf16 x random / bucketed batches on seeds 0-2, the CPU named:
-# reports/precision/ (resumable). PROTOTYPE=1 adds the prototype's zero rows and all-image standardisation;
-# REPORT_ONLY=1 writes the report from the runs finished so far (also while another process trains).
+# reports/precision/ (resumable). PROTOTYPE=1 measures the prototype's two remaining choices instead (frozen
+# zero rows for unknown words; image standardisation over all images), each against float32 + random batches
+# on the same seeds: reports/precision/prototype/ (9 runs, about 2.3 h on 2 cores). REPORT_ONLY=1 writes the
+# report from the runs finished so far (also while another process trains).
+PROTOTYPE_CELLS = float32_random_batches,float32_random_unknown_rows_zero,float32_random_standardise_all_images
 precision: $(STAMP)
-	$(PY) benchmarks/precision_study.py $(if $(PROTOTYPE),--with-prototype-choices,) $(if $(REPORT_ONLY),--report-only,)
+	$(PY) benchmarks/precision_study.py $(if $(PROTOTYPE),--with-prototype-choices --cells $(PROTOTYPE_CELLS) --out reports/precision/prototype,) $(if $(REPORT_ONLY),--report-only,)
 
 # The measured grid of reports/grid/README.md: ten CPU runs one after another (each capped at
 # TIME_LIMIT seconds of training; resumable, finished runs are skipped), then its tables.

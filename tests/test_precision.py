@@ -59,6 +59,28 @@ def test_each_delta_is_paired_with_the_setting_one_choice_away():
     assert target == {REFERENCE: False, "float32, bucketed": True, "bf16, bucketed": True}
 
 
+def test_report_names_the_command_that_made_it_and_the_prototype_choices_it_measured(monkeypatch):
+    """The prototype study (make precision PROTOTYPE=1) writes into its own folder, so its README must
+    name its own command line and say what its cells switch; the grid's README says neither."""
+    from vgbench.pipeline.precision import PROTOTYPE_NOTE, precision_readme
+    torch = pytest.importorskip("torch")
+    from vgbench.grounding.machine import run_record
+    machine = run_record(torch.device("cpu"), amp=False, bucketed=False, seed=0)
+    def rows(cells):
+        return [{"cell": c, "seed": s, "run": f"r{s}", "epoch": 6, "dev_loss": 0.9, "seconds_per_epoch": 1.0,
+                 "Mean6": 46.0 + s, "Mean6 test": 46.0, "STS mean": 50.0, "machine": machine}
+                for c in cells for s in range(2)]
+    argv = ["benchmarks/precision_study.py", "--with-prototype-choices", "--cells", "a,b", "--out", "x y"]
+    monkeypatch.setattr(sys, "argv", argv)
+    prototype = PrecisionSettings(with_prototype_choices=True)
+    readme = precision_readme(prototype, rows([REFERENCE, PROTOTYPE[0].label]))
+    assert "Made by `python benchmarks/precision_study.py --with-prototype-choices --cells a,b --out 'x y'`" in readme
+    assert PROTOTYPE_NOTE in readme and '`model.unknown_rows = "trainable"`' in readme
+    assert f"- **{PROTOTYPE[0].label}** against {REFERENCE}" in readme
+    grid = precision_readme(PrecisionSettings(), rows([REFERENCE, GRID[1].label]))
+    assert PROTOTYPE_NOTE not in grid
+
+
 @pytest.mark.slow
 def test_tiny_precision_study_writes_its_table_and_reruns_nothing(tmp_path):
     settings = PrecisionSettings(out=tmp_path / "report", runs=tmp_path / "runs", grounded_dim=8, seeds=(0, 1),
@@ -117,7 +139,8 @@ def test_the_report_names_the_setting_the_shipped_configs_and_the_study_train(mo
     from vgbench.pipeline.precision import shipped_settings
     assert shipped_settings() == ('The demo\'s caption -> image run trains as "float32, random batches" '
                                   '(`demo_caption_image`), the study as "float32, random batches" (its '
-                                  '`--precision`/`--batches` defaults).')
+                                  '`--precision`/`--batches` defaults); the shipped configs keep '
+                                  '`model.unknown_rows = "trainable"` and `data.standardise = "train"`.')
     monkeypatch.setattr(study_spec, "CPU_PRECISION", "bf16")
     monkeypatch.setattr(study_spec, "CPU_BATCHES", "bucketed")
     assert 'the study as "bf16, bucketed"' in shipped_settings()

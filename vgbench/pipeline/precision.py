@@ -247,8 +247,17 @@ def shipped_settings() -> str:
     demo = load_config("demo_caption_image").train
     as_demo = label(demo.amp_cpu, demo.bucket_by_length)
     as_study = label(CPU_PRECISION == "bf16", CPU_BATCHES == "bucketed")
+    shipped = load_config("caption_image")
     return (f"The demo's caption -> image run trains as \"{as_demo}\" (`demo_caption_image`), the study "
-            f"as \"{as_study}\" (its `--precision`/`--batches` defaults).")
+            f"as \"{as_study}\" (its `--precision`/`--batches` defaults); the shipped configs keep "
+            f"`model.unknown_rows = \"{shipped.model.unknown_rows}\"` and "
+            f"`data.standardise = \"{shipped.data.standardise}\"`.")
+
+
+PROTOTYPE_NOTE = ("The prototype's choices: \"unknown rows zero\" makes Te's rows without a GloVe vector "
+                  "(special tokens, training words GloVe lacks) frozen zero rows instead of trainable random "
+                  "ones (`model.unknown_rows`); \"standardise all images\" standardises the image vectors with "
+                  "the mean and std of every image instead of the training split's (`data.standardise`).")
 
 
 def precision_readme(settings: PrecisionSettings, rows: list[dict]) -> str:
@@ -263,17 +272,21 @@ def precision_readme(settings: PrecisionSettings, rows: list[dict]) -> str:
         for i, (record, _) in enumerate(groups):
             machines[cell + (f" ({i + 1})" if len(groups) > 1 else "")] = record
     distinct = {record_key(r["machine"], "seed", "precision", "batching") for r in rows}
+    from vgbench.reporting.summary import run_stamp
     summary = cell_summary(rows, settings.cells)
+    command = "python benchmarks/" + run_stamp()["command"]
+    prototype = any(r["cell"] in {c.label for c in PROTOTYPE} for r in rows)
     return f"""{TITLE}
 
-Made by `make precision` (`benchmarks/precision_study.py`, {code_version()}): the caption -> image
+Made by `{command.replace('`', chr(39))}` ({code_version()}): the caption -> image
 model (`{settings.config}`, c = {settings.grounded_dim}, GloVe 6B {settings.textual}), {settings.epochs} epochs
 per run (no early stopping), seeds {', '.join(map(str, settings.seeds))}, each setting on the same seeds.
 Figures are those of each run's last epoch (Spearman x100; STS: mean Pearson x100). Cells are mean ± SD
 over seeds; Δ is the difference, on the same seed, from the setting named under "Δ against" (the one it
 differs from by one choice), mean ± SD over seeds. A choice "moved" a figure when the 95% Student-t
 interval of its paired Δ over seeds excludes zero; with 3 seeds that interval is wide, so "not moved"
-means no change larger than the interval's half-width was seen on this machine. {shipped_settings()}
+means no change larger than the interval's half-width was seen on this machine. {PROTOTYPE_NOTE if prototype else ''}
+{shipped_settings()}
 Overrides: {' '.join(describe_changes(settings.changes)) or 'none'}.
 
 ## Machine and numerics
@@ -292,6 +305,7 @@ Overrides: {' '.join(describe_changes(settings.changes)) or 'none'}.
 ## Per seed
 
 {seeds_markdown(rows)}
-Rerun: `make precision` (or `python benchmarks/precision_study.py --help`); finished runs under
+Rerun: `make precision` (the grid), `make precision PROTOTYPE=1` (the prototype's choices, into
+`reports/precision/prototype/`), or `python benchmarks/precision_study.py --help`; finished runs under
 `{settings.runs}` are reused, a killed one resumes.
 """
