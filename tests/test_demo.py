@@ -99,6 +99,18 @@ def test_report_folder_rebuilds_reports_and_refuses_foreign_folders(tmp_path):
     assert "new" in (dest / "README.md").read_text()
     assert sorted(p.name for p in tmp_path.iterdir()) == ["report"]
 
+    # a report written into a subfolder by another run (make study100's reports/study/100d) survives
+    # the outer report's rebuild; the outer report's own earlier files do not
+    with report_folder(dest / "100d", "# vgbench demo") as folder:
+        (folder / "README.md").write_text("# vgbench demo\n100d")
+    (dest / "stale.png").write_text("left by hand, listed nowhere")
+    with report_folder(dest, "# vgbench demo") as folder:
+        (folder / "README.md").write_text("# vgbench demo\nnewer")
+    assert sorted(p.name for p in dest.iterdir()) == [MANIFEST, "100d", "README.md"]
+    assert sorted(p.name for p in (dest / "100d").iterdir()) == [MANIFEST, "README.md"]
+    assert "100d" in (dest / "100d" / "README.md").read_text()
+    assert "newer" in (dest / "README.md").read_text()
+
     mine = tmp_path / "mine"
     mine.mkdir()
     (mine / "thesis.tex").write_text("precious")

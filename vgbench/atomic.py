@@ -255,7 +255,8 @@ def atomic_output_dir(path: str | os.PathLike, owner: str | None = None, *,
     a killed run is removed by the next run. `owner` names the writer when several write into
     one folder: each removes only its own earlier files. `replace_all`: everything already in the
     folder counts as an earlier run's (for a caller that has checked the folder is wholly its
-    own, e.g. by a signature file).
+    own, e.g. by a signature file), except a subfolder that is an output of its own (it holds a
+    listing, e.g. a 100d study inside the 50d study's folder): that run's files stay as they are.
     """
     path = Path(path)
     if path.name in ("", ".", ".."):
@@ -285,6 +286,14 @@ def atomic_output_dir(path: str | os.PathLike, owner: str | None = None, *,
         shutil.rmtree(root, ignore_errors=True)
 
 
+def _nested_outputs(path: Path, files: set[str]) -> set[str]:
+    """The files under subfolders of `path` that hold a listing of their own: another run's output
+    folder nested in this one, which replacing this one must not take away."""
+    roots = {Path(n).parent for n in files
+             if Path(n).name.startswith(MANIFEST) and Path(n).parent != Path(".")}
+    return {n for n in files if any(root in Path(n).parents for root in roots)}
+
+
 def _swappable(path: Path) -> bool:
     """A folder may be renamed away unless it is a symlink, a mount point or holds the working
     directory."""
@@ -300,7 +309,7 @@ def _commit(stage: Path, path: Path, listing: str, replace_all: bool = False) ->
         return
     remove_stale_temps(path)  # what killed writes left inside
     files, empty = _tree(path)
-    previous = files if replace_all else _manifest(path, listing)
+    previous = files - _nested_outputs(path, files) if replace_all else _manifest(path, listing)
     produced = _tree(stage)[0] - {listing}
     if not replace_all:
         _refuse_clashes(path, produced, previous, listing)
