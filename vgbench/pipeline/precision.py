@@ -272,13 +272,14 @@ def precision_readme(settings: PrecisionSettings, rows: list[dict]) -> str:
         for i, (record, _) in enumerate(groups):
             machines[cell + (f" ({i + 1})" if len(groups) > 1 else "")] = record
     distinct = {record_key(r["machine"], "seed", "precision", "batching") for r in rows}
+    from vgbench.reporting.escape import markdown_code
     from vgbench.reporting.summary import run_stamp
     summary = cell_summary(rows, settings.cells)
     command = "python benchmarks/" + run_stamp()["command"]
     prototype = any(r["cell"] in {c.label for c in PROTOTYPE} for r in rows)
     return f"""{TITLE}
 
-Made by `{command.replace('`', chr(39))}` ({code_version()}): the caption -> image
+Made by {markdown_code(command)} ({code_version()}): the caption -> image
 model (`{settings.config}`, c = {settings.grounded_dim}, GloVe 6B {settings.textual}), {settings.epochs} epochs
 per run (no early stopping), seeds {', '.join(map(str, settings.seeds))}, each setting on the same seeds.
 Figures are those of each run's last epoch (Spearman x100; STS: mean Pearson x100). Cells are mean ± SD

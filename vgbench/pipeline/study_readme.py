@@ -251,6 +251,7 @@ def study_readme(settings: StudySettings, agg: list[dict], tests: list[dict], se
     """The study's README: the command that made it, the question, the rows, the settings, the
     conclusions computed from the numbers, the machine and numerics of the runs, the tables and the steps."""
     from vgbench.grounding.machine import machine_lines
+    from vgbench.reporting.escape import markdown_code
     steps = log.table().to_markdown()
     from vgbench.grounding.config import describe_changes
     rows = "\n".join(f"| {r.label} | `{r.config}` | {' '.join(describe_changes(r.changes)) or '-'} |"
@@ -260,7 +261,7 @@ def study_readme(settings: StudySettings, agg: list[dict], tests: list[dict], se
             else "no early stopping, no time cap")
     return f"""{TITLE} (Flickr8k)
 
-Made by `{command.replace('`', chr(39))}` ({code_version()}) on {device}: {len(settings.seeds)} seeds
+Made by {markdown_code(command)} ({code_version()}) on {device}: {len(settings.seeds)} seeds
 per trained row, {settings.epochs} epochs each ({stop}); the steps took
 {log.total_seconds(list(log.current())) / 3600:.2f} hours.
 Overrides: {' '.join(describe_changes(settings.changes)) or 'none'}.

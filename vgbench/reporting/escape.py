@@ -27,6 +27,12 @@ def markdown_text(text: Any) -> str:
     return " ".join(text.splitlines()) if "\n" in text or "\r" in text else text
 
 
+def markdown_code(text: Any) -> str:
+    """Text as a Markdown code span (a command line): a backquote inside would end the span, so it
+    becomes a quote."""
+    return "`" + str(text).replace("`", "'") + "`"
+
+
 def csv_cell(value: Any) -> Any:
     """A text cell a spreadsheet shows as text: one that starts like a formula gets a leading `'`.
 

@@ -20,7 +20,7 @@ from typing import Any
 
 from vgbench.evaluation.means import SIMILARITY_MEAN, STS_MEAN
 from vgbench.evaluation.results import PairedTest, Results, Score
-from vgbench.reporting.escape import markdown_text
+from vgbench.reporting.escape import markdown_code, markdown_text
 from vgbench.reporting.policy import policy_notes
 from vgbench.reporting.render import fmt_number, plain
 from vgbench.reporting.score_tables import alpha, embedding_order
@@ -263,7 +263,7 @@ def summary_markdown(s: Summary) -> str:
         out += [f"## {heading}", ""]
         for line in lines:
             if heading == "Run" and line.startswith("Command: ") and s.command:
-                out.append(f"- Command: `{s.command.replace('`', chr(39))}`")
+                out.append(f"- Command: {markdown_code(s.command)}")
             else:
                 out.append(f"- {markdown_text(line)}")
         out.append("")
